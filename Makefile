@@ -1,0 +1,125 @@
+# maxgate build.  `make run` and `make test` are the two commands a user needs;
+# both install what is missing first (scripts/deps.sh), so a fresh Debian 12 works.
+#
+# Two build flavours share one set of rules:
+#   build/release  -O2, used by `make run` and `make bench`
+#   build/asan     -O1 with ASan+UBSan, used by every test suite
+SHELL      := /bin/bash
+FLAVOR     ?= release
+B          := build/$(FLAVOR)
+CC         ?= cc
+PKGS       := libh2o-evloop jansson libsodium inih libcurl openssl sqlite3
+PKG_CFLAGS := $(shell pkg-config --cflags $(PKGS) 2>/dev/null)
+PKG_LIBS   := $(shell pkg-config --libs $(PKGS) 2>/dev/null)
+
+WARN    := -Wall -Wextra -Werror -Wshadow -Wformat=2 -Wno-unused-parameter
+CFLAGS_COMMON := -std=gnu17 -g $(WARN) -Isrc -Itools -DH2O_USE_LIBUV=0 -D_GNU_SOURCE $(PKG_CFLAGS) -MMD -MP
+ifeq ($(FLAVOR),asan)
+  OPT     := -O1 -fno-omit-frame-pointer -fsanitize=address,undefined -fno-sanitize-recover=all
+  LDSAN   := -fsanitize=address,undefined
+else
+  OPT     := -O2
+  LDSAN   :=
+endif
+ALL_CFLAGS := $(CFLAGS_COMMON) $(OPT) $(CFLAGS)
+LDLIBS_ALL := -Wl,--as-needed $(PKG_LIBS) -lpthread -lm
+
+# Layers (see docs/architecture.md).  Each folder is one static library; a
+# program links the layers it may use.  A file named main.c holds main() and
+# stays out of its folder's library so unit tests can link the rest.
+lib_srcs = $(filter-out $(1)/main.c,$(wildcard $(1)/*.c))
+objs     = $(patsubst %.c,$(B)/obj/%.o,$(1))
+
+CORE_OBJ := $(call objs,$(call lib_srcs,src/core))
+SRV_OBJ  := $(call objs,$(foreach d,store auth billing gateway server,$(call lib_srcs,src/$(d))))
+CLI_OBJ  := $(call objs,$(call lib_srcs,src/cli))
+SIM_OBJ  := $(call objs,$(call lib_srcs,tools/sim))
+
+BINS := $(B)/bin/maxgated $(B)/bin/maxgate $(B)/bin/maxgate-sim
+
+UNIT_SRCS := $(wildcard tests/unit/test_*.c)
+UNIT_BINS := $(patsubst tests/unit/%.c,$(B)/tests/%,$(UNIT_SRCS))
+
+.PHONY: all build asan deps run test unit integration compat bench check-src clean fmt
+.DEFAULT_GOAL := all
+
+all: $(BINS) $(UNIT_BINS)
+
+$(B)/obj/%.o: %.c
+	@mkdir -p $(dir $@)
+	$(CC) $(ALL_CFLAGS) -c $< -o $@
+
+$(B)/lib/libmgcore.a: $(CORE_OBJ)
+$(B)/lib/libmgsrv.a: $(SRV_OBJ)
+$(B)/lib/libmgcli.a: $(CLI_OBJ)
+$(B)/lib/libmgsim.a: $(SIM_OBJ)
+$(B)/lib/%.a:
+	@mkdir -p $(dir $@)
+	rm -f $@ && ar rcs $@ $^
+
+$(B)/bin/maxgated: $(B)/obj/src/server/main.o $(B)/lib/libmgsrv.a $(B)/lib/libmgcore.a
+	@mkdir -p $(dir $@)
+	$(CC) $(LDSAN) -o $@ $^ $(LDLIBS_ALL)
+
+$(B)/bin/maxgate: $(B)/obj/src/cli/main.o $(B)/lib/libmgcli.a $(B)/lib/libmgcore.a
+	@mkdir -p $(dir $@)
+	$(CC) $(LDSAN) -o $@ $^ $(LDLIBS_ALL)
+
+$(B)/bin/maxgate-sim: $(B)/obj/tools/sim/main.o $(B)/lib/libmgsim.a $(B)/lib/libmgcore.a
+	@mkdir -p $(dir $@)
+	$(CC) $(LDSAN) -o $@ $^ $(LDLIBS_ALL)
+
+# Unit tests: tests/unit/test_cli_*.c link the CLI layer, test_sim_*.c the
+# simulator, every other test the server layers.
+$(B)/tests/test_cli_%: $(B)/obj/tests/unit/test_cli_%.o $(B)/lib/libmgcli.a $(B)/lib/libmgcore.a
+	@mkdir -p $(dir $@)
+	$(CC) $(LDSAN) -o $@ $^ $(LDLIBS_ALL) -lcmocka
+$(B)/tests/test_sim_%: $(B)/obj/tests/unit/test_sim_%.o $(B)/lib/libmgsim.a $(B)/lib/libmgcore.a
+	@mkdir -p $(dir $@)
+	$(CC) $(LDSAN) -o $@ $^ $(LDLIBS_ALL) -lcmocka
+$(B)/tests/test_%: $(B)/obj/tests/unit/test_%.o $(B)/lib/libmgsrv.a $(B)/lib/libmgcore.a
+	@mkdir -p $(dir $@)
+	$(CC) $(LDSAN) -o $@ $^ $(LDLIBS_ALL) -lcmocka
+
+-include $(shell find build/$(FLAVOR)/obj -name '*.d' 2>/dev/null)
+
+build: deps
+	$(MAKE) FLAVOR=release all
+
+asan: deps
+	$(MAKE) FLAVOR=asan all
+
+deps:
+	@scripts/deps.sh
+
+run: deps
+	$(MAKE) FLAVOR=release all
+	@scripts/run.sh
+
+# The test suites, in order of cost.  Each prints its own summary; the last
+# line is the total.
+test: deps
+	$(MAKE) FLAVOR=asan all
+	@scripts/test.sh
+
+unit:
+	$(MAKE) FLAVOR=asan all
+	@scripts/test.sh unit
+
+integration:
+	$(MAKE) FLAVOR=asan all
+	@scripts/test.sh integration
+
+compat:
+	$(MAKE) FLAVOR=asan all
+	@scripts/test.sh compat
+
+bench: deps
+	$(MAKE) FLAVOR=release all
+	@bench/run.sh
+
+check-src:
+	@scripts/check-src.sh
+
+clean:
+	rm -rf build

@@ -1,0 +1,63 @@
+#!/usr/bin/env bash
+# Runs the test suites against the sanitizer build (build/asan).
+#   scripts/test.sh            every suite
+#   scripts/test.sh unit|integration|compat|src
+# Prints one summary line per suite and a total "N passed, N failed" line;
+# exits non-zero if anything failed.
+set -uo pipefail
+cd "$(dirname "$0")/.."
+export MG_BIN_DIR=${MG_BIN_DIR:-$PWD/build/asan/bin}
+export ASAN_OPTIONS=${ASAN_OPTIONS:-abort_on_error=1:detect_leaks=1}
+export UBSAN_OPTIONS=${UBSAN_OPTIONS:-print_stacktrace=1:halt_on_error=1}
+PY=/usr/bin/python3   # Debian's, which has python3-pytest and python3-requests
+
+want=${1:-all}
+passed=0; failed=0
+declare -a failures=()
+
+note() { printf '%s\n' "$*"; }
+
+run_src() {
+  if scripts/check-src.sh; then passed=$((passed+1)); note "src checks: ok"
+  else failed=$((failed+1)); failures+=("src checks"); fi
+}
+
+run_unit() {
+  local p=0 f=0
+  for t in build/asan/tests/test_*; do
+    [ -x "$t" ] || continue
+    if "$t" > "build/asan/tests/$(basename "$t").log" 2>&1; then p=$((p+1))
+    else f=$((f+1)); failures+=("unit: $(basename "$t")"); tail -n 30 "build/asan/tests/$(basename "$t").log"; fi
+  done
+  note "unit: $p binaries passed, $f failed"
+  passed=$((passed+p)); failed=$((failed+f))
+}
+
+run_pytest() { # suite dir
+  local dir=$1 out rc
+  [ -n "$(ls "$dir"/test_*.py 2>/dev/null)" ] || { note "$dir: no tests"; return; }
+  out=$(mktemp)
+  $PY -m pytest -q -p no:cacheprovider "$dir" 2>&1 | tee "$out"
+  rc=${PIPESTATUS[0]}
+  local p f e
+  p=$(grep -Eo '[0-9]+ passed' "$out" | tail -1 | grep -Eo '[0-9]+' || echo 0)
+  f=$(grep -Eo '[0-9]+ failed' "$out" | tail -1 | grep -Eo '[0-9]+' || echo 0)
+  e=$(grep -Eo '[0-9]+ errors?' "$out" | tail -1 | grep -Eo '[0-9]+' || echo 0)
+  rm -f "$out"
+  passed=$((passed+p)); failed=$((failed+f+e))
+  if [ "$rc" != 0 ] && [ "$((f+e))" = 0 ]; then failed=$((failed+1)); failures+=("$dir: pytest exit $rc"); fi
+  [ "$((f+e))" = 0 ] || failures+=("$dir: $f failed, $e errors")
+}
+
+case $want in
+  all)         run_src; run_unit; run_pytest tests/integration; run_pytest tests/compat ;;
+  src)         run_src ;;
+  unit)        run_unit ;;
+  integration) run_pytest tests/integration ;;
+  compat)      run_pytest tests/compat ;;
+  *) echo "usage: $0 [all|src|unit|integration|compat]" >&2; exit 2 ;;
+esac
+
+if ((${#failures[@]})); then printf 'FAILED: %s\n' "${failures[@]}"; fi
+echo "$passed passed, $failed failed"
+[ "$failed" = 0 ]

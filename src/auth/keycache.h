@@ -1,0 +1,28 @@
+/*
+ * keycache.h: the in-memory key table of the hot path.  The gateway looks keys
+ * up by digest without touching the database; a sync thread polls the store
+ * for changed keys (keys_since) every interval, so a revocation made by any
+ * process reaches this node within one interval (KY-5).  A miss is answered by
+ * one store lookup through the worker pool, whose result is put here.
+ * All functions are thread-safe.
+ */
+#ifndef MG_AUTH_KEYCACHE_H
+#define MG_AUTH_KEYCACHE_H
+
+#include "store/store.h"
+
+struct mg_keycache;
+
+struct mg_keycache *mg_keycache_new(void);
+void mg_keycache_free(struct mg_keycache *kc);
+/* MG_OK and *out filled on a hit; MG_DECLINED on a miss. */
+int mg_keycache_get(struct mg_keycache *kc, const uint8_t digest[MG_KEY_DIGEST_LEN], struct mg_key_record *out);
+/* Inserts or replaces (a record with a lower seq never replaces a newer one). */
+void mg_keycache_put(struct mg_keycache *kc, const struct mg_key_record *k);
+/* Loads every key now (MG_ERR if the store cannot be read), then starts the
+ * poller thread. */
+int mg_keycache_start(struct mg_keycache *kc, const char *store_spec, int interval_ms);
+/* Notes that a key was used (last_used_ms is written by the poller in batches). */
+void mg_keycache_touch(struct mg_keycache *kc, int64_t key_id);
+
+#endif

@@ -1,0 +1,46 @@
+/*
+ * prices.h: the price table (BL-1).  Official prices in integer micro-units of
+ * the deployment's currency, per unit as MiniMax bills it, times the operator's
+ * ratio.  No floating point anywhere: products are taken in 128 bits and
+ * rounded once, half up, at the end.
+ */
+#ifndef MG_BILLING_PRICES_H
+#define MG_BILLING_PRICES_H
+
+#include <stdint.h>
+#include "store/store.h"
+
+#define MG_RATIO_ONE 1000000 /* ratios are parts per million: 400000 = 40 % */
+
+struct mg_price {
+    char model[96];          /* exact model name, or a prefix ending in '*' */
+    int64_t input_per_mtok;  /* per 1,000,000 input tokens */
+    int64_t output_per_mtok;
+    int64_t cached_per_mtok; /* cache reads */
+    int64_t per_10k_chars;   /* speech */
+    int64_t per_image;
+    int64_t per_video;
+    int64_t per_track;
+    int64_t per_voice;
+};
+
+struct mg_price_table;
+
+/* The built-in official global (USD) table of MINIMAX-API.md section 4. */
+struct mg_price_table *mg_prices_default(void);
+void mg_prices_free(struct mg_price_table *t);
+/* Adds or replaces a row (config overrides). */
+void mg_prices_set(struct mg_price_table *t, const struct mg_price *p);
+/* The row for a model: exact match first, then the longest '*' prefix; NULL if none. */
+const struct mg_price *mg_prices_find(const struct mg_price_table *t, const char *model);
+/* The cost of ev's units at official price times ratio_ppm; 0 for an
+ * unpriced model (which is logged once per model as a warning). */
+int64_t mg_prices_cost(const struct mg_price_table *t, const struct mg_usage_event *ev, int64_t ratio_ppm);
+/* Parses "0.40", "1", "40%" into ppm.  MG_OK or MG_DECLINED. */
+int mg_ratio_parse(const char *s, int64_t *ppm);
+/* Parses a decimal money amount "12.345678" (at most 6 decimals) into micro-units. */
+int mg_money_parse(const char *s, int64_t *micros);
+/* Formats micro-units as "12.345678" (trailing zeros kept to 2 decimals: "12.30"). */
+void mg_money_format(int64_t micros, char *out, size_t cap);
+
+#endif

@@ -1,0 +1,73 @@
+/*
+ * gateway.h: the gateway as the server sees it.  The server (src/server)
+ * builds a struct mg_gateway once from the loaded configuration, registers it
+ * on its h2o host configuration, and runs the loop threads; everything from
+ * "request accepted" to "usage recorded" happens inside src/gateway.
+ *
+ * Per-thread state (upstream socket pools, the worker pool attachment) is
+ * created by the handler's on_context_init on each loop thread.
+ */
+#ifndef MG_GATEWAY_GATEWAY_H
+#define MG_GATEWAY_GATEWAY_H
+
+#define H2O_USE_LIBUV 0
+#include <h2o.h>
+#include <openssl/ssl.h>
+#include "core/region.h"
+#include "auth/keycache.h"
+#include "billing/meter.h"
+#include "billing/prices.h"
+#include "store/pool.h"
+
+/* An upstream channel, resolved: api_key is the plaintext upstream key (owned,
+ * wiped on free; never logged or echoed). */
+struct mg_channel_spec {
+    char name[64];
+    enum mg_region region;
+    char base_url[512]; /* http:// or https://host[:port][/prefix] */
+    char *api_key;
+    int weight;         /* > 0 */
+    char models[1024];  /* comma-separated; "" = any model */
+};
+
+struct mg_gateway_config {
+    /* body limits (GW-8) */
+    size_t max_json_body;   /* default 2 MiB */
+    size_t max_upload_body; /* default 20 MiB (multipart /v1/files/upload, /v1/voice_clone) */
+    size_t max_upstream_body; /* non-streamed upstream responses are read whole up to this (default 64 MiB) */
+    /* upstream (GW-7) */
+    int connect_timeout_ms;     /* default 5000 */
+    int first_byte_timeout_ms;  /* default 60000 */
+    int idle_timeout_ms;        /* default 60000: gap between stream chunks */
+    int cooldown_ms;            /* default 30000: a failing channel rests this long */
+    SSL_CTX *upstream_ssl_ctx;  /* verifies chain + host name; built by the server (ca_file) */
+    /* regions (GW-3) */
+    int serves[MG_REGION__COUNT];                 /* 1 if this node has a channel for the region */
+    char region_base_url[MG_REGION__COUNT][256];  /* where to send a key of each region; "" = unknown */
+    char public_base_url[256];                    /* this node's own base URL, for messages */
+    /* billing */
+    int64_t ratio_ppm;                            /* MG_RATIO_ONE = official price */
+};
+
+struct mg_gateway;
+
+/*
+ * Builds the gateway.  Takes ownership of the channels array (and the api
+ * keys in it).  keycache, meter, pool and prices are borrowed and must outlive
+ * the gateway.  secret is the server secret for key digests (copied).
+ */
+struct mg_gateway *mg_gateway_new(const struct mg_gateway_config *cfg, struct mg_channel_spec *channels,
+                                  size_t nchannels, struct mg_keycache *keys, struct mg_meter *meter,
+                                  struct mg_pool *pool, const struct mg_price_table *prices,
+                                  const uint8_t *secret, size_t secret_len);
+void mg_gateway_free(struct mg_gateway *gw);
+
+/* Registers the gateway's handler on `path` (normally "/") of hostconf. */
+void mg_gateway_register(struct mg_gateway *gw, h2o_hostconf_t *hostconf, const char *path);
+
+/* Requests in flight on all threads (for graceful drain). */
+size_t mg_gateway_inflight(struct mg_gateway *gw);
+/* After this, new requests get 503 SHUTTING_DOWN; open streams continue. */
+void mg_gateway_begin_drain(struct mg_gateway *gw);
+
+#endif

@@ -1,0 +1,156 @@
+/*
+ * store.h: the one storage interface.  Everything durable goes through a
+ * struct mg_store; SQLite implements it now (sqlite.c), PostgreSQL later.
+ * Nothing SQLite-specific appears above this line.
+ *
+ * Threading: a handle belongs to one thread at a time.  Every thread that
+ * needs the database (worker pool threads, the usage writer, an admin
+ * command) opens its own handle.  Loop threads never call the store.
+ *
+ * Return codes: MG_OK; MG_DECLINED = not found / already exists (as said per
+ * function); MG_ERR = hard error, already logged.  Serialization failures
+ * (SQLITE_BUSY) are retried inside, by one wrapper.
+ */
+#ifndef MG_STORE_STORE_H
+#define MG_STORE_STORE_H
+
+#include <stddef.h>
+#include <stdint.h>
+#include "core/apikey.h"
+#include "core/region.h"
+
+struct mg_store;
+
+enum mg_key_status { MG_KEY_ACTIVE = 0, MG_KEY_REVOKED = 1 };
+
+struct mg_account {
+    int64_t id;
+    char email[256];      /* stored lower-cased */
+    int is_admin;
+    int suspended;
+    int64_t cap_micros;   /* monthly hard cap; 0 = none */
+    int64_t created_ms;
+};
+
+/* A key as the gateway needs it (joined with its account). */
+struct mg_key_record {
+    int64_t id;
+    int64_t account_id;
+    char public_id[MG_KEY_PUBID_LEN + 1];
+    char name[128];
+    enum mg_region region;
+    uint32_t scopes;             /* MG_SCOPE bits */
+    enum mg_key_status status;
+    int64_t expires_ms;          /* 0 = never */
+    int64_t created_ms;
+    int64_t last_used_ms;
+    uint8_t digest[MG_KEY_DIGEST_LEN];
+    char models[512];            /* comma-separated allowlist; "" = any */
+    /* from the account */
+    int account_suspended;
+    int64_t account_cap_micros;
+    int64_t seq;                 /* change sequence: bumps on every change of the key or its account */
+};
+
+/* An upstream channel.  The upstream key itself is never stored in plaintext:
+ * key_ref is "env:NAME", "file:/path", or "db" (then key_enc holds it,
+ * encrypted with the server secret by the caller). */
+struct mg_channel_record {
+    int64_t id;
+    char name[64];
+    enum mg_region region;
+    char base_url[512];
+    char key_ref[512];
+    uint8_t key_enc[512];
+    size_t key_enc_len;
+    int weight;
+    char models[1024];           /* comma-separated; "" = any model */
+    int enabled;
+};
+
+/* One billed response (BL-2).  Keyed by request_id: inserting the same
+ * request id twice is a no-op. */
+struct mg_usage_event {
+    char request_id[40];
+    int64_t ts_ms;
+    int64_t account_id;
+    int64_t key_id;
+    char key_public_id[MG_KEY_PUBID_LEN + 1];
+    char model[96];
+    char service[16];            /* mg_service_name() */
+    char route[64];              /* the path family, e.g. "/v1/chat/completions" */
+    int64_t input_tokens;
+    int64_t output_tokens;
+    int64_t cached_tokens;
+    int64_t characters;          /* speech */
+    int64_t images;
+    int64_t videos;
+    int64_t tracks;              /* music */
+    int64_t voices;              /* voice clone / design */
+    int64_t cost_micros;
+    int http_status;
+};
+
+/* Who owns an async resource (GW-6). */
+enum mg_owned_kind { MG_OWNED_VIDEO_TASK = 'v', MG_OWNED_SPEECH_TASK = 's', MG_OWNED_FILE = 'f', MG_OWNED_VOICE = 'o' };
+
+typedef int (*mg_store_key_cb)(void *arg, const struct mg_key_record *k);
+typedef int (*mg_store_usage_cb)(void *arg, const struct mg_usage_event *e);
+
+struct mg_store_ops {
+    const char *backend; /* "sqlite" */
+    void (*close)(struct mg_store *s);
+
+    /* Creates or upgrades the schema.  Idempotent. */
+    int (*migrate)(struct mg_store *s);
+
+    /* Accounts.  account_create: MG_DECLINED if the email exists. */
+    int (*account_create)(struct mg_store *s, const char *email, const char *password_phc, int is_admin,
+                          int64_t *id_out);
+    int (*account_by_email)(struct mg_store *s, const char *email, struct mg_account *out);
+    int (*account_set_suspended)(struct mg_store *s, int64_t account_id, int suspended);
+    int (*account_set_cap)(struct mg_store *s, int64_t account_id, int64_t cap_micros);
+
+    /* Keys.  key_insert fills k->id and k->seq.  key_by_digest: MG_DECLINED
+     * if none.  key_set_status by public id: MG_DECLINED if none.
+     * keys_since calls cb for every key whose seq > since (all keys for 0),
+     * in seq order, and sets *max_seq to the largest seen (unchanged if none). */
+    int (*key_insert)(struct mg_store *s, struct mg_key_record *k);
+    int (*key_by_digest)(struct mg_store *s, const uint8_t digest[MG_KEY_DIGEST_LEN], struct mg_key_record *out);
+    int (*key_set_status)(struct mg_store *s, const char *public_id, enum mg_key_status st);
+    int (*key_set_expiry)(struct mg_store *s, const char *public_id, int64_t expires_ms);
+    int (*keys_since)(struct mg_store *s, int64_t since, mg_store_key_cb cb, void *arg, int64_t *max_seq);
+    int (*keys_touch)(struct mg_store *s, const int64_t *key_ids, size_t n, int64_t used_ms);
+
+    /* Channels.  channel_insert: MG_DECLINED if the name exists. */
+    int (*channel_insert)(struct mg_store *s, struct mg_channel_record *c);
+    int (*channel_list)(struct mg_store *s, struct mg_channel_record **out, size_t *n); /* caller frees *out */
+    int (*channel_delete)(struct mg_store *s, const char *name);
+
+    /* Usage.  usage_insert is one transaction for the batch; rows whose
+     * request_id exists are skipped.  usage_list: newest first, filtered by
+     * request_id when not NULL, at most limit rows. */
+    int (*usage_insert)(struct mg_store *s, const struct mg_usage_event *ev, size_t n);
+    int (*usage_list)(struct mg_store *s, const char *request_id, size_t limit, mg_store_usage_cb cb, void *arg);
+    /* Sum of cost_micros for the account with ts_ms in [from_ms, to_ms). */
+    int (*usage_spend)(struct mg_store *s, int64_t account_id, int64_t from_ms, int64_t to_ms, int64_t *out);
+
+    /* Async resource ownership (GW-6).  owner_put is idempotent for the same
+     * account; owner_get: MG_DECLINED if unknown. */
+    int (*owner_put)(struct mg_store *s, enum mg_owned_kind kind, const char *id, int64_t account_id);
+    int (*owner_get)(struct mg_store *s, enum mg_owned_kind kind, const char *id, int64_t *account_id);
+    int (*owner_delete)(struct mg_store *s, enum mg_owned_kind kind, const char *id);
+};
+
+struct mg_store {
+    const struct mg_store_ops *ops;
+};
+
+/*
+ * Opens a store from a URL-ish spec: "sqlite:/path/to/file.db" or a bare
+ * path (SQLite).  On failure returns NULL and writes a user-facing reason
+ * into err.  Opening does not migrate.
+ */
+struct mg_store *mg_store_open(const char *spec, char *err, size_t errlen);
+
+#endif
