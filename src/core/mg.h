@@ -7,6 +7,7 @@
 
 #include <stddef.h>
 #include <stdint.h>
+#include <stdlib.h>
 
 /* The closed set of internal return codes (as nginx's NGX_OK/NGX_AGAIN). */
 enum {

@@ -4,6 +4,7 @@
 #ifndef MG_CORE_SERVICE_H
 #define MG_CORE_SERVICE_H
 
+#include <stddef.h>
 #include <stdint.h>
 
 enum mg_service {
