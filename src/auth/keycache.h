@@ -2,8 +2,8 @@
  * keycache.h: the in-memory key table of the hot path.  The gateway looks keys
  * up by digest without touching the database; a sync thread polls the store
  * for changed keys (keys_since) every interval, so a revocation made by any
- * process reaches this node within one interval (KY-5).  A miss is answered by
- * one store lookup through the worker pool, whose result is put here.
+ * process reaches this node within one interval (KY-5).  A new key appears via
+ * the poller within one interval (docs/architecture.md).
  * All functions are thread-safe.
  */
 #ifndef MG_AUTH_KEYCACHE_H

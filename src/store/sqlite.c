@@ -538,6 +538,23 @@ static int sq_usage_spend(struct mg_store *s, int64_t account_id, int64_t from_m
     return rc == SQLITE_ROW ? MG_OK : fail(s, "usage spend");
 }
 
+static int sq_usage_spend_all(struct mg_store *s, int64_t from_ms, int64_t to_ms,
+                              int (*cb)(void *arg, int64_t account_id, int64_t micros), void *arg)
+{
+    int rc;
+    sqlite3_stmt *st = prep(s, "SELECT account_id, sum(cost_micros) FROM usage_events"
+                               " WHERE ts_ms >= ? AND ts_ms < ? GROUP BY account_id");
+    if (st == NULL)
+        return MG_ERR;
+    sqlite3_bind_int64(st, 1, from_ms);
+    sqlite3_bind_int64(st, 2, to_ms);
+    while ((rc = sqlite3_step(st)) == SQLITE_ROW)
+        if (cb(arg, sqlite3_column_int64(st, 0), sqlite3_column_int64(st, 1)) != MG_OK)
+            break;
+    sqlite3_finalize(st);
+    return rc == SQLITE_ROW || rc == SQLITE_DONE ? MG_OK : fail(s, "usage spend");
+}
+
 static int sq_owner_put(struct mg_store *s, enum mg_owned_kind kind, const char *id, int64_t account_id)
 {
     sqlite3_stmt *st = prep(s, "INSERT OR IGNORE INTO owners VALUES (?,?,?)");
@@ -594,6 +611,7 @@ static const struct mg_store_ops sqlite_ops = {
     .usage_insert = sq_usage_insert,
     .usage_list = sq_usage_list,
     .usage_spend = sq_usage_spend,
+    .usage_spend_all = sq_usage_spend_all,
     .owner_put = sq_owner_put,
     .owner_get = sq_owner_get,
     .owner_delete = sq_owner_delete,

@@ -1,0 +1,182 @@
+/*
+ * prices.c: official prices (MINIMAX-API.md section 4.2, global, USD) in
+ * micro-units, and the cost of a usage event.  Where the reference marks a
+ * price as unconfirmed the row says so; operators override rows in config.
+ */
+#include "billing/prices.h"
+#include "core/log.h"
+#include "core/mg.h"
+
+#include <stdio.h>
+#include <string.h>
+
+/* All prices are integer micro-units of USD: 300000 = $0.30. */
+
+static const struct mg_price defaults[] = {
+    /* model                      in/M        out/M      cached/M   10k chars  image       video       track      voice */
+    {"MiniMax-M3", 300000, 1200000, 60000, 0, 0, 0, 0, 0},
+    {"MiniMax-M2.7-highspeed", 600000, 2400000, 60000, 0, 0, 0, 0, 0},
+    {"MiniMax-M2.7", 300000, 1200000, 60000, 0, 0, 0, 0, 0},
+    {"MiniMax-M2.5-highspeed", 600000, 2400000, 30000, 0, 0, 0, 0, 0},
+    {"MiniMax-M2.5", 300000, 1200000, 30000, 0, 0, 0, 0, 0},
+    {"MiniMax-M2*", 300000, 1200000, 30000, 0, 0, 0, 0, 0}, /* M2, M2.1: priced as M2.5 */
+    {"image-01*", 0, 0, 0, 0, 3500, 0, 0, 0},
+    /* speech: resellers' USD figures ($0.10 / 1k chars hd, $0.06 turbo), unconfirmed by MiniMax */
+    {"speech-*-hd", 0, 0, 0, 1000000, 0, 0, 0, 0},
+    {"speech-*", 0, 0, 0, 600000, 0, 0, 0, 0},
+    /* Hailuo video: $0.25 per 6 s 768P video (third-party figure, unconfirmed) */
+    {"MiniMax-Hailuo-*", 0, 0, 0, 0, 0, 250000, 0, 0},
+    {"T2V-01*", 0, 0, 0, 0, 0, 250000, 0, 0},
+    {"I2V-01*", 0, 0, 0, 0, 0, 250000, 0, 0},
+    {"S2V-01*", 0, 0, 0, 0, 0, 250000, 0, 0},
+    /* music: CNY 1.0 per track converted at about 0.14 USD/CNY */
+    {"music-*", 0, 0, 0, 0, 0, 0, 140000, 0},
+    /* voice clone / design: CNY 9.9 per voice converted */
+    {"voice-*", 0, 0, 0, 0, 0, 0, 0, 1400000},
+};
+
+struct mg_price_table {
+    struct mg_price *rows;
+    size_t n;
+};
+
+struct mg_price_table *mg_prices_default(void)
+{
+    struct mg_price_table *t = mg_calloc(1, sizeof(*t));
+    t->n = MG_ARRAY_SIZE(defaults);
+    t->rows = mg_malloc(sizeof(defaults));
+    memcpy(t->rows, defaults, sizeof(defaults));
+    return t;
+}
+
+void mg_prices_free(struct mg_price_table *t)
+{
+    if (t == NULL)
+        return;
+    free(t->rows);
+    free(t);
+}
+
+void mg_prices_set(struct mg_price_table *t, const struct mg_price *p)
+{
+    for (size_t i = 0; i < t->n; i++) {
+        if (strcmp(t->rows[i].model, p->model) == 0) {
+            t->rows[i] = *p;
+            return;
+        }
+    }
+    t->rows = mg_realloc(t->rows, (t->n + 1) * sizeof(*t->rows));
+    t->rows[t->n++] = *p;
+}
+
+/* A pattern is an exact name, or has one '*' matching any run of characters. */
+static size_t match(const char *pat, const char *model)
+{
+    const char *star = strchr(pat, '*');
+    if (star == NULL)
+        return strcmp(pat, model) == 0 ? SIZE_MAX : 0;
+    size_t pre = (size_t)(star - pat), suf = strlen(star + 1), ml = strlen(model);
+    if (ml < pre + suf || strncmp(pat, model, pre) != 0 || strcmp(model + ml - suf, star + 1) != 0)
+        return 0;
+    return pre + suf + 1; /* longer literal parts win */
+}
+
+const struct mg_price *mg_prices_find(const struct mg_price_table *t, const char *model)
+{
+    const struct mg_price *best = NULL;
+    size_t best_score = 0;
+    for (size_t i = 0; i < t->n; i++) {
+        size_t sc = match(t->rows[i].model, model);
+        if (sc > best_score) {
+            best_score = sc;
+            best = &t->rows[i];
+        }
+    }
+    return best;
+}
+
+int64_t mg_prices_cost(const struct mg_price_table *t, const struct mg_usage_event *ev, int64_t ratio_ppm)
+{
+    const struct mg_price *p = mg_prices_find(t, ev->model);
+    __int128 sum; /* micro-units x 1,000,000 (per-million-token prices) */
+    if (p == NULL) {
+        mg_log(MG_LOG_WARN, "no price for model '%s'; the request is recorded at cost 0", ev->model);
+        return 0;
+    }
+    int64_t uncached = ev->input_tokens - ev->cached_tokens;
+    if (uncached < 0)
+        uncached = 0;
+    sum = (__int128)uncached * p->input_per_mtok + (__int128)ev->cached_tokens * p->cached_per_mtok +
+          (__int128)ev->output_tokens * p->output_per_mtok + (__int128)ev->characters * p->per_10k_chars * 100 +
+          ((__int128)ev->images * p->per_image + (__int128)ev->videos * p->per_video +
+           (__int128)ev->tracks * p->per_track + (__int128)ev->voices * p->per_voice) *
+              1000000;
+    sum *= ratio_ppm;
+    const __int128 div = (__int128)1000000 * MG_RATIO_ONE;
+    __int128 q = (sum + div / 2) / div; /* half up; costs are never negative */
+    return q > INT64_MAX ? INT64_MAX : (int64_t)q;
+}
+
+/* Parses a non-negative decimal with at most `scale` decimals into an
+ * integer scaled by 10^scale. */
+static int parse_fixed(const char *s, int scale, int64_t *out)
+{
+    int64_t whole = 0, frac = 0;
+    int digits = 0, fd = 0;
+    const char *p = s;
+    for (; *p >= '0' && *p <= '9'; p++, digits++) {
+        if (whole > (INT64_MAX / 10 - 9) / 1000000)
+            return MG_DECLINED;
+        whole = whole * 10 + (*p - '0');
+    }
+    if (*p == '.') {
+        p++;
+        for (; *p >= '0' && *p <= '9'; p++, fd++) {
+            if (fd == scale)
+                return MG_DECLINED;
+            frac = frac * 10 + (*p - '0');
+        }
+        if (fd == 0)
+            return MG_DECLINED;
+    }
+    if (*p != '\0' || digits == 0)
+        return MG_DECLINED;
+    for (int i = fd; i < scale; i++)
+        frac *= 10;
+    int64_t m = 1;
+    for (int i = 0; i < scale; i++)
+        m *= 10;
+    *out = whole * m + frac;
+    return MG_OK;
+}
+
+int mg_ratio_parse(const char *s, int64_t *ppm)
+{
+    size_t n = strlen(s);
+    if (n > 1 && s[n - 1] == '%') {
+        char tmp[32];
+        int64_t pct;
+        if (n >= sizeof(tmp))
+            return MG_DECLINED;
+        memcpy(tmp, s, n - 1);
+        tmp[n - 1] = '\0';
+        if (parse_fixed(tmp, 4, &pct) != MG_OK) /* percent with 4 decimals = ppm */
+            return MG_DECLINED;
+        *ppm = pct;
+        return MG_OK;
+    }
+    return parse_fixed(s, 6, ppm);
+}
+
+int mg_money_parse(const char *s, int64_t *micros) { return parse_fixed(s, 6, micros); }
+
+void mg_money_format(int64_t micros, char *out, size_t cap)
+{
+    int neg = micros < 0;
+    uint64_t v = neg ? (uint64_t)0 - (uint64_t)micros : (uint64_t)micros;
+    char frac[8];
+    snprintf(frac, sizeof(frac), "%06llu", (unsigned long long)(v % 1000000));
+    for (int i = 5; i >= 2 && frac[i] == '0'; i--)
+        frac[i] = '\0';
+    snprintf(out, cap, "%s%llu.%s", neg ? "-" : "", (unsigned long long)(v / 1000000), frac);
+}
