@@ -1,0 +1,38 @@
+/*
+ * http.h: the small HTTP toolbox shared by maxgated and maxgate-sim, on top of
+ * h2o 2.2 (evloop): listening sockets, server TLS, the accept loop, and a few
+ * request/response helpers.  No product logic here.
+ */
+#ifndef MG_NET_HTTP_H
+#define MG_NET_HTTP_H
+
+#define H2O_USE_LIBUV 0
+#include <h2o.h>
+#include <openssl/ssl.h>
+#include "core/mg.h"
+
+/* A non-blocking listening TCP socket on "host:port" (IPv4 or [IPv6]) with
+ * SO_REUSEADDR and SO_REUSEPORT, so each loop thread can have its own.  Port 0
+ * picks a free port; *bound_port gets the real one.  -1 with err on failure. */
+int mg_net_listen(const char *hostport, uint16_t *bound_port, char *err, size_t errlen);
+
+/* A server TLS context from PEM files (TLS 1.2+, HTTP/1.1 only). */
+SSL_CTX *mg_net_tls_server(const char *cert_file, const char *key_file, char *err, size_t errlen);
+
+/* Starts accepting connections from fd on loop into actx (kept by the caller).
+ * Returns the listener socket, to be closed with h2o_socket_close. */
+h2o_socket_t *mg_net_accept_start(h2o_loop_t *loop, int fd, h2o_accept_ctx_t *actx);
+
+/* Sends a complete response; body is copied. */
+void mg_http_respond(h2o_req_t *req, int status, const char *content_type, const char *body, size_t len);
+
+/* The value of a request header (name in lower case), or MG_STR_NULL. */
+struct mg_str mg_http_header(h2o_req_t *req, const char *lname);
+
+/* The value of query parameter name (not percent-decoded), MG_OK or MG_DECLINED. */
+int mg_http_query(h2o_req_t *req, const char *name, struct mg_str *out);
+
+/* The path without the query string. */
+struct mg_str mg_http_path(h2o_req_t *req);
+
+#endif
