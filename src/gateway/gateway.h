@@ -4,8 +4,8 @@
  * on its h2o host configuration, and runs the loop threads; everything from
  * "request accepted" to "usage recorded" happens inside src/gateway.
  *
- * Per-thread state (upstream socket pools, the worker pool attachment) is
- * created by the handler's on_context_init on each loop thread.
+ * Per-thread state (upstream socket pools, the worker pool attachment,
+ * timers) is created by the handler's on_context_init on each loop thread.
  */
 #ifndef MG_GATEWAY_GATEWAY_H
 #define MG_GATEWAY_GATEWAY_H
@@ -40,6 +40,7 @@ struct mg_gateway_config {
     int first_byte_timeout_ms;  /* default 60000 */
     int idle_timeout_ms;        /* default 60000: gap between stream chunks */
     int cooldown_ms;            /* default 30000: a failing channel rests this long */
+    size_t upstream_pool_size;  /* keep-alive connections per channel per thread (default 256) */
     SSL_CTX *upstream_ssl_ctx;  /* verifies chain + host name; built by the server (ca_file) */
     /* regions (GW-3) */
     int serves[MG_REGION__COUNT];                 /* 1 if this node has a channel for the region */

@@ -51,7 +51,7 @@ static const char *const migrations[] = {
     "  voices INTEGER NOT NULL, cost_micros INTEGER NOT NULL, http_status INTEGER NOT NULL);"
     "CREATE INDEX usage_account_ts ON usage_events(account_id, ts_ms);"
     "CREATE TABLE owners (kind INTEGER NOT NULL, id TEXT NOT NULL, account_id INTEGER NOT NULL,"
-    "  PRIMARY KEY (kind, id));",
+    "  model TEXT NOT NULL DEFAULT '', PRIMARY KEY (kind, id));",
 };
 
 static int fail(struct mg_store *s, const char *what)
@@ -555,28 +555,34 @@ static int sq_usage_spend_all(struct mg_store *s, int64_t from_ms, int64_t to_ms
     return rc == SQLITE_ROW || rc == SQLITE_DONE ? MG_OK : fail(s, "usage spend");
 }
 
-static int sq_owner_put(struct mg_store *s, enum mg_owned_kind kind, const char *id, int64_t account_id)
+static int sq_owner_put(struct mg_store *s, enum mg_owned_kind kind, const char *id, int64_t account_id,
+                        const char *model)
 {
-    sqlite3_stmt *st = prep(s, "INSERT OR IGNORE INTO owners VALUES (?,?,?)");
+    sqlite3_stmt *st = prep(s, "INSERT OR IGNORE INTO owners VALUES (?,?,?,?)");
     if (st == NULL)
         return MG_ERR;
     sqlite3_bind_int(st, 1, (int)kind);
     sqlite3_bind_text(st, 2, id, -1, SQLITE_TRANSIENT);
     sqlite3_bind_int64(st, 3, account_id);
+    sqlite3_bind_text(st, 4, model ? model : "", -1, SQLITE_TRANSIENT);
     return step_done(s, st, "owner put");
 }
 
-static int sq_owner_get(struct mg_store *s, enum mg_owned_kind kind, const char *id, int64_t *account_id)
+static int sq_owner_get(struct mg_store *s, enum mg_owned_kind kind, const char *id, int64_t *account_id, char *model,
+                        size_t model_cap)
 {
     int rc;
-    sqlite3_stmt *st = prep(s, "SELECT account_id FROM owners WHERE kind = ? AND id = ?");
+    sqlite3_stmt *st = prep(s, "SELECT account_id, model FROM owners WHERE kind = ? AND id = ?");
     if (st == NULL)
         return MG_ERR;
     sqlite3_bind_int(st, 1, (int)kind);
     sqlite3_bind_text(st, 2, id, -1, SQLITE_TRANSIENT);
     rc = sqlite3_step(st);
-    if (rc == SQLITE_ROW)
+    if (rc == SQLITE_ROW) {
         *account_id = sqlite3_column_int64(st, 0);
+        if (model != NULL)
+            mg_strlcpy(model, (const char *)sqlite3_column_text(st, 1), model_cap);
+    }
     sqlite3_finalize(st);
     return rc == SQLITE_ROW ? MG_OK : rc == SQLITE_DONE ? MG_DECLINED : fail(s, "owner get");
 }

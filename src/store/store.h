@@ -139,9 +139,12 @@ struct mg_store_ops {
                            int (*cb)(void *arg, int64_t account_id, int64_t micros), void *arg);
 
     /* Async resource ownership (GW-6).  owner_put is idempotent for the same
-     * account; owner_get: MG_DECLINED if unknown. */
-    int (*owner_put)(struct mg_store *s, enum mg_owned_kind kind, const char *id, int64_t account_id);
-    int (*owner_get)(struct mg_store *s, enum mg_owned_kind kind, const char *id, int64_t *account_id);
+     * (kind, id); owner_get: MG_DECLINED if unknown. */
+    int (*owner_put)(struct mg_store *s, enum mg_owned_kind kind, const char *id, int64_t account_id,
+                     const char *model);
+    /* model (may be NULL) gets the model the resource was created with, or "". */
+    int (*owner_get)(struct mg_store *s, enum mg_owned_kind kind, const char *id, int64_t *account_id, char *model,
+                     size_t model_cap);
     int (*owner_delete)(struct mg_store *s, enum mg_owned_kind kind, const char *id);
 };
 
