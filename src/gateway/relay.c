@@ -362,7 +362,7 @@ static void copy_headers(struct relay *rl, h2o_header_t *headers, size_t n)
         if (h2o_iovec_is_token(name)) {
             const h2o_token_t *tok = (const h2o_token_t *)name;
             if (tok->proxy_should_drop_for_res || tok == H2O_TOKEN_CONTENT_LENGTH || tok == H2O_TOKEN_TRANSFER_ENCODING ||
-                tok == H2O_TOKEN_CONNECTION || tok == H2O_TOKEN_SET_COOKIE)
+                tok == H2O_TOKEN_CONNECTION || tok == H2O_TOKEN_SET_COOKIE || tok == H2O_TOKEN_SERVER)
                 continue;
             h2o_iovec_t v = h2o_strdup(&req->pool, headers[i].value.base, headers[i].value.len);
             h2o_add_header(&req->pool, &req->res.headers, tok, NULL, v.base, v.len);

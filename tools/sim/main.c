@@ -836,6 +836,7 @@ int main(int argc, char **argv)
     signal(SIGPIPE, SIG_IGN);
     sim.records = json_array();
     h2o_config_init(&sim.gconf);
+    sim.gconf.server_name = h2o_iovec_init(H2O_STRLIT("maxgate-sim"));
     sim.gconf.max_request_entity_size = 64 * 1024 * 1024; /* uploads in tests stay far below */
     h2o_hostconf_t *host = h2o_config_register_host(&sim.gconf, h2o_iovec_init(H2O_STRLIT("default")), 65535);
     h2o_pathconf_t *pc = h2o_config_register_path(host, "/", 0);

@@ -1,0 +1,257 @@
+/* config.c: the option table and its INI loader (see config.h). */
+#include "server/config.h"
+#include "billing/prices.h"
+#include "core/mg.h"
+
+#include <errno.h>
+#include <ini.h>
+#include <libgen.h>
+#include <stddef.h>
+#include <stdio.h>
+#include <string.h>
+#include <unistd.h>
+
+enum opt_type { T_STR, T_PATH, T_INT, T_RATIO };
+
+struct opt {
+    const char *section, *name;
+    enum opt_type type;
+    size_t offset, size;
+    const char *dflt;
+    int64_t min, max;
+};
+
+#define S(sec, nm, field, d) {sec, nm, T_STR, offsetof(struct mg_config, field), sizeof(((struct mg_config *)0)->field), d, 0, 0}
+#define P(sec, nm, field, d) {sec, nm, T_PATH, offsetof(struct mg_config, field), sizeof(((struct mg_config *)0)->field), d, 0, 0}
+#define I(sec, nm, field, d, lo, hi) {sec, nm, T_INT, offsetof(struct mg_config, field), 0, d, lo, hi}
+
+static const struct opt opts[] = {
+    S("server", "listen", listen, "127.0.0.1:8080"),
+    I("server", "threads", threads, "0", 0, 256), /* 0 = number of cores */
+    I("server", "workers", workers, "2", 1, 64),
+    P("server", "tls_cert", tls_cert, ""),
+    P("server", "tls_key", tls_key, ""),
+    I("server", "drain_timeout_ms", drain_timeout_ms, "10000", 0, 3600000),
+    S("server", "public_base_url", public_base_url, ""),
+    S("server", "global_base_url", global_base_url, ""),
+    S("server", "cn_base_url", cn_base_url, ""),
+    P("server", "access_log", access_log, "-"),
+    S("server", "log_level", log_level, "info"),
+    P("store", "database", database, "maxgate.db"),
+    P("store", "usage_journal", usage_journal, "usage.journal"),
+    P("secrets", "file", secrets_file, "secrets"),
+    /* 2 MiB of JSON is far more than any chat request; 20 MiB covers MiniMax's own upload limit */
+    I("limits", "max_json_body", max_json_body, "2097152", 1024, 1073741824),
+    I("limits", "max_upload_body", max_upload_body, "20971520", 1024, 1073741824),
+    /* non-streamed answers (images in base64, speech in hex) are read whole up to this */
+    I("limits", "max_upstream_body", max_upstream_body, "67108864", 65536, 1073741824),
+    I("upstream", "first_byte_timeout_ms", first_byte_timeout_ms, "60000", 10, 3600000),
+    I("upstream", "idle_timeout_ms", idle_timeout_ms, "60000", 10, 3600000),
+    I("upstream", "cooldown_ms", cooldown_ms, "30000", 0, 3600000),
+    P("upstream", "ca_file", ca_file, ""),
+    {"billing", "ratio", T_RATIO, offsetof(struct mg_config, ratio_ppm), 0, "1", 0, 100 * MG_RATIO_ONE},
+};
+
+struct load_ctx {
+    struct mg_config *cfg;
+    char *err;
+    size_t errlen;
+    int failed;
+    int line; /* Debian's inih passes no line number: the reader counts lines */
+    FILE *f;
+};
+
+static char *read_line(char *str, int num, void *stream)
+{
+    struct load_ctx *lc = stream;
+    lc->line++;
+    return fgets(str, num, lc->f);
+}
+
+/* value as an absolute path: relative ones are taken from the config's folder. */
+static int join_path(const char *dir, const char *value, char *out, size_t cap)
+{
+    int n = value[0] == '/' ? snprintf(out, cap, "%s", value) : snprintf(out, cap, "%s/%s", dir, value);
+    return n < 0 || (size_t)n >= cap ? MG_DECLINED : MG_OK;
+}
+
+static int set_value(struct load_ctx *lc, const struct opt *o, const char *value, int line)
+{
+    char *field = (char *)lc->cfg + o->offset;
+    int64_t v;
+    switch (o->type) {
+    case T_STR:
+        if (mg_strlcpy(field, value, o->size) >= o->size)
+            goto too_long;
+        return MG_OK;
+    case T_PATH:
+        if (value[0] == '\0' || value[0] == '/' || strcmp(value, "-") == 0 || strcmp(value, "off") == 0) {
+            if (mg_strlcpy(field, value, o->size) >= o->size)
+                goto too_long;
+        } else if (join_path(lc->cfg->dir, value, field, o->size) != MG_OK) {
+            goto too_long;
+        }
+        return MG_OK;
+    case T_INT:
+        if (mg_parse_i64(value, strlen(value), &v) != MG_OK || v < o->min || v > o->max) {
+            snprintf(lc->err, lc->errlen, "%s:%d: [%s] %s must be a whole number from %lld to %lld, not '%s'",
+                     lc->cfg->file, line, o->section, o->name, (long long)o->min, (long long)o->max, value);
+            return MG_ERR;
+        }
+        *(int64_t *)field = v;
+        return MG_OK;
+    case T_RATIO:
+        if (mg_ratio_parse(value, &v) != MG_OK || v > o->max) {
+            snprintf(lc->err, lc->errlen, "%s:%d: [%s] %s must be a ratio like 0.40 or 40%%, not '%s'",
+                     lc->cfg->file, line, o->section, o->name, value);
+            return MG_ERR;
+        }
+        *(int64_t *)field = v;
+        return MG_OK;
+    }
+    return MG_ERR;
+too_long:
+    snprintf(lc->err, lc->errlen, "%.900s:%d: [%s] %s is too long", lc->cfg->file, line, o->section, o->name);
+    return MG_ERR;
+}
+
+static struct mg_config_channel *channel_for(struct mg_config *cfg, const char *name)
+{
+    for (size_t i = 0; i < cfg->nchannels; i++)
+        if (strcmp(cfg->channels[i].name, name) == 0)
+            return &cfg->channels[i];
+    if (cfg->nchannels == MG_CONFIG_MAX_CHANNELS)
+        return NULL;
+    struct mg_config_channel *c = &cfg->channels[cfg->nchannels++];
+    memset(c, 0, sizeof(*c));
+    mg_strlcpy(c->name, name, sizeof(c->name));
+    c->weight = 1;
+    return c;
+}
+
+static int channel_value(struct load_ctx *lc, const char *section, const char *name, const char *value, int line)
+{
+    struct mg_config_channel *c = channel_for(lc->cfg, section + 8);
+    if (c == NULL) {
+        snprintf(lc->err, lc->errlen, "%s:%d: too many channels (at most %d)", lc->cfg->file, line,
+                 MG_CONFIG_MAX_CHANNELS);
+        return MG_ERR;
+    }
+    if (strcmp(name, "region") == 0) {
+        if (mg_region_parse(value, &c->region) != MG_OK) {
+            snprintf(lc->err, lc->errlen, "%s:%d: [%s] region must be global or cn, not '%s'", lc->cfg->file, line,
+                     section, value);
+            return MG_ERR;
+        }
+        c->region_set = 1;
+    } else if (strcmp(name, "base_url") == 0) {
+        mg_strlcpy(c->base_url, value, sizeof(c->base_url));
+    } else if (strcmp(name, "key_env") == 0) {
+        mg_strlcpy(c->key_env, value, sizeof(c->key_env));
+    } else if (strcmp(name, "key_file") == 0) {
+        if (join_path(lc->cfg->dir, value, c->key_file, sizeof(c->key_file)) != MG_OK) {
+            snprintf(lc->err, lc->errlen, "%.900s:%d: [%s] key_file is too long", lc->cfg->file, line, section);
+            return MG_ERR;
+        }
+    } else if (strcmp(name, "weight") == 0) {
+        if (mg_parse_i64(value, strlen(value), &c->weight) != MG_OK || c->weight < 1 || c->weight > 1000000) {
+            snprintf(lc->err, lc->errlen, "%s:%d: [%s] weight must be a whole number from 1 to 1000000",
+                     lc->cfg->file, line, section);
+            return MG_ERR;
+        }
+    } else if (strcmp(name, "models") == 0) {
+        mg_strlcpy(c->models, value, sizeof(c->models));
+    } else if (strcmp(name, "key") == 0 || strcmp(name, "api_key") == 0) {
+        snprintf(lc->err, lc->errlen,
+                 "%s:%d: [%s] upstream keys never go in the config file; use key_env = VARIABLE or key_file = PATH "
+                 "(or `maxgated admin channel add --key-stdin`)",
+                 lc->cfg->file, line, section);
+        return MG_ERR;
+    } else {
+        snprintf(lc->err, lc->errlen,
+                 "%s:%d: [%s] unknown key '%s' (known: region, base_url, key_env, key_file, weight, models)",
+                 lc->cfg->file, line, section, name);
+        return MG_ERR;
+    }
+    return MG_OK;
+}
+
+static int on_ini(void *user, const char *section, const char *name, const char *value)
+{
+    struct load_ctx *lc = user;
+    int line = lc->line;
+    if (lc->failed)
+        return 0;
+    if (strncmp(section, "channel.", 8) == 0 && section[8] != '\0') {
+        if (channel_value(lc, section, name, value, line) != MG_OK)
+            goto fail;
+        return 1;
+    }
+    int section_known = 0;
+    for (size_t i = 0; i < MG_ARRAY_SIZE(opts); i++) {
+        if (strcmp(opts[i].section, section) != 0)
+            continue;
+        section_known = 1;
+        if (strcmp(opts[i].name, name) == 0) {
+            if (set_value(lc, &opts[i], value, line) != MG_OK)
+                goto fail;
+            return 1;
+        }
+    }
+    snprintf(lc->err, lc->errlen, section_known ? "%s:%d: unknown key '%s' in [%s] (see docs/operations.md)"
+                                                : "%s:%d: unknown key '%s' in unknown section [%s] (see docs/operations.md)",
+             lc->cfg->file, line, name, section);
+fail:
+    lc->failed = 1;
+    return 0;
+}
+
+int mg_config_load(struct mg_config *cfg, const char *file, char *err, size_t errlen)
+{
+    struct load_ctx lc = {cfg, err, errlen, 0, 0, NULL};
+    char tmp[MG_PATH_MAX];
+    memset(cfg, 0, sizeof(*cfg));
+    if (realpath(file, cfg->file) == NULL) {
+        snprintf(err, errlen, "cannot read config file %s: %s (create one as in docs/operations.md)", file,
+                 strerror(errno));
+        return MG_ERR;
+    }
+    mg_strlcpy(tmp, cfg->file, sizeof(tmp));
+    mg_strlcpy(cfg->dir, dirname(tmp), sizeof(cfg->dir));
+    for (size_t i = 0; i < MG_ARRAY_SIZE(opts); i++)
+        if (set_value(&lc, &opts[i], opts[i].dflt, 0) != MG_OK)
+            return MG_ERR;
+    if ((lc.f = fopen(cfg->file, "r")) == NULL) {
+        snprintf(err, errlen, "cannot read config file %s: %s", cfg->file, strerror(errno));
+        return MG_ERR;
+    }
+    int rc = ini_parse_stream(read_line, &lc, on_ini, &lc);
+    fclose(lc.f);
+    if (lc.failed)
+        return MG_ERR;
+    if (rc != 0) {
+        snprintf(err, errlen, rc > 0 ? "%s:%d: syntax error (expected [section] or key = value)"
+                                     : "cannot read config file %s (%d)",
+                 cfg->file, rc);
+        return MG_ERR;
+    }
+    for (size_t i = 0; i < cfg->nchannels; i++) {
+        struct mg_config_channel *c = &cfg->channels[i];
+        if (!c->region_set || c->base_url[0] == '\0' || (c->key_env[0] == '\0') == (c->key_file[0] == '\0')) {
+            snprintf(err, errlen,
+                     "%s: [channel.%s] needs region, base_url and exactly one of key_env or key_file", cfg->file,
+                     c->name);
+            return MG_ERR;
+        }
+    }
+    if ((cfg->tls_cert[0] == '\0') != (cfg->tls_key[0] == '\0')) {
+        snprintf(err, errlen, "%s: [server] tls_cert and tls_key go together: set both or neither", cfg->file);
+        return MG_ERR;
+    }
+    return MG_OK;
+}
+
+void mg_config_store_spec(const struct mg_config *cfg, char *out, size_t cap)
+{
+    snprintf(out, cap, "sqlite:%s", cfg->database);
+}

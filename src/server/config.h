@@ -1,0 +1,70 @@
+/*
+ * config.h: maxgated's configuration file (INI, docs/operations.md).  One
+ * option table in config.c describes every key: section, name, type, default,
+ * bounds and target field; the loader walks it.
+ */
+#ifndef MG_SERVER_CONFIG_H
+#define MG_SERVER_CONFIG_H
+
+#include <stddef.h>
+#include <stdint.h>
+#include "core/region.h"
+
+#define MG_CONFIG_MAX_CHANNELS 64
+#define MG_PATH_MAX 1024
+
+struct mg_config_channel {
+    char name[64];
+    enum mg_region region;
+    int region_set;
+    char base_url[512];
+    char key_env[128];
+    char key_file[MG_PATH_MAX];
+    int64_t weight;
+    char models[1024];
+};
+
+struct mg_config {
+    char file[MG_PATH_MAX];
+    char dir[MG_PATH_MAX]; /* relative paths are resolved against this */
+    /* [server] */
+    char listen[256];
+    int64_t threads;
+    int64_t workers;
+    char tls_cert[MG_PATH_MAX];
+    char tls_key[MG_PATH_MAX];
+    int64_t drain_timeout_ms;
+    char public_base_url[256];
+    char global_base_url[256];
+    char cn_base_url[256];
+    char access_log[MG_PATH_MAX];
+    char log_level[16];
+    /* [store] */
+    char database[MG_PATH_MAX];
+    char usage_journal[MG_PATH_MAX];
+    /* [secrets] */
+    char secrets_file[MG_PATH_MAX];
+    /* [limits] */
+    int64_t max_json_body;
+    int64_t max_upload_body;
+    int64_t max_upstream_body;
+    /* [upstream] */
+    int64_t first_byte_timeout_ms;
+    int64_t idle_timeout_ms;
+    int64_t cooldown_ms;
+    char ca_file[MG_PATH_MAX];
+    /* [billing] */
+    int64_t ratio_ppm;
+    /* [channel.NAME] */
+    struct mg_config_channel channels[MG_CONFIG_MAX_CHANNELS];
+    size_t nchannels;
+};
+
+/* Loads `file` (which must exist) over the defaults.  MG_OK, or MG_ERR with a
+ * message naming file, line and key in err. */
+int mg_config_load(struct mg_config *cfg, const char *file, char *err, size_t errlen);
+
+/* The store spec for the database ("sqlite:/abs/path"). */
+void mg_config_store_spec(const struct mg_config *cfg, char *out, size_t cap);
+
+#endif

@@ -1,0 +1,357 @@
+/*
+ * serve.c: `maxgated serve`.  Builds everything from the configuration, runs
+ * N event-loop threads (each with its own listening socket, SO_REUSEPORT),
+ * and drains on SIGTERM/SIGINT: listeners close, new requests get 503, open
+ * streams finish within drain_timeout_ms, queued usage is committed, exit 0.
+ */
+#include "server/server.h"
+#include "auth/keycache.h"
+#include "billing/meter.h"
+#include "billing/prices.h"
+#include "core/clock.h"
+#include "core/log.h"
+#include "core/metrics.h"
+#include "core/mg.h"
+#include "gateway/gateway.h"
+#include "net/http.h"
+
+#include <errno.h>
+#include <pthread.h>
+#include <signal.h>
+#include <sodium.h>
+#include <stdatomic.h>
+#include <stdio.h>
+#include <string.h>
+#include <unistd.h>
+
+#define KEY_POLL_MS 250        /* revocations reach this node within a quarter second (KY-5 asks 1 s) */
+#define POOL_QUEUE_MAX 10000   /* waiting database jobs before requests get 503 */
+#define LOOP_TICK_MS 100       /* how often a loop thread looks at the stop flag */
+#define MAX_THREADS 256
+
+struct loop_thread {
+    pthread_t tid;
+    h2o_context_t ctx;
+    h2o_accept_ctx_t actx;
+    h2o_socket_t *listener;
+    int fd;
+};
+
+static struct {
+    struct mg_config cfg;
+    h2o_globalconf_t gconf;
+    struct mg_gateway *gw;
+    struct loop_thread *threads;
+    size_t nthreads;
+    SSL_CTX *server_ssl;
+    _Atomic int stopping;
+    int64_t drain_deadline_us;
+    int ready;
+} srv;
+
+/* ---- built-in endpoints ---------------------------------------------------------- */
+
+static void add_request_id(h2o_req_t *req)
+{
+    uint8_t b[16];
+    char hex[33];
+    mg_random(b, sizeof(b));
+    sodium_bin2hex(hex, sizeof(hex), b, sizeof(b));
+    h2o_iovec_t v = h2o_strdup(&req->pool, hex, 32);
+    h2o_add_header_by_str(&req->pool, &req->res.headers, H2O_STRLIT("x-request-id"), 0, NULL, v.base, v.len);
+}
+
+static int on_healthz(h2o_handler_t *self, h2o_req_t *req)
+{
+    add_request_id(req);
+    mg_http_respond(req, 200, "text/plain", "ok\n", 3);
+    return 0;
+}
+
+static int on_readyz(h2o_handler_t *self, h2o_req_t *req)
+{
+    add_request_id(req);
+    if (srv.ready && !atomic_load(&srv.stopping))
+        mg_http_respond(req, 200, "text/plain", "ready\n", 6);
+    else
+        mg_http_respond(req, 503, "text/plain", "not ready: no upstream channel, or shutting down\n", 49);
+    return 0;
+}
+
+static int on_metrics(h2o_handler_t *self, h2o_req_t *req)
+{
+    size_t len;
+    char *text = mg_metrics_render(&len);
+    add_request_id(req);
+    mg_http_respond(req, 200, "text/plain; version=0.0.4", text, len);
+    free(text);
+    return 0;
+}
+
+static void register_handler(h2o_hostconf_t *host, const char *path, int (*fn)(h2o_handler_t *, h2o_req_t *))
+{
+    h2o_pathconf_t *pc = h2o_config_register_path(host, path, 0);
+    h2o_create_handler(pc, sizeof(h2o_handler_t))->on_req = fn;
+}
+
+/* ---- channels ------------------------------------------------------------------------ */
+
+static char *read_key_file(const char *path, char *err, size_t errlen)
+{
+    FILE *f = fopen(path, "r");
+    char line[512];
+    if (f == NULL) {
+        snprintf(err, errlen, "cannot read key file %s: %s", path, strerror(errno));
+        return NULL;
+    }
+    char *ok = fgets(line, sizeof(line), f);
+    fclose(f);
+    if (ok == NULL) {
+        snprintf(err, errlen, "key file %s is empty", path);
+        return NULL;
+    }
+    line[strcspn(line, "\r\n")] = '\0';
+    char *key = mg_strdup(line);
+    sodium_memzero(line, sizeof(line));
+    return key;
+}
+
+static char *resolve_key(const char *env, const char *file, const uint8_t *sealed, size_t sealed_len,
+                         const uint8_t secret[MG_SECRET_LEN], const char *name, char *err, size_t errlen)
+{
+    if (env != NULL && env[0]) {
+        const char *v = getenv(env);
+        if (v == NULL || v[0] == '\0') {
+            snprintf(err, errlen, "channel %s: environment variable %s (its upstream key) is not set", name, env);
+            return NULL;
+        }
+        return mg_strdup(v);
+    }
+    if (file != NULL && file[0])
+        return read_key_file(file, err, errlen);
+    char *k = mg_secret_open(secret, sealed, sealed_len);
+    if (k == NULL)
+        snprintf(err, errlen, "channel %s: its stored key cannot be decrypted with this secrets file", name);
+    return k;
+}
+
+static int load_channels(struct mg_store *s, const uint8_t secret[MG_SECRET_LEN], struct mg_channel_spec **out,
+                         size_t *n, char *err, size_t errlen)
+{
+    const struct mg_config *cfg = &srv.cfg;
+    struct mg_channel_record *db = NULL;
+    size_t ndb = 0;
+    if (s->ops->channel_list(s, &db, &ndb) != MG_OK) {
+        snprintf(err, errlen, "cannot read channels from the database");
+        return MG_ERR;
+    }
+    struct mg_channel_spec *v = mg_calloc(cfg->nchannels + ndb + 1, sizeof(*v));
+    size_t k = 0;
+    for (size_t i = 0; i < cfg->nchannels; i++, k++) {
+        const struct mg_config_channel *c = &cfg->channels[i];
+        mg_strlcpy(v[k].name, c->name, sizeof(v[k].name));
+        v[k].region = c->region;
+        mg_strlcpy(v[k].base_url, c->base_url, sizeof(v[k].base_url));
+        v[k].weight = (int)c->weight;
+        mg_strlcpy(v[k].models, c->models, sizeof(v[k].models));
+        if ((v[k].api_key = resolve_key(c->key_env, c->key_file, NULL, 0, secret, c->name, err, errlen)) == NULL)
+            goto fail;
+    }
+    for (size_t i = 0; i < ndb; i++) {
+        const struct mg_channel_record *c = &db[i];
+        if (!c->enabled)
+            continue;
+        mg_strlcpy(v[k].name, c->name, sizeof(v[k].name));
+        v[k].region = c->region;
+        mg_strlcpy(v[k].base_url, c->base_url, sizeof(v[k].base_url));
+        v[k].weight = c->weight > 0 ? c->weight : 1;
+        mg_strlcpy(v[k].models, c->models, sizeof(v[k].models));
+        const char *env = strncmp(c->key_ref, "env:", 4) == 0 ? c->key_ref + 4 : NULL;
+        const char *file = strncmp(c->key_ref, "file:", 5) == 0 ? c->key_ref + 5 : NULL;
+        if ((v[k].api_key = resolve_key(env, file, c->key_enc, c->key_enc_len, secret, c->name, err, errlen)) == NULL)
+            goto fail;
+        k++;
+    }
+    free(db);
+    *out = v;
+    *n = k;
+    return MG_OK;
+fail:
+    for (size_t i = 0; i < k; i++)
+        free(v[i].api_key);
+    free(v);
+    free(db);
+    return MG_ERR;
+}
+
+static SSL_CTX *upstream_tls(char *err, size_t errlen)
+{
+    SSL_CTX *ctx = SSL_CTX_new(TLS_client_method());
+    SSL_CTX_set_min_proto_version(ctx, TLS1_2_VERSION);
+    SSL_CTX_set_verify(ctx, SSL_VERIFY_PEER, NULL); /* h2o checks the host name against the certificate */
+    SSL_CTX_set_default_verify_paths(ctx);
+    if (srv.cfg.ca_file[0] && SSL_CTX_load_verify_locations(ctx, srv.cfg.ca_file, NULL) != 1) {
+        snprintf(err, errlen, "[upstream] ca_file %s is not a readable PEM certificate file", srv.cfg.ca_file);
+        SSL_CTX_free(ctx);
+        return NULL;
+    }
+    return ctx;
+}
+
+/* ---- threads ---------------------------------------------------------------------------- */
+
+static void *loop_main(void *arg)
+{
+    struct loop_thread *t = arg;
+    int closed = 0;
+    t->actx.ctx = &t->ctx;
+    t->actx.hosts = srv.gconf.hosts;
+    t->actx.ssl_ctx = srv.server_ssl;
+    t->listener = mg_net_accept_start(t->ctx.loop, t->fd, &t->actx);
+    for (;;) {
+        h2o_evloop_run(t->ctx.loop, LOOP_TICK_MS);
+        if (!atomic_load(&srv.stopping))
+            continue;
+        if (!closed) {
+            h2o_socket_read_stop(t->listener);
+            h2o_socket_close(t->listener);
+            closed = 1;
+        }
+        if (mg_gateway_inflight(srv.gw) == 0 || mg_monotonic_us() > srv.drain_deadline_us)
+            break;
+    }
+    return NULL;
+}
+
+int mg_cmd_serve(const struct mg_config *cfg)
+{
+    char err[2048], spec[MG_PATH_MAX + 16];
+    uint8_t secret[MG_SECRET_LEN];
+    struct mg_channel_spec *channels = NULL;
+    size_t nchannels = 0;
+    sigset_t sigs;
+    int sig;
+    uint16_t port = 0;
+
+    srv.cfg = *cfg;
+    if (strcmp(cfg->log_level, "debug") == 0)
+        mg_log_set_level(MG_LOG_DEBUG);
+    else if (strcmp(cfg->log_level, "warn") == 0)
+        mg_log_set_level(MG_LOG_WARN);
+    if (mg_secret_load(cfg->secrets_file, secret, err, sizeof(err)) != MG_OK)
+        goto fail;
+    struct mg_store *s = mg_server_store(cfg, err, sizeof(err));
+    if (s == NULL)
+        goto fail;
+    int rc = load_channels(s, secret, &channels, &nchannels, err, sizeof(err));
+    s->ops->close(s);
+    if (rc != MG_OK)
+        goto fail;
+    if (mg_log_access_open(cfg->access_log) != MG_OK) {
+        snprintf(err, sizeof(err), "cannot open the access log %s: %s", cfg->access_log, strerror(errno));
+        goto fail;
+    }
+
+    mg_config_store_spec(cfg, spec, sizeof(spec));
+    struct mg_keycache *keys = mg_keycache_new();
+    if (mg_keycache_start(keys, spec, KEY_POLL_MS) != MG_OK) {
+        snprintf(err, sizeof(err), "cannot load API keys from %s", cfg->database);
+        goto fail;
+    }
+    struct mg_meter *meter = mg_meter_open(spec, cfg->usage_journal, err, sizeof(err));
+    if (meter == NULL)
+        goto fail;
+    struct mg_pool *pool = mg_pool_new((size_t)cfg->workers, spec, POOL_QUEUE_MAX);
+    struct mg_price_table *prices = mg_prices_default();
+
+    struct mg_gateway_config gc;
+    memset(&gc, 0, sizeof(gc));
+    gc.max_json_body = (size_t)cfg->max_json_body;
+    gc.max_upload_body = (size_t)cfg->max_upload_body;
+    gc.max_upstream_body = (size_t)cfg->max_upstream_body;
+    gc.first_byte_timeout_ms = (int)cfg->first_byte_timeout_ms;
+    gc.idle_timeout_ms = (int)cfg->idle_timeout_ms;
+    gc.cooldown_ms = (int)cfg->cooldown_ms;
+    gc.upstream_pool_size = 256;
+    gc.ratio_ppm = cfg->ratio_ppm;
+    mg_strlcpy(gc.public_base_url, cfg->public_base_url, sizeof(gc.public_base_url));
+    mg_strlcpy(gc.region_base_url[MG_REGION_GLOBAL], cfg->global_base_url, sizeof(gc.region_base_url[0]));
+    mg_strlcpy(gc.region_base_url[MG_REGION_CN], cfg->cn_base_url, sizeof(gc.region_base_url[0]));
+    if ((gc.upstream_ssl_ctx = upstream_tls(err, sizeof(err))) == NULL)
+        goto fail;
+    for (size_t i = 0; i < nchannels; i++)
+        mg_log(MG_LOG_INFO, "channel %s: region %s, %s, weight %d", channels[i].name,
+               mg_region_name(channels[i].region), channels[i].base_url, channels[i].weight);
+    srv.ready = nchannels > 0;
+    if (nchannels == 0)
+        mg_log(MG_LOG_WARN, "no upstream channel configured: API calls will get 503 until one is added "
+                            "([channel.NAME] in the config or `maxgated admin channel add`) and the server restarted");
+    srv.gw = mg_gateway_new(&gc, channels, nchannels, keys, meter, pool, prices, secret, sizeof(secret));
+    sodium_memzero(secret, sizeof(secret));
+    if (srv.gw == NULL) {
+        snprintf(err, sizeof(err), "cannot set up the gateway");
+        goto fail;
+    }
+
+    if (cfg->tls_cert[0] && (srv.server_ssl = mg_net_tls_server(cfg->tls_cert, cfg->tls_key, err, sizeof(err))) == NULL)
+        goto fail;
+    h2o_config_init(&srv.gconf);
+    srv.gconf.server_name = h2o_iovec_init(H2O_STRLIT("maxgate"));
+    /* h2o refuses bodies beyond this with its own 413; ours (in the family's shape) fire first */
+    srv.gconf.max_request_entity_size = (size_t)MG_MAX(cfg->max_json_body, cfg->max_upload_body) + 1024 * 1024;
+    h2o_hostconf_t *host = h2o_config_register_host(&srv.gconf, h2o_iovec_init(H2O_STRLIT("default")), 65535);
+    register_handler(host, "/healthz", on_healthz);
+    register_handler(host, "/readyz", on_readyz);
+    register_handler(host, "/metrics", on_metrics);
+    mg_gateway_register(srv.gw, host, "/");
+
+    srv.nthreads = cfg->threads > 0 ? (size_t)cfg->threads : (size_t)sysconf(_SC_NPROCESSORS_ONLN);
+    srv.nthreads = MG_MIN(MG_MAX(srv.nthreads, (size_t)1), (size_t)MAX_THREADS);
+    srv.threads = mg_calloc(srv.nthreads, sizeof(*srv.threads));
+    char listen[300];
+    mg_strlcpy(listen, cfg->listen, sizeof(listen));
+    for (size_t i = 0; i < srv.nthreads; i++) {
+        if ((srv.threads[i].fd = mg_net_listen(listen, &port, err, sizeof(err))) < 0)
+            goto fail;
+        if (i == 0) { /* port 0: the others join the port the first one got */
+            char *colon = strrchr(listen, ':');
+            snprintf(colon + 1, sizeof(listen) - (size_t)(colon + 1 - listen), "%u", port);
+        }
+    }
+
+    sigemptyset(&sigs);
+    sigaddset(&sigs, SIGTERM);
+    sigaddset(&sigs, SIGINT);
+    pthread_sigmask(SIG_BLOCK, &sigs, NULL);
+    signal(SIGPIPE, SIG_IGN);
+    for (size_t i = 0; i < srv.nthreads; i++) {
+        h2o_context_init(&srv.threads[i].ctx, h2o_evloop_create(), &srv.gconf);
+        pthread_create(&srv.threads[i].tid, NULL, loop_main, &srv.threads[i]);
+    }
+    char hostpart[256];
+    mg_strlcpy(hostpart, listen, sizeof(hostpart));
+    *strrchr(hostpart, ':') = '\0';
+    printf("maxgated listening on %s://%s:%u\n", srv.server_ssl ? "https" : "http", hostpart, port);
+    fflush(stdout);
+    mg_log(MG_LOG_INFO, "maxgated listening on %s://%s:%u with %zu loop threads, %zu channels",
+           srv.server_ssl ? "https" : "http", hostpart, port, srv.nthreads, nchannels);
+
+    sigwait(&sigs, &sig);
+    mg_log(MG_LOG_INFO, "%s: draining (up to %lld ms for open requests)", sig == SIGTERM ? "SIGTERM" : "SIGINT",
+           (long long)cfg->drain_timeout_ms);
+    mg_gateway_begin_drain(srv.gw);
+    srv.drain_deadline_us = mg_monotonic_us() + cfg->drain_timeout_ms * 1000;
+    atomic_store(&srv.stopping, 1);
+    for (size_t i = 0; i < srv.nthreads; i++)
+        pthread_join(srv.threads[i].tid, NULL);
+    size_t left = mg_gateway_inflight(srv.gw);
+    mg_meter_close(meter); /* commits every queued usage event */
+    mg_pool_free(pool);
+    mg_log(MG_LOG_INFO, "stopped%s", left ? " (some requests were cut at the drain timeout)" : "");
+    return 0;
+
+fail:
+    sodium_memzero(secret, sizeof(secret));
+    fprintf(stderr, "maxgated: %s\n", err);
+    return 1;
+}

@@ -1,0 +1,33 @@
+/*
+ * server.h: the pieces of maxgated's main program.
+ */
+#ifndef MG_SERVER_SERVER_H
+#define MG_SERVER_SERVER_H
+
+#include <stddef.h>
+#include <stdint.h>
+#include "server/config.h"
+#include "store/store.h"
+
+#define MG_SECRET_LEN 32
+
+/* Reads the secrets file: 64 hex characters, not readable by group or others.
+ * MG_ERR with a message that says what to do. */
+int mg_secret_load(const char *path, uint8_t out[MG_SECRET_LEN], char *err, size_t errlen);
+/* Creates the secrets file if it does not exist (0600). MG_OK if it exists or was made. */
+int mg_secret_create(const char *path, char *err, size_t errlen);
+
+/* Encrypts / decrypts an upstream key for storage in the database with a key
+ * derived from the server secret.  out must hold len + 40 bytes; decrypt
+ * returns a malloc'd NUL-terminated key or NULL. */
+size_t mg_secret_seal(const uint8_t secret[MG_SECRET_LEN], const char *plain, uint8_t *out, size_t cap);
+char *mg_secret_open(const uint8_t secret[MG_SECRET_LEN], const uint8_t *sealed, size_t len);
+
+/* Opens the configured store and brings its schema up to date. */
+struct mg_store *mg_server_store(const struct mg_config *cfg, char *err, size_t errlen);
+
+int mg_cmd_init(const struct mg_config *cfg);
+int mg_cmd_admin(const struct mg_config *cfg, int argc, char **argv);
+int mg_cmd_serve(const struct mg_config *cfg);
+
+#endif
