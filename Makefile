@@ -35,7 +35,7 @@ SRV_OBJ  := $(call objs,$(foreach d,store auth billing gateway server,$(call lib
 CLI_OBJ  := $(call objs,$(call lib_srcs,src/cli))
 SIM_OBJ  := $(call objs,$(call lib_srcs,tools/sim))
 
-BINS := $(B)/bin/maxgated $(B)/bin/maxgate $(B)/bin/maxgate-sim
+BINS := $(B)/bin/maxgated $(B)/bin/maxgate-sim $(if $(wildcard src/cli/main.c),$(B)/bin/maxgate)
 
 UNIT_SRCS := $(wildcard tests/unit/test_*.c)
 UNIT_BINS := $(patsubst tests/unit/%.c,$(B)/tests/%,$(UNIT_SRCS))

@@ -13,11 +13,12 @@ fi
 # layer -> folders it may include
 declare -A allow=(
   [core]="core"
+  [net]="core net"
   [store]="core store"
   [auth]="core store auth"
   [billing]="core store billing"
-  [gateway]="core store auth billing gateway"
-  [server]="core store auth billing gateway server"
+  [gateway]="core net store auth billing gateway"
+  [server]="core net store auth billing gateway server"
   [cli]="core cli"
 )
 for layer in "${!allow[@]}"; do

@@ -146,9 +146,9 @@ static int channel_value(struct load_ctx *lc, const char *section, const char *n
         c->region_set = 1;
     } else if (strcmp(name, "base_url") == 0) {
         mg_strlcpy(c->base_url, value, sizeof(c->base_url));
-    } else if (strcmp(name, "key_env") == 0) {
+    } else if (strcmp(name, "key_env") == 0) { /* mg-allow-cmp: not a secret */
         mg_strlcpy(c->key_env, value, sizeof(c->key_env));
-    } else if (strcmp(name, "key_file") == 0) {
+    } else if (strcmp(name, "key_file") == 0) { /* mg-allow-cmp: not a secret */
         if (join_path(lc->cfg->dir, value, c->key_file, sizeof(c->key_file)) != MG_OK) {
             snprintf(lc->err, lc->errlen, "%.900s:%d: [%s] key_file is too long", lc->cfg->file, line, section);
             return MG_ERR;
@@ -161,7 +161,7 @@ static int channel_value(struct load_ctx *lc, const char *section, const char *n
         }
     } else if (strcmp(name, "models") == 0) {
         mg_strlcpy(c->models, value, sizeof(c->models));
-    } else if (strcmp(name, "key") == 0 || strcmp(name, "api_key") == 0) {
+    } else if (strcmp(name, "key") == 0 || strcmp(name, "api_key") == 0) { /* mg-allow-cmp: not a secret */
         snprintf(lc->err, lc->errlen,
                  "%s:%d: [%s] upstream keys never go in the config file; use key_env = VARIABLE or key_file = PATH "
                  "(or `maxgated admin channel add --key-stdin`)",

@@ -280,8 +280,14 @@ static int sq_key_insert(struct mg_store *s, struct mg_key_record *k)
     sqlite3_bind_blob(st, 9, k->digest, MG_KEY_DIGEST_LEN, SQLITE_TRANSIENT);
     sqlite3_bind_text(st, 10, k->models, -1, SQLITE_TRANSIENT);
     rc = step_done(s, st, "key insert");
-    if (rc == MG_OK)
+    if (rc == MG_OK) {
         k->id = sqlite3_last_insert_rowid(DB(s));
+        if ((st = prep(s, "SELECT seq FROM key_seq")) == NULL)
+            return tx_end(s, MG_ERR);
+        if (sqlite3_step(st) == SQLITE_ROW)
+            k->seq = sqlite3_column_int64(st, 0);
+        sqlite3_finalize(st);
+    }
     return tx_end(s, rc == MG_DECLINED ? MG_ERR : rc);
 }
 

@@ -1,0 +1,190 @@
+/* Unit tests: the SSE parser, the usage extractors and the route table. */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <cmocka.h>
+
+#include <jansson.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "core/buf.h"
+#include "core/mg.h"
+#include "gateway/routes.h"
+#include "gateway/sse.h"
+#include "gateway/usage.h"
+
+struct collect {
+    struct mg_buf out; /* "event|data\n" per event */
+    struct mg_usage_event ev;
+    enum mg_usage_kind kind;
+    int events;
+};
+
+static void on_event(void *arg, const char *ev, size_t el, const char *data, size_t dl, int truncated)
+{
+    struct collect *c = arg;
+    mg_buf_append(&c->out, ev, el);
+    mg_buf_append(&c->out, "|", 1);
+    mg_buf_append(&c->out, data, dl);
+    mg_buf_append(&c->out, truncated ? "|T\n" : "\n", truncated ? 3 : 1);
+    c->events++;
+    json_t *doc = json_loadb(data, dl, 0, NULL);
+    if (doc != NULL)
+        mg_usage_extract(c->kind, doc, &c->ev);
+    json_decref(doc);
+}
+
+static const char anthropic_stream[] =
+    "event: message_start\r\ndata: {\"type\":\"message_start\",\"message\":{\"usage\":{\"input_tokens\":42,"
+    "\"output_tokens\":0}}}\r\n\r\n"
+    ": a comment line\n"
+    "event: ping\ndata: {\"type\":\"ping\"}\n\n"
+    "event: content_block_delta\ndata: {\"type\":\"content_block_delta\",\"delta\":{\"text\":\"Hi\"}}\n\n"
+    "event: message_delta\rdata: {\"type\":\"message_delta\",\"usage\":{\"output_tokens\":30}}\r\r"
+    "event: message_stop\ndata: {\"type\":\"message_stop\"}\n\n";
+
+static void run_split(const char *s, size_t len, size_t cut, enum mg_usage_kind kind, struct collect *c)
+{
+    struct mg_sse p;
+    memset(c, 0, sizeof(*c));
+    mg_buf_init(&c->out, 1 << 20);
+    c->kind = kind;
+    mg_sse_init(&p, 1 << 16, on_event, c);
+    mg_sse_feed(&p, s, cut);
+    mg_sse_feed(&p, s + cut, len - cut);
+    mg_sse_free(&p);
+}
+
+/* The same stream split at every byte boundary (and byte by byte) gives the
+ * same events and the same usage. */
+static void sse_split_at_every_byte(void **state)
+{
+    size_t len = sizeof(anthropic_stream) - 1;
+    struct collect whole, part;
+    run_split(anthropic_stream, len, len, MG_USAGE_ANTHROPIC, &whole);
+    assert_int_equal(whole.events, 5);
+    assert_int_equal(whole.ev.input_tokens, 42);
+    assert_int_equal(whole.ev.output_tokens, 30);
+    for (size_t cut = 0; cut <= len; cut++) {
+        run_split(anthropic_stream, len, cut, MG_USAGE_ANTHROPIC, &part);
+        assert_int_equal(part.out.len, whole.out.len);
+        assert_memory_equal(part.out.data, whole.out.data, whole.out.len);
+        assert_int_equal(part.ev.input_tokens, 42);
+        assert_int_equal(part.ev.output_tokens, 30);
+        mg_buf_free(&part.out);
+    }
+    /* byte by byte */
+    struct mg_sse p;
+    memset(&part, 0, sizeof(part));
+    mg_buf_init(&part.out, 1 << 20);
+    part.kind = MG_USAGE_ANTHROPIC;
+    mg_sse_init(&p, 1 << 16, on_event, &part);
+    for (size_t i = 0; i < len; i++)
+        mg_sse_feed(&p, anthropic_stream + i, 1);
+    mg_sse_free(&p);
+    assert_memory_equal(part.out.data, whole.out.data, whole.out.len);
+    mg_buf_free(&part.out);
+    mg_buf_free(&whole.out);
+}
+
+static void sse_multiline_data_and_cap(void **state)
+{
+    static const char s[] = "data: a\ndata: b\n\ndata: 0123456789abcdef\n\n";
+    struct collect c;
+    struct mg_sse p;
+    memset(&c, 0, sizeof(c));
+    mg_buf_init(&c.out, 4096);
+    mg_sse_init(&p, 8, on_event, &c);
+    mg_sse_feed(&p, s, sizeof(s) - 1);
+    mg_sse_free(&p);
+    assert_string_equal(c.out.data, "|a\nb\n||T\n");
+    mg_buf_free(&c.out);
+}
+
+/* MiniMax's OpenAI-compatible stream: placeholder usage in chunks, the real
+ * one in the final chat.completion frame (MINIMAX-API.md 2.2). */
+static void usage_openai_stream_final_frame(void **state)
+{
+    static const char s[] =
+        "data: {\"object\":\"chat.completion.chunk\",\"usage\":{\"total_tokens\":0,\"total_characters\":0}}\n\n"
+        "data: {\"object\":\"chat.completion\",\"usage\":{\"total_tokens\":249,\"prompt_tokens\":26,"
+        "\"completion_tokens\":223,\"prompt_tokens_details\":{\"cached_tokens\":6}}}\n\n"
+        "data: [DONE]\n\n";
+    struct collect c;
+    run_split(s, sizeof(s) - 1, 7, MG_USAGE_CHAT, &c);
+    assert_int_equal(c.ev.input_tokens, 26);
+    assert_int_equal(c.ev.output_tokens, 223);
+    assert_int_equal(c.ev.cached_tokens, 6);
+    assert_false(mg_usage_frame_may_matter(MG_USAGE_CHAT, "{\"usage\":{\"total_tokens\":0}}", 27));
+    mg_buf_free(&c.out);
+}
+
+static int64_t extract(enum mg_usage_kind k, const char *json, struct mg_usage_event *ev)
+{
+    json_t *doc = json_loads(json, 0, NULL);
+    memset(ev, 0, sizeof(*ev));
+    int r = mg_usage_extract(k, doc, ev);
+    json_decref(doc);
+    return r;
+}
+
+static void usage_extractors(void **state)
+{
+    struct mg_usage_event ev;
+    assert_true(extract(MG_USAGE_SPEECH, "{\"data\":{\"audio\":\"ff\",\"status\":2},\"extra_info\":{\"usage_characters\":11}}", &ev));
+    assert_int_equal(ev.characters, 11);
+    assert_true(extract(MG_USAGE_IMAGE, "{\"metadata\":{\"success_count\":\"3\",\"failed_count\":\"0\"}}", &ev));
+    assert_int_equal(ev.images, 3);
+    assert_true(extract(MG_USAGE_IMAGE, "{\"metadata\":{\"success_count\":2}}", &ev));
+    assert_int_equal(ev.images, 2);
+    assert_false(extract(MG_USAGE_IMAGE, "{\"metadata\":{\"success_count\":\"0\"}}", &ev));
+    assert_true(extract(MG_USAGE_MUSIC, "{\"data\":{\"audio\":\"ff\"},\"base_resp\":{\"status_code\":0}}", &ev));
+    assert_int_equal(ev.tracks, 1);
+    assert_false(extract(MG_USAGE_MUSIC, "{\"base_resp\":{\"status_code\":1008}}", &ev));
+    assert_true(extract(MG_USAGE_VIDEO, "{\"status\":\"Success\",\"file_id\":\"1\"}", &ev));
+    assert_int_equal(ev.videos, 1);
+    assert_false(extract(MG_USAGE_VIDEO, "{\"status\":\"Processing\"}", &ev));
+    assert_false(extract(MG_USAGE_VIDEO, "{\"status\":\"Failed\"}", &ev));
+    assert_true(extract(MG_USAGE_ANTHROPIC, "{\"type\":\"message\",\"usage\":{\"input_tokens\":42,\"output_tokens\":30}}", &ev));
+    assert_int_equal(ev.input_tokens, 42);
+    assert_int_equal(ev.output_tokens, 30);
+    assert_true(extract(MG_USAGE_CHAT, "{\"usage\":{\"prompt_tokens\":26,\"completion_tokens\":223}}", &ev));
+    assert_int_equal(ev.output_tokens, 223);
+    assert_false(extract(MG_USAGE_CHAT, "[1,2]", &ev));
+}
+
+static void route_table(void **state)
+{
+    int ok;
+    for (size_t i = 0; i < mg_nroutes; i++) {
+        const struct mg_route *r = &mg_routes[i];
+        assert_ptr_equal(mg_route_find(r->path, strlen(r->path), r->method, strlen(r->method), &ok), r);
+        /* every path starts with / and names its family */
+        assert_int_equal(r->path[0], '/');
+        assert_non_null(r->name);
+    }
+    assert_null(mg_route_find("/v1/nope", 8, "GET", 3, &ok));
+    assert_int_equal(ok, 1);
+    assert_null(mg_route_find("/v1/chat/completions", 20, "GET", 3, &ok));
+    assert_int_equal(ok, 0);
+    assert_int_equal(mg_route_shape_for("/anthropic/v2/x", 15), MG_SHAPE_ANTHROPIC);
+    assert_int_equal(mg_route_shape_for("/v1/x", 5), MG_SHAPE_NATIVE);
+    const struct mg_route *r = mg_route_find("/anthropic/v1/messages", 22, "POST", 4, &ok);
+    assert_int_equal(r->shape, MG_SHAPE_ANTHROPIC);
+    assert_int_equal(r->usage, MG_USAGE_ANTHROPIC);
+    r = mg_route_find("/v1/query/video_generation", 26, "GET", 3, &ok);
+    assert_int_equal(r->own.op, MG_OWN_USE);
+    assert_string_equal(r->own.query, "task_id");
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(sse_split_at_every_byte),   cmocka_unit_test(sse_multiline_data_and_cap),
+        cmocka_unit_test(usage_openai_stream_final_frame), cmocka_unit_test(usage_extractors),
+        cmocka_unit_test(route_table),
+    };
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}

@@ -1,0 +1,204 @@
+/* Unit tests: the SQLite store, the usage meter's crash journal, the key cache. */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <cmocka.h>
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "auth/keycache.h"
+#include "billing/meter.h"
+#include "core/clock.h"
+#include "core/mg.h"
+#include "store/store.h"
+
+static char dir[64], spec[128], journal[128];
+
+static int setup(void **state)
+{
+    snprintf(dir, sizeof(dir), "/tmp/mgtest.XXXXXX");
+    assert_non_null(mkdtemp(dir));
+    snprintf(spec, sizeof(spec), "sqlite:%s/t.db", dir);
+    snprintf(journal, sizeof(journal), "%s/usage.journal", dir);
+    char err[256];
+    struct mg_store *s = mg_store_open(spec, err, sizeof(err));
+    assert_non_null(s);
+    assert_int_equal(s->ops->migrate(s), MG_OK);
+    assert_int_equal(s->ops->migrate(s), MG_OK); /* idempotent */
+    *state = s;
+    return 0;
+}
+
+static int teardown(void **state)
+{
+    struct mg_store *s = *state;
+    char cmd[128];
+    s->ops->close(s);
+    snprintf(cmd, sizeof(cmd), "rm -rf %s", dir);
+    return system(cmd) == 0 ? 0 : -1;
+}
+
+static int64_t new_key(struct mg_store *s, int64_t account, const char *pub, uint8_t fill)
+{
+    struct mg_key_record k;
+    memset(&k, 0, sizeof(k));
+    k.account_id = account;
+    mg_strlcpy(k.public_id, pub, sizeof(k.public_id));
+    mg_strlcpy(k.name, "test", sizeof(k.name));
+    memset(k.digest, fill, sizeof(k.digest));
+    k.scopes = 1;
+    assert_int_equal(s->ops->key_insert(s, &k), MG_OK);
+    return k.seq;
+}
+
+static int count_cb(void *arg, const struct mg_key_record *k)
+{
+    (*(int *)arg)++;
+    return MG_OK;
+}
+
+static void accounts_and_keys(void **state)
+{
+    struct mg_store *s = *state;
+    int64_t id, seq = 0;
+    struct mg_account a;
+    struct mg_key_record k;
+    uint8_t d[32];
+    int n = 0;
+    assert_int_equal(s->ops->account_create(s, "Ann@Example.COM", NULL, 0, &id), MG_OK);
+    assert_int_equal(s->ops->account_create(s, "ann@example.com", NULL, 0, &id), MG_DECLINED);
+    assert_int_equal(s->ops->account_by_email(s, "ANN@example.com", &a), MG_OK);
+    assert_string_equal(a.email, "ann@example.com");
+    int64_t s1 = new_key(s, a.id, "AAAAAAAAAAAA", 1);
+    int64_t s2 = new_key(s, a.id, "BBBBBBBBBBBB", 2);
+    assert_true(s2 > s1);
+    memset(d, 2, sizeof(d));
+    assert_int_equal(s->ops->key_by_digest(s, d, &k), MG_OK);
+    assert_string_equal(k.public_id, "BBBBBBBBBBBB");
+    memset(d, 9, sizeof(d));
+    assert_int_equal(s->ops->key_by_digest(s, d, &k), MG_DECLINED);
+    /* a revocation shows up in keys_since with a newer seq */
+    assert_int_equal(s->ops->keys_since(s, s2, count_cb, &n, &seq), MG_OK);
+    assert_int_equal(n, 0);
+    assert_int_equal(s->ops->key_set_status(s, "AAAAAAAAAAAA", MG_KEY_REVOKED), MG_OK);
+    assert_int_equal(s->ops->key_set_status(s, "nonexistent1", MG_KEY_REVOKED), MG_DECLINED);
+    seq = s2;
+    assert_int_equal(s->ops->keys_since(s, s2, count_cb, &n, &seq), MG_OK);
+    assert_int_equal(n, 1);
+    assert_true(seq > s2);
+    /* suspending the account touches both keys */
+    int64_t before = seq;
+    n = 0;
+    assert_int_equal(s->ops->account_set_suspended(s, a.id, 1), MG_OK);
+    assert_int_equal(s->ops->keys_since(s, before, count_cb, &n, &seq), MG_OK);
+    assert_int_equal(n, 2);
+}
+
+static int sum_cb(void *arg, const struct mg_usage_event *e)
+{
+    (*(int *)arg)++;
+    return MG_OK;
+}
+
+static void usage_is_idempotent(void **state)
+{
+    struct mg_store *s = *state;
+    struct mg_usage_event e[2];
+    int n = 0;
+    int64_t spend;
+    memset(e, 0, sizeof(e));
+    mg_strlcpy(e[0].request_id, "r1", sizeof(e[0].request_id));
+    mg_strlcpy(e[1].request_id, "r2", sizeof(e[1].request_id));
+    e[0].account_id = e[1].account_id = 7;
+    e[0].cost_micros = 100;
+    e[1].cost_micros = 50;
+    e[0].ts_ms = e[1].ts_ms = 1000;
+    assert_int_equal(s->ops->usage_insert(s, e, 2), MG_OK);
+    assert_int_equal(s->ops->usage_insert(s, e, 2), MG_OK);
+    assert_int_equal(s->ops->usage_list(s, NULL, 100, sum_cb, &n), MG_OK);
+    assert_int_equal(n, 2);
+    assert_int_equal(s->ops->usage_spend(s, 7, 0, 2000, &spend), MG_OK);
+    assert_int_equal(spend, 150);
+}
+
+static void owners(void **state)
+{
+    struct mg_store *s = *state;
+    int64_t acc;
+    char model[32];
+    assert_int_equal(s->ops->owner_put(s, MG_OWNED_VIDEO_TASK, "123", 5, "MiniMax-Hailuo-2.3"), MG_OK);
+    assert_int_equal(s->ops->owner_get(s, MG_OWNED_VIDEO_TASK, "123", &acc, model, sizeof(model)), MG_OK);
+    assert_int_equal(acc, 5);
+    assert_string_equal(model, "MiniMax-Hailuo-2.3");
+    assert_int_equal(s->ops->owner_get(s, MG_OWNED_FILE, "123", &acc, NULL, 0), MG_DECLINED);
+    assert_int_equal(s->ops->owner_delete(s, MG_OWNED_VIDEO_TASK, "123"), MG_OK);
+    assert_int_equal(s->ops->owner_get(s, MG_OWNED_VIDEO_TASK, "123", &acc, NULL, 0), MG_DECLINED);
+}
+
+/* A journal left by a crashed process is replayed once, a torn last line is
+ * skipped, and events already in the store are not counted twice. */
+static void meter_replays_journal(void **state)
+{
+    struct mg_store *s = *state;
+    char err[256];
+    FILE *f = fopen(journal, "w");
+    assert_non_null(f);
+    fprintf(f, "{\"request_id\":\"j1\",\"key_public_id\":\"k\",\"model\":\"m\",\"service\":\"chat\",\"route\":\"/x\","
+               "\"ts_ms\":%lld,\"account_id\":9,\"key_id\":1,\"cost_micros\":7,\"http_status\":200}\n",
+            (long long)mg_now_ms());
+    fprintf(f, "{\"request_id\":\"r1\",\"model\":\"m\",\"ts_ms\":1000,\"account_id\":7,\"cost_micros\":100}\n");
+    fprintf(f, "{\"request_id\":\"torn\",\"mod"); /* a crash in the middle of a write */
+    fclose(f);
+    struct mg_meter *m = mg_meter_open(spec, journal, err, sizeof(err));
+    assert_non_null(m);
+    assert_int_equal(mg_meter_spend(m, 9), 7); /* this month's spend includes the replayed event */
+    struct mg_usage_event e;
+    memset(&e, 0, sizeof(e));
+    mg_strlcpy(e.request_id, "j2", sizeof(e.request_id));
+    e.account_id = 9;
+    e.cost_micros = 3;
+    e.ts_ms = mg_now_ms();
+    assert_int_equal(mg_meter_record(m, &e), MG_OK);
+    assert_int_equal(mg_meter_spend(m, 9), 10);
+    mg_meter_close(m);
+    int n = 0;
+    assert_int_equal(s->ops->usage_list(s, "j1", 10, sum_cb, &n), MG_OK);
+    assert_int_equal(s->ops->usage_list(s, "j2", 10, sum_cb, &n), MG_OK);
+    assert_int_equal(s->ops->usage_list(s, "torn", 10, sum_cb, &n), MG_OK);
+    assert_int_equal(n, 2);
+    n = 0;
+    assert_int_equal(s->ops->usage_list(s, NULL, 100, sum_cb, &n), MG_OK);
+    assert_int_equal(n, 4); /* r1, r2 from before + j1, j2; r1 not twice */
+}
+
+static void keycache_newer_seq_wins(void **state)
+{
+    struct mg_keycache *kc = mg_keycache_new();
+    struct mg_key_record k, out;
+    memset(&k, 0, sizeof(k));
+    memset(k.digest, 4, sizeof(k.digest));
+    k.seq = 5;
+    k.status = MG_KEY_REVOKED;
+    mg_keycache_put(kc, &k);
+    k.seq = 3;
+    k.status = MG_KEY_ACTIVE;
+    mg_keycache_put(kc, &k); /* older: ignored */
+    assert_int_equal(mg_keycache_get(kc, k.digest, &out), MG_OK);
+    assert_int_equal(out.status, MG_KEY_REVOKED);
+    memset(k.digest, 5, sizeof(k.digest));
+    assert_int_equal(mg_keycache_get(kc, k.digest, &out), MG_DECLINED);
+    mg_keycache_free(kc);
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(accounts_and_keys), cmocka_unit_test(usage_is_idempotent), cmocka_unit_test(owners),
+        cmocka_unit_test(meter_replays_journal), cmocka_unit_test(keycache_newer_seq_wins),
+    };
+    return cmocka_run_group_tests(tests, setup, teardown);
+}
