@@ -41,7 +41,7 @@ struct mg_gateway_config {
     int idle_timeout_ms;        /* default 60000: gap between stream chunks */
     int cooldown_ms;            /* default 30000: a failing channel rests this long */
     size_t upstream_pool_size;  /* keep-alive connections per channel per thread (default 256) */
-    SSL_CTX *upstream_ssl_ctx;  /* verifies chain + host name; built by the server (ca_file) */
+    char upstream_ca_file[1024];  /* extra trusted CA (PEM) besides the system store; "" = none */
     /* regions (GW-3) */
     int serves[MG_REGION__COUNT];                 /* 1 if this node has a channel for the region */
     char region_base_url[MG_REGION__COUNT][256];  /* where to send a key of each region; "" = unknown */

@@ -30,6 +30,7 @@
 #include "net/http.h"
 
 #include <jansson.h>
+#include <openssl/x509v3.h>
 #include <pthread.h>
 #include <sodium.h>
 #include <stdatomic.h>
@@ -47,6 +48,7 @@
 struct channel {
     struct mg_channel_spec spec;
     h2o_url_t url;
+    SSL_CTX *ssl;                /* https only: verifies the chain and this channel's host name */
     char *auth_header;           /* "authorization: Bearer <key>\r\n" */
     size_t auth_header_len;
     _Atomic int64_t cool_until_ms;
@@ -79,7 +81,7 @@ struct gw_handler {
 struct gw_thread {
     struct mg_gateway *gw;
     h2o_context_t *ctx;
-    h2o_http1client_ctx_t client_ctx;
+    h2o_http1client_ctx_t client_ctx[MAX_CHANNELS]; /* one per channel: each has its own TLS context */
     h2o_timeout_t io_timeout, first_byte_timeout;
     h2o_socketpool_t pools[MAX_CHANNELS];
     struct mg_pool_loop *pl;
@@ -605,8 +607,10 @@ static int pick_channel(struct relay *rl, int *unknown_model)
 /* Maps an h2o client error string to our registry. */
 static enum mg_err upstream_error(const char *errstr)
 {
+    /* h2o reports certificate failures with OpenSSL's verify text */
     if (errstr == h2o_socket_error_ssl_cert_invalid || errstr == h2o_socket_error_ssl_cert_name_mismatch ||
-        errstr == h2o_socket_error_ssl_no_cert || errstr == h2o_socket_error_ssl_decode)
+        errstr == h2o_socket_error_ssl_no_cert || errstr == h2o_socket_error_ssl_decode ||
+        strstr(errstr, "certificate") != NULL || strstr(errstr, "ssl") != NULL || strstr(errstr, "mismatch") != NULL)
         return MG_E_UPSTREAM_TLS;
     if (strstr(errstr, "timeout") != NULL)
         return MG_E_UPSTREAM_TIMEOUT;
@@ -690,7 +694,9 @@ static h2o_http1client_head_cb on_connect(h2o_http1client_t *client, const char 
 {
     struct relay *rl = client->data;
     if (errstr != NULL) {
-        upstream_failed(rl, upstream_error(errstr), errstr);
+        /* before the request is sent, anything but a TLS failure is a connection failure */
+        enum mg_err e = upstream_error(errstr);
+        upstream_failed(rl, e == MG_E_UPSTREAM_TLS || e == MG_E_UPSTREAM_TIMEOUT ? e : MG_E_UPSTREAM_CONNECT, errstr);
         return NULL;
     }
     *reqbufs = rl->upbufs;
@@ -764,7 +770,7 @@ static void start_upstream(struct relay *rl)
     rl->upbufs[1] = rl->req->entity.base ? rl->req->entity : h2o_iovec_init(NULL, 0);
     rl->first_byte_timer.cb = on_first_byte_timeout;
     h2o_timeout_link(rl->t->ctx->loop, &rl->t->first_byte_timeout, &rl->first_byte_timer);
-    h2o_http1client_connect_with_pool(&rl->client, rl, &rl->t->client_ctx, &rl->t->pools[i], on_connect);
+    h2o_http1client_connect_with_pool(&rl->client, rl, &rl->t->client_ctx[i], &rl->t->pools[i], on_connect);
 }
 
 /* ---- answers maxgate gives itself: the quota paths mmx uses (GW-1) ----------- */
@@ -1069,18 +1075,43 @@ static void on_context_init(h2o_handler_t *self, h2o_context_t *ctx)
     t->ctx = ctx;
     h2o_timeout_init(ctx->loop, &t->io_timeout, (uint64_t)gw->cfg.idle_timeout_ms);
     h2o_timeout_init(ctx->loop, &t->first_byte_timeout, (uint64_t)gw->cfg.first_byte_timeout_ms);
-    t->client_ctx.loop = ctx->loop;
-    t->client_ctx.getaddr_receiver = &ctx->receivers.hostinfo_getaddr;
-    t->client_ctx.io_timeout = &t->io_timeout;
-    t->client_ctx.ssl_ctx = gw->cfg.upstream_ssl_ctx;
     for (size_t i = 0; i < gw->nch; i++) {
         struct channel *c = &gw->ch[i];
+        t->client_ctx[i].loop = ctx->loop;
+        t->client_ctx[i].getaddr_receiver = &ctx->receivers.hostinfo_getaddr;
+        t->client_ctx[i].io_timeout = &t->io_timeout;
+        t->client_ctx[i].ssl_ctx = c->ssl;
         h2o_socketpool_init_by_hostport(&t->pools[i], c->url.host, h2o_url_get_port(&c->url),
                                         c->url.scheme == &H2O_URL_SCHEME_HTTPS, gw->cfg.upstream_pool_size);
         h2o_socketpool_set_timeout(&t->pools[i], ctx->loop, 2000 /* idle keep-alive sockets live 2 s */);
     }
     t->pl = mg_pool_attach(gw->pool, ctx->loop);
     h2o_context_set_handler_context(ctx, self, t);
+}
+
+/* The TLS context of an https channel (GW-7): the system's trust store plus
+ * ca_file, and the channel's host name (or IP address) checked by OpenSSL
+ * during verification, so a wrong-host or untrusted certificate fails the
+ * handshake. */
+static SSL_CTX *upstream_tls(struct channel *c, const char *ca_file)
+{
+    char host[256];
+    SSL_CTX *ctx = SSL_CTX_new(TLS_client_method());
+    X509_VERIFY_PARAM *param = SSL_CTX_get0_param(ctx);
+    snprintf(host, sizeof(host), "%.*s", (int)c->url.host.len, c->url.host.base);
+    SSL_CTX_set_min_proto_version(ctx, TLS1_2_VERSION);
+    SSL_CTX_set_verify(ctx, SSL_VERIFY_PEER, NULL);
+    SSL_CTX_set_default_verify_paths(ctx);
+    if (ca_file[0] && SSL_CTX_load_verify_locations(ctx, ca_file, NULL) != 1) {
+        mg_log(MG_LOG_ERROR, "[upstream] ca_file %s is not a readable PEM certificate file", ca_file);
+        SSL_CTX_free(ctx);
+        return NULL;
+    }
+    if (X509_VERIFY_PARAM_set1_ip_asc(param, host) != 1) {
+        X509_VERIFY_PARAM_set_hostflags(param, X509_CHECK_FLAG_NO_PARTIAL_WILDCARDS);
+        X509_VERIFY_PARAM_set1_host(param, host, 0);
+    }
+    return ctx;
 }
 
 struct mg_gateway *mg_gateway_new(const struct mg_gateway_config *cfg, struct mg_channel_spec *channels,
@@ -1110,6 +1141,11 @@ struct mg_gateway *mg_gateway_new(const struct mg_gateway_config *cfg, struct mg
             mg_log(MG_LOG_ERROR, "channel %s: base URL '%s' is not an http(s) URL", c->spec.name, c->spec.base_url);
             continue;
         }
+        if (c->url.scheme == &H2O_URL_SCHEME_HTTPS && (c->ssl = upstream_tls(c, gw->cfg.upstream_ca_file)) == NULL) {
+            mg_gateway_free(gw);
+            free(channels);
+            return NULL;
+        }
         size_t n = strlen(c->spec.api_key) + 32;
         c->auth_header = mg_malloc(n);
         c->auth_header_len = (size_t)snprintf(c->auth_header, n, "authorization: Bearer %s\r\n", c->spec.api_key);
@@ -1134,6 +1170,8 @@ void mg_gateway_free(struct mg_gateway *gw)
             free(gw->ch[i].spec.api_key);
         }
     }
+    for (size_t i = 0; i < gw->nch; i++)
+        SSL_CTX_free(gw->ch[i].ssl);
     free(gw->ch);
     sodium_memzero(gw->secret, sizeof(gw->secret));
     free(gw);

@@ -184,20 +184,6 @@ fail:
     return MG_ERR;
 }
 
-static SSL_CTX *upstream_tls(char *err, size_t errlen)
-{
-    SSL_CTX *ctx = SSL_CTX_new(TLS_client_method());
-    SSL_CTX_set_min_proto_version(ctx, TLS1_2_VERSION);
-    SSL_CTX_set_verify(ctx, SSL_VERIFY_PEER, NULL); /* h2o checks the host name against the certificate */
-    SSL_CTX_set_default_verify_paths(ctx);
-    if (srv.cfg.ca_file[0] && SSL_CTX_load_verify_locations(ctx, srv.cfg.ca_file, NULL) != 1) {
-        snprintf(err, errlen, "[upstream] ca_file %s is not a readable PEM certificate file", srv.cfg.ca_file);
-        SSL_CTX_free(ctx);
-        return NULL;
-    }
-    return ctx;
-}
-
 /* ---- threads ---------------------------------------------------------------------------- */
 
 static void *loop_main(void *arg)
@@ -277,8 +263,7 @@ int mg_cmd_serve(const struct mg_config *cfg)
     mg_strlcpy(gc.public_base_url, cfg->public_base_url, sizeof(gc.public_base_url));
     mg_strlcpy(gc.region_base_url[MG_REGION_GLOBAL], cfg->global_base_url, sizeof(gc.region_base_url[0]));
     mg_strlcpy(gc.region_base_url[MG_REGION_CN], cfg->cn_base_url, sizeof(gc.region_base_url[0]));
-    if ((gc.upstream_ssl_ctx = upstream_tls(err, sizeof(err))) == NULL)
-        goto fail;
+    mg_strlcpy(gc.upstream_ca_file, cfg->ca_file, sizeof(gc.upstream_ca_file));
     for (size_t i = 0; i < nchannels; i++)
         mg_log(MG_LOG_INFO, "channel %s: region %s, %s, weight %d", channels[i].name,
                mg_region_name(channels[i].region), channels[i].base_url, channels[i].weight);
