@@ -126,7 +126,9 @@ struct relay {
     /* pool job */
     struct mg_job job;
     enum job_kind job_kind;
+    enum mg_owned_kind job_owned;  /* the kind of resource the job is about */
     char res_id[MAX_RESOURCE_ID];
+    char job_id[MAX_RESOURCE_ID];  /* the id the job is about (res_id, or a granted resource) */
     int64_t owner_account;
     char owner_model[96];
     int job_rc;
@@ -293,21 +295,21 @@ static void relay_dispose(void *p)
 static void job_run(struct mg_job *job, struct mg_store *s)
 {
     struct relay *rl = H2O_STRUCT_FROM_MEMBER(struct relay, job, job);
-    enum mg_owned_kind kind = rl->route->own.kind;
+    enum mg_owned_kind kind = rl->job_owned;
     if (s == NULL) {
         rl->job_rc = MG_ERR;
         return;
     }
     switch (rl->job_kind) {
     case JOB_OWNER_GET:
-        rl->job_rc = s->ops->owner_get(s, kind, rl->res_id, &rl->owner_account, rl->owner_model,
+        rl->job_rc = s->ops->owner_get(s, kind, rl->job_id, &rl->owner_account, rl->owner_model,
                                        sizeof(rl->owner_model));
         break;
     case JOB_OWNER_PUT:
-        rl->job_rc = s->ops->owner_put(s, kind, rl->res_id, rl->key.account_id, rl->model);
+        rl->job_rc = s->ops->owner_put(s, kind, rl->job_id, rl->key.account_id, rl->model);
         break;
     case JOB_OWNER_DELETE:
-        rl->job_rc = s->ops->owner_delete(s, kind, rl->res_id);
+        rl->job_rc = s->ops->owner_delete(s, kind, rl->job_id);
         break;
     }
 }
@@ -340,9 +342,11 @@ static void job_done(struct mg_job *job)
     h2o_mem_release_shared(rl);
 }
 
-static int submit(struct relay *rl, enum job_kind kind)
+static int submit(struct relay *rl, enum job_kind kind, enum mg_owned_kind owned, const char *id)
 {
     rl->job_kind = kind;
+    rl->job_owned = owned;
+    mg_strlcpy(rl->job_id, id, sizeof(rl->job_id));
     rl->job.run = job_run;
     rl->job.done = job_done;
     h2o_mem_addref_shared(rl);
@@ -500,19 +504,25 @@ static void on_full_body(struct relay *rl, h2o_buffer_t *buf)
     if (doc != NULL && mg_usage_base_code(doc) == 0) {
         if (r->usage != MG_USAGE_NONE && mg_usage_extract(r->usage, doc, &rl->ev))
             rl->usage_seen = 1;
+        char granted[MAX_RESOURCE_ID];
         if (r->own.op == MG_OWN_CREATE) {
             /* voice_clone names its id in the request, the others in the response */
             int have = r->own.body != NULL ? MG_OK : id_from(doc, r->own.resp, rl->res_id, sizeof(rl->res_id));
             if (have == MG_OK && rl->res_id[0] != '\0') {
                 json_decref(doc);
-                if (submit(rl, JOB_OWNER_PUT) != MG_OK)
+                if (submit(rl, JOB_OWNER_PUT, r->own.kind, rl->res_id) != MG_OK)
                     send_error(rl, MG_E_OVERLOADED, NULL);
                 return;
             }
         } else if (r->own.op == MG_OWN_DELETE) {
             json_decref(doc);
-            if (submit(rl, JOB_OWNER_DELETE) != MG_OK)
+            if (submit(rl, JOB_OWNER_DELETE, r->own.kind, rl->res_id) != MG_OK)
                 send_held(rl);
+            return;
+        } else if (r->own.grants[0] != NULL && id_from(doc, r->own.grants, granted, sizeof(granted)) == MG_OK) {
+            json_decref(doc);
+            if (submit(rl, JOB_OWNER_PUT, r->own.grants_kind, granted) != MG_OK)
+                send_error(rl, MG_E_OVERLOADED, NULL);
             return;
         }
     }
@@ -1055,7 +1065,7 @@ static int on_req(h2o_handler_t *self, h2o_req_t *req)
     if (rl->route->own.op == MG_OWN_USE || rl->route->own.op == MG_OWN_DELETE) {
         if (resource_id(rl) != MG_OK)
             return 0;
-        if (submit(rl, JOB_OWNER_GET) != MG_OK)
+        if (submit(rl, JOB_OWNER_GET, rl->route->own.kind, rl->res_id) != MG_OK)
             send_error(rl, MG_E_OVERLOADED, NULL);
         return 0;
     }

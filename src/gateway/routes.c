@@ -7,7 +7,7 @@
 #define N MG_SHAPE_NATIVE
 #define O MG_SHAPE_OPENAI
 #define A MG_SHAPE_ANTHROPIC
-#define OWN0 {MG_OWN_NONE, 0, NULL, NULL, {NULL, NULL}}
+#define OWN0 {MG_OWN_NONE, 0, NULL, NULL, {NULL, NULL}, 0, {NULL, NULL}}
 
 const struct mg_route mg_routes[] = {
     /* text */
@@ -19,34 +19,34 @@ const struct mg_route mg_routes[] = {
     /* speech */
     {"/v1/t2a_v2", "POST", "speech", MG_SVC_SPEECH, N, MG_BODY_JSON, 1, MG_USAGE_SPEECH, MG_LOCAL_NONE, OWN0},
     {"/v1/t2a_async_v2", "POST", "speech_async", MG_SVC_SPEECH, N, MG_BODY_JSON, 1, MG_USAGE_SPEECH, MG_LOCAL_NONE,
-     {MG_OWN_CREATE, MG_OWNED_SPEECH_TASK, NULL, NULL, {"task_id", NULL}}},
+     {MG_OWN_CREATE, MG_OWNED_SPEECH_TASK, NULL, NULL, {"task_id", NULL}, 0, {NULL, NULL}}},
     {"/v1/query/t2a_async_query_v2", "GET", "speech_async_query", MG_SVC_SPEECH, N, MG_BODY_NONE, 0, MG_USAGE_NONE,
-     MG_LOCAL_NONE, {MG_OWN_USE, MG_OWNED_SPEECH_TASK, "task_id", NULL, {NULL, NULL}}},
+     MG_LOCAL_NONE, {MG_OWN_USE, MG_OWNED_SPEECH_TASK, "task_id", NULL, {NULL, NULL}, 0, {NULL, NULL}}},
     {"/v1/get_voice", "POST", "voices", MG_SVC_SPEECH, N, MG_BODY_JSON, 0, MG_USAGE_NONE, MG_LOCAL_NONE, OWN0},
     {"/v1/delete_voice", "POST", "voice_delete", MG_SVC_VOICE, N, MG_BODY_JSON, 0, MG_USAGE_NONE, MG_LOCAL_NONE,
-     {MG_OWN_DELETE, MG_OWNED_VOICE, NULL, "voice_id", {NULL, NULL}}},
+     {MG_OWN_DELETE, MG_OWNED_VOICE, NULL, "voice_id", {NULL, NULL}, 0, {NULL, NULL}}},
     {"/v1/voice_clone", "POST", "voice_clone", MG_SVC_VOICE, N, MG_BODY_JSON, 0, MG_USAGE_VOICE, MG_LOCAL_NONE,
-     {MG_OWN_CREATE, MG_OWNED_VOICE, NULL, "voice_id", {NULL, NULL}}},
+     {MG_OWN_CREATE, MG_OWNED_VOICE, NULL, "voice_id", {NULL, NULL}, 0, {NULL, NULL}}},
     {"/v1/voice_design", "POST", "voice_design", MG_SVC_VOICE, N, MG_BODY_JSON, 0, MG_USAGE_VOICE, MG_LOCAL_NONE,
-     {MG_OWN_CREATE, MG_OWNED_VOICE, NULL, NULL, {"voice_id", NULL}}},
+     {MG_OWN_CREATE, MG_OWNED_VOICE, NULL, NULL, {"voice_id", NULL}, 0, {NULL, NULL}}},
     /* video */
     {"/v1/video_generation", "POST", "video", MG_SVC_VIDEO, N, MG_BODY_JSON, 1, MG_USAGE_NONE, MG_LOCAL_NONE,
-     {MG_OWN_CREATE, MG_OWNED_VIDEO_TASK, NULL, NULL, {"task_id", NULL}}},
+     {MG_OWN_CREATE, MG_OWNED_VIDEO_TASK, NULL, NULL, {"task_id", NULL}, 0, {NULL, NULL}}},
     {"/v1/query/video_generation", "GET", "video_query", MG_SVC_VIDEO, N, MG_BODY_NONE, 0, MG_USAGE_VIDEO, MG_LOCAL_NONE,
-     {MG_OWN_USE, MG_OWNED_VIDEO_TASK, "task_id", NULL, {NULL, NULL}}},
+     {MG_OWN_USE, MG_OWNED_VIDEO_TASK, "task_id", NULL, {NULL, NULL}, MG_OWNED_FILE, {"file_id", NULL}}},
     /* image, music */
     {"/v1/image_generation", "POST", "image", MG_SVC_IMAGE, N, MG_BODY_JSON, 1, MG_USAGE_IMAGE, MG_LOCAL_NONE, OWN0},
     {"/v1/music_generation", "POST", "music", MG_SVC_MUSIC, N, MG_BODY_JSON, 1, MG_USAGE_MUSIC, MG_LOCAL_NONE, OWN0},
     /* files */
     {"/v1/files/upload", "POST", "file_upload", MG_SVC_FILES, N, MG_BODY_MULTIPART, 0, MG_USAGE_NONE, MG_LOCAL_NONE,
-     {MG_OWN_CREATE, MG_OWNED_FILE, NULL, NULL, {"file", "file_id"}}},
+     {MG_OWN_CREATE, MG_OWNED_FILE, NULL, NULL, {"file", "file_id"}, 0, {NULL, NULL}}},
     {"/v1/files/list", "GET", "file_list", MG_SVC_FILES, N, MG_BODY_NONE, 0, MG_USAGE_NONE, MG_LOCAL_NONE, OWN0},
     {"/v1/files/retrieve", "GET", "file_retrieve", MG_SVC_FILES, N, MG_BODY_NONE, 0, MG_USAGE_NONE, MG_LOCAL_NONE,
-     {MG_OWN_USE, MG_OWNED_FILE, "file_id", NULL, {NULL, NULL}}},
+     {MG_OWN_USE, MG_OWNED_FILE, "file_id", NULL, {NULL, NULL}, 0, {NULL, NULL}}},
     {"/v1/files/retrieve_content", "GET", "file_content", MG_SVC_FILES, N, MG_BODY_NONE, 0, MG_USAGE_NONE, MG_LOCAL_NONE,
-     {MG_OWN_USE, MG_OWNED_FILE, "file_id", NULL, {NULL, NULL}}},
+     {MG_OWN_USE, MG_OWNED_FILE, "file_id", NULL, {NULL, NULL}, 0, {NULL, NULL}}},
     {"/v1/files/delete", "POST", "file_delete", MG_SVC_FILES, N, MG_BODY_JSON, 0, MG_USAGE_NONE, MG_LOCAL_NONE,
-     {MG_OWN_DELETE, MG_OWNED_FILE, NULL, "file_id", {NULL, NULL}}},
+     {MG_OWN_DELETE, MG_OWNED_FILE, NULL, "file_id", {NULL, NULL}, 0, {NULL, NULL}}},
     /* quota: answered by maxgate from the caller's own budget */
     {"/v1/token_plan/remains", "GET", "quota_plan", MG_SVC_QUOTA, N, MG_BODY_NONE, 0, MG_USAGE_NONE, MG_LOCAL_TOKEN_PLAN, OWN0},
     {"/account/query_balance", "GET", "quota_balance", MG_SVC_QUOTA, N, MG_BODY_NONE, 0, MG_USAGE_NONE, MG_LOCAL_BALANCE, OWN0},

@@ -34,6 +34,10 @@ struct mg_own_rule {
     const char *query;     /* USE/DELETE: query parameter name */
     const char *body;      /* USE/DELETE: top-level JSON body field */
     const char *resp[2];   /* CREATE: path of the id in the response, e.g. {"file","file_id"} or {"task_id",NULL} */
+    /* A resource the response hands to the caller as a side effect (a finished
+     * video's file): recorded as theirs, like a CREATE. */
+    enum mg_owned_kind grants_kind;
+    const char *grants[2];
 };
 
 struct mg_route {
