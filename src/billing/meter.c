@@ -30,6 +30,7 @@
 #include <unistd.h>
 
 #define BATCH_MAX 512        /* events per transaction: bounds a commit's time */
+#define GROUP_WAIT_NS 10000000L /* 10 ms: at most ~100 commits (fsyncs) a second under load */
 #define SPEND_SLOTS 65536    /* accounts with spend this month, open-addressed; beyond this caps are not enforced (logged) */
 
 struct spend {
@@ -43,7 +44,8 @@ struct mg_meter {
     pthread_cond_t wake;
     struct mg_usage_event *q;
     size_t qlen, qcap;
-    int busy, stop;
+    int stop;
+    int idle; /* the writer sleeps until signalled (not in a group-commit wait) */
     int fd;
     char *journal;
     struct mg_store *store;
@@ -188,15 +190,29 @@ static void *writer(void *arg)
     struct mg_usage_event *batch = mg_malloc(BATCH_MAX * sizeof(*batch));
     pthread_mutex_lock(&m->lock);
     for (;;) {
-        while (m->qlen == 0 && !m->stop)
+        while (m->qlen == 0 && !m->stop) {
+            m->idle = 1;
             pthread_cond_wait(&m->wake, &m->lock);
+            m->idle = 0;
+        }
         if (m->qlen == 0 && m->stop)
             break;
+        /* Group commit: give a busy node a moment to fill the batch, so one
+         * fsync covers many events.  The journal already holds them. */
+        if (m->qlen < BATCH_MAX && !m->stop) {
+            struct timespec until;
+            clock_gettime(CLOCK_REALTIME, &until);
+            until.tv_nsec += GROUP_WAIT_NS;
+            if (until.tv_nsec >= 1000000000L) {
+                until.tv_sec++;
+                until.tv_nsec -= 1000000000L;
+            }
+            pthread_cond_timedwait(&m->wake, &m->lock, &until);
+        }
         size_t n = MG_MIN(m->qlen, (size_t)BATCH_MAX);
         memcpy(batch, m->q, n * sizeof(*batch));
         memmove(m->q, m->q + n, (m->qlen - n) * sizeof(*batch));
         m->qlen -= n;
-        m->busy = 1;
         pthread_mutex_unlock(&m->lock);
         while (m->store->ops->usage_insert(m->store, batch, n) != MG_OK) {
             /* The journal still holds these; retry rather than drop. */
@@ -204,7 +220,6 @@ static void *writer(void *arg)
             nanosleep(&ts, NULL);
         }
         pthread_mutex_lock(&m->lock);
-        m->busy = 0;
         /* Everything journaled is committed: the journal can start over. */
         if (m->qlen == 0 && ftruncate(m->fd, 0) != 0)
             mg_log(MG_LOG_WARN, "usage journal: truncate failed: %s", strerror(errno));
@@ -273,7 +288,10 @@ int mg_meter_record(struct mg_meter *m, const struct mg_usage_event *ev)
     }
     m->q[m->qlen++] = *ev;
     add_spend(m, ev->account_id, month_of(ev->ts_ms), ev->cost_micros);
-    pthread_cond_signal(&m->wake);
+    /* Wake the writer only when it sleeps or the batch is full: a signal per
+     * event would cost a futex call on the hot path. */
+    if (m->idle || m->qlen >= BATCH_MAX)
+        pthread_cond_signal(&m->wake);
     pthread_mutex_unlock(&m->lock);
     mg_buf_free(&b);
     mg_metrics_usage_event(ev->cost_micros);

@@ -499,11 +499,11 @@ static void on_full_body(struct relay *rl, h2o_buffer_t *buf)
     json_t *doc = NULL;
 
     rl->held_body = h2o_strdup(&rl->req->pool, buf->bytes, buf->size);
-    if (ok && (r->usage != MG_USAGE_NONE || r->own.op != MG_OWN_NONE))
+    if (ok && r->usage != MG_USAGE_NONE && mg_usage_from_body(r->usage, rl->held_body.base, rl->held_body.len, &rl->ev))
+        rl->usage_seen = 1;
+    if (ok && (r->own.op != MG_OWN_NONE || r->own.grants[0] != NULL))
         doc = json_loadb(rl->held_body.base, rl->held_body.len, 0, NULL);
     if (doc != NULL && mg_usage_base_code(doc) == 0) {
-        if (r->usage != MG_USAGE_NONE && mg_usage_extract(r->usage, doc, &rl->ev))
-            rl->usage_seen = 1;
         char granted[MAX_RESOURCE_ID];
         if (r->own.op == MG_OWN_CREATE) {
             /* voice_clone names its id in the request, the others in the response */

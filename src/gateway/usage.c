@@ -121,3 +121,34 @@ int mg_usage_frame_may_matter(enum mg_usage_kind kind, const char *data, size_t 
         return 1;
     }
 }
+
+int mg_usage_from_body(enum mg_usage_kind kind, const char *body, size_t len, struct mg_usage_event *ev)
+{
+    json_t *doc;
+    int found;
+    if (kind == MG_USAGE_CHAT || kind == MG_USAGE_ANTHROPIC) {
+        /* the last "usage": the top-level one follows the content */
+        const char *p = NULL, *q = body, *end = body + len;
+        while ((q = memmem(q, (size_t)(end - q), "\"usage\"", 7)) != NULL) {
+            p = q;
+            q += 7;
+        }
+        if (p == NULL)
+            return 0;
+        p += 7;
+        while (p < end && (*p == ' ' || *p == ':' || *p == '\n' || *p == '\r' || *p == '\t'))
+            p++;
+        json_t *u = json_loadb(p, (size_t)(end - p), JSON_DISABLE_EOF_CHECK, NULL);
+        if (!json_is_object(u)) {
+            json_decref(u);
+            return 0;
+        }
+        doc = json_object();
+        json_object_set_new(doc, "usage", u);
+    } else if ((doc = json_loadb(body, len, 0, NULL)) == NULL) {
+        return 0;
+    }
+    found = mg_usage_base_code(doc) == 0 && mg_usage_extract(kind, doc, ev);
+    json_decref(doc);
+    return found;
+}

@@ -32,6 +32,12 @@ enum mg_usage_kind {
 /* Returns 1 if the document carried billable units, else 0. */
 int mg_usage_extract(enum mg_usage_kind kind, json_t *doc, struct mg_usage_event *ev);
 
+/* Usage from a whole non-streamed response body.  For chat it parses only the
+ * last top-level-looking "usage" object instead of the whole document (the
+ * hot path: a chat answer can be long, its usage is a few fields).  Returns 1
+ * if units were found. */
+int mg_usage_from_body(enum mg_usage_kind kind, const char *body, size_t len, struct mg_usage_event *ev);
+
 /* Cheap pre-filter for stream frames: 0 if `data` cannot hold usage for the
  * kind, so the frame need not be parsed. */
 int mg_usage_frame_may_matter(enum mg_usage_kind kind, const char *data, size_t len);

@@ -1,0 +1,135 @@
+#!/usr/bin/env bash
+# `make bench`: maxgated against the simulator directly and against nginx
+# proxy_pass, side by side in one run (docs/benchmarks.md).
+#   (a) wrk -> maxgate-sim
+#   (b) wrk -> maxgated (1 loop thread) -> maxgate-sim
+#   (c) wrk -> nginx (1 worker, keepalive upstream) -> maxgate-sim
+# for a plain and a streamed chat request; ROUNDS rounds interleaved; medians.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+BIN=build/release/bin
+CONNS=${BENCH_CONNS:-50}
+SECS=${BENCH_SECS:-5}
+ROUNDS=${BENCH_ROUNDS:-3}
+T=$(mktemp -d)
+pids=()
+cleanup() { for p in "${pids[@]}"; do kill "$p" 2>/dev/null || true; done; wait 2>/dev/null || true; rm -rf "$T"; }
+trap cleanup EXIT INT TERM
+port() { /usr/bin/python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'; }
+
+SIM_PORT=$(port); GW_PORT=$(port); NG_PORT=$(port)
+$BIN/maxgate-sim --listen 127.0.0.1:$SIM_PORT --no-record > "$T/sim.out" 2>&1 & pids+=($!)
+
+cat > "$T/maxgate.ini" <<INI
+[server]
+listen = 127.0.0.1:$GW_PORT
+threads = 1
+access_log = off
+log_level = warn
+[channel.sim]
+region = global
+base_url = http://127.0.0.1:$SIM_PORT
+key_env = BENCH_UPSTREAM
+INI
+export BENCH_UPSTREAM=bench-upstream-key
+$BIN/maxgated --config "$T/maxgate.ini" init 2>/dev/null
+$BIN/maxgated --config "$T/maxgate.ini" admin user create --email bench@example.com >/dev/null
+KEY=$($BIN/maxgated --config "$T/maxgate.ini" admin key create --email bench@example.com --name bench 2>/dev/null)
+$BIN/maxgated --config "$T/maxgate.ini" serve > "$T/gw.out" 2> "$T/gw.err" & GW_PID=$!; pids+=($GW_PID)
+
+mkdir -p "$T/nginx"
+cat > "$T/nginx/nginx.conf" <<NGINX
+worker_processes 1;
+daemon off;
+pid $T/nginx/nginx.pid;
+error_log $T/nginx/error.log warn;
+events { worker_connections 4096; }
+http {
+  access_log off;
+  client_body_temp_path $T/nginx/body;
+  proxy_temp_path $T/nginx/proxy;
+  upstream sim { server 127.0.0.1:$SIM_PORT; keepalive 256; }
+  server {
+    listen 127.0.0.1:$NG_PORT;
+    location / {
+      proxy_pass http://sim;
+      proxy_http_version 1.1;
+      proxy_set_header Connection "";
+      proxy_buffering off;
+    }
+  }
+}
+NGINX
+nginx -p "$T/nginx" -c "$T/nginx/nginx.conf" & pids+=($!)
+
+for p in $SIM_PORT $GW_PORT $NG_PORT; do
+  for _ in $(seq 100); do (exec 3<>/dev/tcp/127.0.0.1/$p) 2>/dev/null && break; sleep 0.05; done
+done
+NG_WORKER=""
+for _ in $(seq 50); do NG_WORKER=$(pgrep -f "nginx: worker process" -P "$(cat "$T/nginx/nginx.pid" 2>/dev/null || echo 1)" | head -1 || true); [ -n "$NG_WORKER" ] && break; sleep 0.05; done
+
+cpu_ticks() { awk '{print $14+$15}' "/proc/$1/stat"; }
+
+# run TARGET KIND -> prints "rps p50_us p99_us cpu_us_per_req"
+run() {
+  local url auth pid stream=0
+  case $1 in
+    a) url=http://127.0.0.1:$SIM_PORT; auth=$BENCH_UPSTREAM; pid="" ;;
+    b) url=http://127.0.0.1:$GW_PORT; auth=$KEY; pid=$GW_PID ;;
+    c) url=http://127.0.0.1:$NG_PORT; auth=$BENCH_UPSTREAM; pid=$NG_WORKER ;;
+  esac
+  [ "$2" = stream ] && stream=1
+  local c0=0; [ -n "$pid" ] && c0=$(cpu_ticks "$pid")
+  local out
+  out=$(BENCH_AUTH=$auth BENCH_STREAM=$stream wrk -t2 -c"$CONNS" -d"${SECS}s" --latency -s bench/chat.lua \
+        "$url/v1/chat/completions")
+  local c1=0; [ -n "$pid" ] && c1=$(cpu_ticks "$pid")
+  echo "$out" | /usr/bin/python3 -c '
+import re, sys
+t = sys.stdin.read()
+def us(v):
+    n, u = float(re.match(r"[\d.]+", v).group()), re.sub(r"[\d.]+", "", v)
+    return n * {"us": 1, "ms": 1000, "s": 1000000}[u]
+rps = float(re.search(r"Requests/sec:\s+([\d.]+)", t).group(1))
+reqs = int(re.search(r"(\d+) requests in", t).group(1))
+p50 = us(re.search(r"50%\s+(\S+)", t).group(1))
+p99 = us(re.search(r"99%\s+(\S+)", t).group(1))
+errs = re.search(r"Non-2xx or 3xx responses: (\d+)", t)
+ticks = int(sys.argv[2]) - int(sys.argv[1])
+hz = 100
+cpu = ticks * 1e6 / hz / reqs if int(sys.argv[3]) else 0
+print("%.0f %.0f %.0f %.1f %s" % (rps, p50, p99, cpu, errs.group(1) if errs else 0))
+' "$c0" "$c1" "${pid:+1}${pid:-0}"
+}
+
+declare -A R
+for kind in plain stream; do
+  for t in a b c; do run $t $kind > /dev/null; done   # warm-up (connections, pools)
+done
+for r in $(seq "$ROUNDS"); do
+  for kind in plain stream; do
+    for t in a b c; do R[$t,$kind,$r]=$(run $t $kind); done
+  done
+done
+
+median() { sort -n | awk '{a[NR]=$1} END {print (NR%2) ? a[(NR+1)/2] : (a[NR/2]+a[NR/2+1])/2}'; }
+col() { for r in $(seq "$ROUNDS"); do echo "${R[$1,$2,$r]}" | awk -v c="$3" '{print $c}'; done | median; }
+
+RSS=$(awk '/VmHWM/ {print $2}' /proc/$GW_PID/status)
+echo "maxgate benchmark: $(date -u +%Y-%m-%dT%H:%MZ), $(nproc) cores, wrk -t2 -c$CONNS -d${SECS}s, $ROUNDS interleaved rounds, medians"
+echo
+echo "| request | target | req/s | p50 µs | p99 µs | CPU µs/req | non-2xx |"
+echo "|---|---|---|---|---|---|---|"
+for kind in plain stream; do
+  for t in a b c; do
+    name=$( [ $t = a ] && echo "sim direct" || ([ $t = b ] && echo "maxgated" || echo "nginx proxy_pass") )
+    echo "| $kind | $name | $(col $t $kind 1) | $(col $t $kind 2) | $(col $t $kind 3) | $( [ $t = a ] && echo - || col $t $kind 4) | $(col $t $kind 5) |"
+  done
+done
+echo
+for kind in plain stream; do
+  a50=$(col a $kind 2); b50=$(col b $kind 2); brps=$(col b $kind 1); crps=$(col c $kind 1)
+  bcpu=$(col b $kind 4); ccpu=$(col c $kind 4)
+  /usr/bin/python3 -c "print('$kind: maxgated added p50 = %.0f µs; throughput maxgated/nginx = %.2f; CPU per request maxgated/nginx = %.2f' % ($b50-$a50, $brps/$crps, ($bcpu/$ccpu) if $ccpu else float('nan')))"
+done
+echo "maxgated peak RSS (VmHWM): $((RSS / 1024)) MiB"
