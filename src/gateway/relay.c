@@ -136,7 +136,7 @@ struct relay {
     h2o_iovec_t held_body;
 };
 
-static void start_upstream(struct relay *rl);
+static int start_upstream(struct relay *rl);
 static void finish(struct relay *rl, int status);
 static enum mg_err upstream_error(const char *errstr);
 
@@ -315,6 +315,7 @@ static void job_run(struct mg_job *job, struct mg_store *s)
 }
 
 static void send_held(struct relay *rl);
+static void forward(struct relay *rl);
 
 static void job_done(struct mg_job *job)
 {
@@ -330,7 +331,7 @@ static void job_done(struct mg_job *job)
         else if (rl->job_rc != MG_OK || rl->owner_account != rl->key.account_id)
             send_error(rl, MG_E_RESOURCE_NOT_FOUND, NULL); /* someone else's is as unknown as none (GW-6) */
         else
-            start_upstream(rl);
+            forward(rl);
         break;
     case JOB_OWNER_PUT:
     case JOB_OWNER_DELETE:
@@ -633,18 +634,14 @@ static enum mg_err upstream_error(const char *errstr)
 /* A failure before any byte reached the client: retry once elsewhere, or answer. */
 static void upstream_failed(struct relay *rl, enum mg_err e, const char *why)
 {
-    int unknown;
     rl->client = NULL;
     if (h2o_timeout_is_linked(&rl->first_byte_timer))
         h2o_timeout_unlink(&rl->first_byte_timer);
     mg_metrics_upstream(rl->gw->ch[rl->channel].spec.name, 0);
     mg_log(MG_LOG_WARN, "request %s: channel %s failed: %s", rl->request_id, rl->gw->ch[rl->channel].spec.name, why);
     cool_down(rl);
-    if (rl->attempt == 0 && e != MG_E_UPSTREAM_TIMEOUT && pick_channel(rl, &unknown) >= 0) {
-        rl->attempt++;
-        start_upstream(rl);
+    if (rl->attempt++ == 0 && e != MG_E_UPSTREAM_TIMEOUT && start_upstream(rl) == MG_OK)
         return;
-    }
     rl->upstream_status = 0;
     send_error(rl, e, NULL);
 }
@@ -661,16 +658,16 @@ static h2o_http1client_body_cb on_head(h2o_http1client_t *client, const char *er
     }
     mg_metrics_upstream(rl->gw->ch[rl->channel].spec.name, status);
     if (is_retryable(status) && rl->attempt == 0) {
-        int unknown;
+        const char *name = rl->gw->ch[rl->channel].spec.name;
         cool_down(rl);
-        if (pick_channel(rl, &unknown) >= 0) {
-            mg_log(MG_LOG_WARN, "request %s: channel %s answered %d; retrying on another channel", rl->request_id,
-                   rl->gw->ch[rl->channel].spec.name, status);
-            rl->client = NULL;
-            rl->attempt++;
-            start_upstream(rl);
+        rl->client = NULL;
+        rl->attempt++;
+        if (start_upstream(rl) == MG_OK) {
+            mg_log(MG_LOG_WARN, "request %s: channel %s answered %d; retried on another channel", rl->request_id, name,
+                   status);
             return NULL;
         }
+        rl->client = client; /* no other channel: this answer stands */
     }
     rl->upstream_status = status;
     rl->req->res.status = status;
@@ -765,14 +762,14 @@ static h2o_iovec_t build_request(struct relay *rl, struct channel *c)
     return out;
 }
 
-static void start_upstream(struct relay *rl)
+/* Sends the request to a channel not tried yet.  MG_DECLINED (nothing sent)
+ * if no channel is left: the caller answers. */
+static int start_upstream(struct relay *rl)
 {
     int unknown;
     int i = pick_channel(rl, &unknown);
-    if (i < 0) {
-        send_error(rl, unknown ? MG_E_UNKNOWN_MODEL : MG_E_NO_CHANNEL, NULL);
-        return;
-    }
+    if (i < 0)
+        return MG_DECLINED;
     struct channel *c = &rl->gw->ch[i];
     rl->channel = (size_t)i;
     rl->tried |= 1ull << i;
@@ -781,6 +778,17 @@ static void start_upstream(struct relay *rl)
     rl->first_byte_timer.cb = on_first_byte_timeout;
     h2o_timeout_link(rl->t->ctx->loop, &rl->t->first_byte_timeout, &rl->first_byte_timer);
     h2o_http1client_connect_with_pool(&rl->client, rl, &rl->t->client_ctx[i], &rl->t->pools[i], on_connect);
+    return MG_OK;
+}
+
+/* The first attempt: no channel at all is the client's answer. */
+static void forward(struct relay *rl)
+{
+    int unknown;
+    if (start_upstream(rl) == MG_OK)
+        return;
+    pick_channel(rl, &unknown);
+    send_error(rl, unknown ? MG_E_UNKNOWN_MODEL : MG_E_NO_CHANNEL, NULL);
 }
 
 /* ---- answers maxgate gives itself: the quota paths mmx uses (GW-1) ----------- */
@@ -1071,7 +1079,7 @@ static int on_req(h2o_handler_t *self, h2o_req_t *req)
     }
     if (rl->route->own.op == MG_OWN_CREATE && rl->route->own.body != NULL && resource_id(rl) != MG_OK)
         return 0;
-    start_upstream(rl);
+    forward(rl);
     return 0;
 }
 

@@ -201,7 +201,9 @@ static int bump_seq(struct mg_store *s, const char *where, int64_t id, const cha
     return step_done(s, st, "seq bump");
 }
 
-static int account_update(struct mg_store *s, const char *sql, int64_t account_id, int64_t v)
+/* Runs an UPDATE of one account (id) or one key (public id) and gives the
+ * affected keys a new seq, in one transaction.  MG_DECLINED if no row matched. */
+static int update_bumping(struct mg_store *s, const char *sql, int64_t v, int64_t id, const char *public_id)
 {
     sqlite3_stmt *st;
     int rc;
@@ -210,23 +212,28 @@ static int account_update(struct mg_store *s, const char *sql, int64_t account_i
     if ((st = prep(s, sql)) == NULL)
         return tx_end(s, MG_ERR);
     sqlite3_bind_int64(st, 1, v);
-    sqlite3_bind_int64(st, 2, account_id);
-    rc = step_done(s, st, "account update");
-    if (rc == MG_OK && sqlite3_changes(DB(s)) == 0)
-        rc = MG_DECLINED;
+    if (public_id != NULL)
+        sqlite3_bind_text(st, 2, public_id, -1, SQLITE_TRANSIENT);
+    else
+        sqlite3_bind_int64(st, 2, id);
+    rc = step_done(s, st, "update");
+    if (rc == MG_OK && sqlite3_changes(DB(s)) == 0) {
+        tx_end(s, MG_ERR);
+        return MG_DECLINED;
+    }
     if (rc == MG_OK)
-        rc = bump_seq(s, "account_id = ?", account_id, NULL);
-    return tx_end(s, rc == MG_DECLINED ? MG_ERR : rc);
+        rc = bump_seq(s, public_id ? "public_id = ?" : "account_id = ?", id, public_id);
+    return tx_end(s, rc);
 }
 
 static int sq_account_set_suspended(struct mg_store *s, int64_t id, int suspended)
 {
-    return account_update(s, "UPDATE accounts SET suspended = ? WHERE id = ?", id, suspended);
+    return update_bumping(s, "UPDATE accounts SET suspended = ? WHERE id = ?", suspended, id, NULL);
 }
 
 static int sq_account_set_cap(struct mg_store *s, int64_t id, int64_t cap)
 {
-    return account_update(s, "UPDATE accounts SET cap_micros = ? WHERE id = ?", id, cap);
+    return update_bumping(s, "UPDATE accounts SET cap_micros = ? WHERE id = ?", cap, id, NULL);
 }
 
 #define KEY_COLS                                                                                              \
@@ -305,34 +312,14 @@ static int sq_key_by_digest(struct mg_store *s, const uint8_t digest[MG_KEY_DIGE
     return rc == SQLITE_ROW ? MG_OK : rc == SQLITE_DONE ? MG_DECLINED : fail(s, "key lookup");
 }
 
-static int key_update(struct mg_store *s, const char *sql, const char *public_id, int64_t v)
-{
-    sqlite3_stmt *st;
-    int rc;
-    if (tx_begin(s) != MG_OK)
-        return MG_ERR;
-    if ((st = prep(s, sql)) == NULL)
-        return tx_end(s, MG_ERR);
-    sqlite3_bind_int64(st, 1, v);
-    sqlite3_bind_text(st, 2, public_id, -1, SQLITE_TRANSIENT);
-    rc = step_done(s, st, "key update");
-    if (rc == MG_OK && sqlite3_changes(DB(s)) == 0) {
-        tx_end(s, MG_ERR);
-        return MG_DECLINED;
-    }
-    if (rc == MG_OK)
-        rc = bump_seq(s, "public_id = ?", 0, public_id);
-    return tx_end(s, rc);
-}
-
 static int sq_key_set_status(struct mg_store *s, const char *public_id, enum mg_key_status stt)
 {
-    return key_update(s, "UPDATE api_keys SET status = ? WHERE public_id = ?", public_id, stt);
+    return update_bumping(s, "UPDATE api_keys SET status = ? WHERE public_id = ?", stt, 0, public_id);
 }
 
 static int sq_key_set_expiry(struct mg_store *s, const char *public_id, int64_t expires_ms)
 {
-    return key_update(s, "UPDATE api_keys SET expires_ms = ? WHERE public_id = ?", public_id, expires_ms);
+    return update_bumping(s, "UPDATE api_keys SET expires_ms = ? WHERE public_id = ?", expires_ms, 0, public_id);
 }
 
 static int sq_keys_since(struct mg_store *s, int64_t since, mg_store_key_cb cb, void *arg, int64_t *max_seq)
