@@ -135,9 +135,9 @@ class Gateway:
     def url(self):
         return ("https" if self.tls else "http") + "://127.0.0.1:%d" % self.port
 
-    def admin_run(self, *args, input=None, check=True):
+    def admin_run(self, *args, input=None, check=True, env=None):
         r = subprocess.run([os.path.join(BIN, "maxgated"), "--config", self.config, *args], capture_output=True,
-                           text=True, env=self.env, input=input, timeout=60)
+                           text=True, env={**self.env, **(env or {})}, input=input, timeout=60)
         if check and r.returncode != 0:
             raise RuntimeError("maxgated %s failed (%d): %s" % (" ".join(args), r.returncode, r.stderr))
         return r
@@ -148,11 +148,11 @@ class Gateway:
     def create_user(self, email):
         return int(self.admin("user", "create", "--email", email).stdout.strip())
 
-    def create_key(self, email, region="gl", scopes=None, name="test", extra=()):
+    def create_key(self, email, region="gl", scopes=None, name="test", extra=(), env=None):
         args = ["key", "create", "--email", email, "--name", name, "--region", region, *extra]
         if scopes:
             args += ["--scopes", scopes]
-        key = self.admin(*args).stdout.strip()
+        key = self.admin(*args, env=env).stdout.strip()
         if self.proc is not None:
             self.wait_key_state(key, lambda code: code != "KEY_UNKNOWN")
         return key

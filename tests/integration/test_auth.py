@@ -63,10 +63,16 @@ def test_revoked_key_stops_within_a_second(gateway):
 
 
 def test_expired_key(gateway):
-    k = gateway.create_key("alice@example.com", name="short", extra=("--expires-in", "1"))
-    gateway.wait_key_state(k, lambda code: code == "KEY_EXPIRED", timeout=4)
+    """The key is made by an admin whose clock (MG_FAKE_NOW_MS) is two hours
+    behind, with a one-hour lifetime: it is an hour past expiry for the server."""
+    past = str(int((time.time() - 7200) * 1000))
+    k = gateway.create_key("alice@example.com", name="short", extra=("--expires-in", "3600"),
+                           env={"MG_FAKE_NOW_MS": past})
+    assert gateway.key_error(k) == "KEY_EXPIRED"
     r = chat(gateway, k)
     assert openai_err(r) == (401, "key_expired")
+    fresh = gateway.create_key("alice@example.com", name="long", extra=("--expires-in", "3600"))
+    assert chat(gateway, fresh).status_code == 200
 
 
 def test_wrong_region_names_region_and_base_url(gateway):

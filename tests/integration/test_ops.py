@@ -33,22 +33,27 @@ def test_sigterm_drains_open_streams(sim_global):
     g.create_user("d@example.com")
     k = g.create_key("d@example.com")
     result = {}
+    started = threading.Event()
 
     def stream():
         r = chat(g, k, stream=True, headers={"x-sim-tokens": "10", "x-sim-delay-ms": "100"})
-        result["body"] = r.content
         result["rid"] = r.headers["x-request-id"]
+        chunks = r.iter_content(chunk_size=None)
+        body = next(chunks)
+        started.set()  # the stream is open; it lasts about a second more
+        result["body"] = body + b"".join(chunks)
 
     t = threading.Thread(target=stream)
     t.start()
-    time.sleep(0.3)  # the stream is open (it lasts about 1 s)
+    assert started.wait(10)
     g.proc.send_signal(signal.SIGTERM)
-    time.sleep(0.3)
-    try:
-        socket.create_connection(("127.0.0.1", g.port), timeout=2).close()
-        refused = False
-    except OSError:
-        refused = True
+    refused, deadline = False, time.time() + 5
+    while not refused and time.time() < deadline:  # listeners close within one loop tick
+        try:
+            socket.create_connection(("127.0.0.1", g.port), timeout=2).close()
+            time.sleep(0.02)
+        except OSError:
+            refused = True
     t.join(10)
     assert g.proc.wait(10) == 0
     g.proc = None
