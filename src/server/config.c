@@ -129,6 +129,9 @@ static struct mg_config_channel *channel_for(struct mg_config *cfg, const char *
     return c;
 }
 
+/* Compares a config field name (never a value). */
+static int field_is(const char *name, const char *field) { return strcmp(name, field) == 0; }
+
 static int channel_value(struct load_ctx *lc, const char *section, const char *name, const char *value, int line)
 {
     struct mg_config_channel *c = channel_for(lc->cfg, section + 8);
@@ -137,31 +140,31 @@ static int channel_value(struct load_ctx *lc, const char *section, const char *n
                  MG_CONFIG_MAX_CHANNELS);
         return MG_ERR;
     }
-    if (strcmp(name, "region") == 0) {
+    if (field_is(name, "region")) {
         if (mg_region_parse(value, &c->region) != MG_OK) {
             snprintf(lc->err, lc->errlen, "%s:%d: [%s] region must be global or cn, not '%s'", lc->cfg->file, line,
                      section, value);
             return MG_ERR;
         }
         c->region_set = 1;
-    } else if (strcmp(name, "base_url") == 0) {
+    } else if (field_is(name, "base_url")) {
         mg_strlcpy(c->base_url, value, sizeof(c->base_url));
-    } else if (strcmp(name, "key_env") == 0) { /* mg-allow-cmp: not a secret */
+    } else if (field_is(name, "key_env")) {
         mg_strlcpy(c->key_env, value, sizeof(c->key_env));
-    } else if (strcmp(name, "key_file") == 0) { /* mg-allow-cmp: not a secret */
+    } else if (field_is(name, "key_file")) {
         if (join_path(lc->cfg->dir, value, c->key_file, sizeof(c->key_file)) != MG_OK) {
             snprintf(lc->err, lc->errlen, "%.900s:%d: [%s] key_file is too long", lc->cfg->file, line, section);
             return MG_ERR;
         }
-    } else if (strcmp(name, "weight") == 0) {
+    } else if (field_is(name, "weight")) {
         if (mg_parse_i64(value, strlen(value), &c->weight) != MG_OK || c->weight < 1 || c->weight > 1000000) {
             snprintf(lc->err, lc->errlen, "%s:%d: [%s] weight must be a whole number from 1 to 1000000",
                      lc->cfg->file, line, section);
             return MG_ERR;
         }
-    } else if (strcmp(name, "models") == 0) {
+    } else if (field_is(name, "models")) {
         mg_strlcpy(c->models, value, sizeof(c->models));
-    } else if (strcmp(name, "key") == 0 || strcmp(name, "api_key") == 0) { /* mg-allow-cmp: not a secret */
+    } else if (field_is(name, "key") || field_is(name, "api_key")) {
         snprintf(lc->err, lc->errlen,
                  "%s:%d: [%s] upstream keys never go in the config file; use key_env = VARIABLE or key_file = PATH "
                  "(or `maxgated admin channel add --key-stdin`)",
