@@ -514,23 +514,6 @@ static int sq_usage_list(struct mg_store *s, const char *request_id, size_t limi
     return rc == SQLITE_ROW || rc == SQLITE_DONE ? MG_OK : fail(s, "usage list");
 }
 
-static int sq_usage_spend(struct mg_store *s, int64_t account_id, int64_t from_ms, int64_t to_ms, int64_t *out)
-{
-    int rc;
-    sqlite3_stmt *st = prep(s, "SELECT coalesce(sum(cost_micros), 0) FROM usage_events"
-                               " WHERE account_id = ? AND ts_ms >= ? AND ts_ms < ?");
-    if (st == NULL)
-        return MG_ERR;
-    sqlite3_bind_int64(st, 1, account_id);
-    sqlite3_bind_int64(st, 2, from_ms);
-    sqlite3_bind_int64(st, 3, to_ms);
-    rc = sqlite3_step(st);
-    if (rc == SQLITE_ROW)
-        *out = sqlite3_column_int64(st, 0);
-    sqlite3_finalize(st);
-    return rc == SQLITE_ROW ? MG_OK : fail(s, "usage spend");
-}
-
 static int sq_usage_spend_all(struct mg_store *s, int64_t from_ms, int64_t to_ms,
                               int (*cb)(void *arg, int64_t account_id, int64_t micros), void *arg)
 {
@@ -609,7 +592,6 @@ static const struct mg_store_ops sqlite_ops = {
     .channel_delete = sq_channel_delete,
     .usage_insert = sq_usage_insert,
     .usage_list = sq_usage_list,
-    .usage_spend = sq_usage_spend,
     .usage_spend_all = sq_usage_spend_all,
     .owner_put = sq_owner_put,
     .owner_get = sq_owner_get,

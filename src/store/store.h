@@ -132,8 +132,6 @@ struct mg_store_ops {
      * request_id when not NULL, at most limit rows. */
     int (*usage_insert)(struct mg_store *s, const struct mg_usage_event *ev, size_t n);
     int (*usage_list)(struct mg_store *s, const char *request_id, size_t limit, mg_store_usage_cb cb, void *arg);
-    /* Sum of cost_micros for the account with ts_ms in [from_ms, to_ms). */
-    int (*usage_spend)(struct mg_store *s, int64_t account_id, int64_t from_ms, int64_t to_ms, int64_t *out);
     /* cb(arg, account_id, micros) for every account with usage in [from_ms, to_ms). */
     int (*usage_spend_all)(struct mg_store *s, int64_t from_ms, int64_t to_ms,
                            int (*cb)(void *arg, int64_t account_id, int64_t micros), void *arg);
