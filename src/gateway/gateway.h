@@ -36,8 +36,8 @@ struct mg_gateway_config {
     size_t max_upload_body; /* default 20 MiB (multipart /v1/files/upload, /v1/voice_clone) */
     size_t max_upstream_body; /* non-streamed upstream responses are read whole up to this (default 64 MiB) */
     /* upstream (GW-7) */
-    int connect_timeout_ms;     /* default 5000 */
-    int first_byte_timeout_ms;  /* default 60000 */
+    int connect_timeout_ms;     /* default 5000: TCP connect + TLS handshake */
+    int first_byte_timeout_ms;  /* default 60000: request sent -> response head */
     int idle_timeout_ms;        /* default 60000: gap between stream chunks */
     int cooldown_ms;            /* default 30000: a failing channel rests this long */
     size_t upstream_pool_size;  /* keep-alive connections per channel per thread (default 256) */

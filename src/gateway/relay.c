@@ -82,7 +82,7 @@ struct gw_thread {
     struct mg_gateway *gw;
     h2o_context_t *ctx;
     h2o_http1client_ctx_t client_ctx[MAX_CHANNELS]; /* one per channel: each has its own TLS context */
-    h2o_timeout_t io_timeout, first_byte_timeout;
+    h2o_timeout_t io_timeout, connect_timeout, first_byte_timeout;
     h2o_socketpool_t pools[MAX_CHANNELS];
     struct mg_pool_loop *pl;
 };
@@ -106,7 +106,7 @@ struct relay {
     size_t channel;
     int attempt;
     uint64_t tried;              /* bit per channel */
-    h2o_timeout_entry_t first_byte_timer;
+    h2o_timeout_entry_t timer;   /* connect, then first-byte deadline */
     int upstream_status;
     int streaming;
     int response_started;
@@ -139,6 +139,7 @@ struct relay {
 static int start_upstream(struct relay *rl);
 static void finish(struct relay *rl, int status);
 static enum mg_err upstream_error(const char *errstr);
+static void on_first_byte_timeout(h2o_timeout_entry_t *entry);
 
 /* ---- small helpers -------------------------------------------------------- */
 
@@ -271,8 +272,8 @@ static void on_req_gone(void *p)
         h2o_http1client_cancel(rl->client);
         rl->client = NULL;
     }
-    if (h2o_timeout_is_linked(&rl->first_byte_timer))
-        h2o_timeout_unlink(&rl->first_byte_timer);
+    if (h2o_timeout_is_linked(&rl->timer))
+        h2o_timeout_unlink(&rl->timer);
     rl->req = NULL;
     atomic_fetch_sub(&rl->gw->inflight, 1);
     mg_metrics_inflight(-1);
@@ -635,8 +636,8 @@ static enum mg_err upstream_error(const char *errstr)
 static void upstream_failed(struct relay *rl, enum mg_err e, const char *why)
 {
     rl->client = NULL;
-    if (h2o_timeout_is_linked(&rl->first_byte_timer))
-        h2o_timeout_unlink(&rl->first_byte_timer);
+    if (h2o_timeout_is_linked(&rl->timer))
+        h2o_timeout_unlink(&rl->timer);
     mg_metrics_upstream(rl->gw->ch[rl->channel].spec.name, 0);
     mg_log(MG_LOG_WARN, "request %s: channel %s failed: %s", rl->request_id, rl->gw->ch[rl->channel].spec.name, why);
     cool_down(rl);
@@ -650,8 +651,8 @@ static h2o_http1client_body_cb on_head(h2o_http1client_t *client, const char *er
                                        h2o_iovec_t msg, h2o_header_t *headers, size_t num_headers, int rlen)
 {
     struct relay *rl = client->data;
-    if (h2o_timeout_is_linked(&rl->first_byte_timer))
-        h2o_timeout_unlink(&rl->first_byte_timer);
+    if (h2o_timeout_is_linked(&rl->timer))
+        h2o_timeout_unlink(&rl->timer);
     if (errstr != NULL && errstr != h2o_http1client_error_is_eos) {
         upstream_failed(rl, upstream_error(errstr), errstr);
         return NULL;
@@ -700,21 +701,35 @@ static h2o_http1client_head_cb on_connect(h2o_http1client_t *client, const char 
                                           size_t *reqbufcnt, int *method_is_head)
 {
     struct relay *rl = client->data;
+    if (h2o_timeout_is_linked(&rl->timer))
+        h2o_timeout_unlink(&rl->timer);
     if (errstr != NULL) {
         /* before the request is sent, anything but a TLS failure is a connection failure */
         enum mg_err e = upstream_error(errstr);
         upstream_failed(rl, e == MG_E_UPSTREAM_TLS || e == MG_E_UPSTREAM_TIMEOUT ? e : MG_E_UPSTREAM_CONNECT, errstr);
         return NULL;
     }
+    rl->timer.cb = on_first_byte_timeout;
+    h2o_timeout_link(rl->t->ctx->loop, &rl->t->first_byte_timeout, &rl->timer);
     *reqbufs = rl->upbufs;
     *reqbufcnt = rl->upbufs[1].len != 0 ? 2 : 1;
     *method_is_head = 0;
     return on_head;
 }
 
+static void on_connect_timeout(h2o_timeout_entry_t *entry)
+{
+    struct relay *rl = H2O_STRUCT_FROM_MEMBER(struct relay, timer, entry);
+    if (rl->client != NULL) {
+        h2o_http1client_cancel(rl->client);
+        rl->client = NULL;
+    }
+    upstream_failed(rl, MG_E_UPSTREAM_CONNECT, "no connection (TCP and TLS) before the connect timeout");
+}
+
 static void on_first_byte_timeout(h2o_timeout_entry_t *entry)
 {
-    struct relay *rl = H2O_STRUCT_FROM_MEMBER(struct relay, first_byte_timer, entry);
+    struct relay *rl = H2O_STRUCT_FROM_MEMBER(struct relay, timer, entry);
     if (rl->client != NULL) {
         h2o_http1client_cancel(rl->client);
         rl->client = NULL;
@@ -775,8 +790,8 @@ static int start_upstream(struct relay *rl)
     rl->tried |= 1ull << i;
     rl->upbufs[0] = build_request(rl, c);
     rl->upbufs[1] = rl->req->entity.base ? rl->req->entity : h2o_iovec_init(NULL, 0);
-    rl->first_byte_timer.cb = on_first_byte_timeout;
-    h2o_timeout_link(rl->t->ctx->loop, &rl->t->first_byte_timeout, &rl->first_byte_timer);
+    rl->timer.cb = on_connect_timeout;
+    h2o_timeout_link(rl->t->ctx->loop, &rl->t->connect_timeout, &rl->timer);
     h2o_http1client_connect_with_pool(&rl->client, rl, &rl->t->client_ctx[i], &rl->t->pools[i], on_connect);
     return MG_OK;
 }
@@ -1092,6 +1107,7 @@ static void on_context_init(h2o_handler_t *self, h2o_context_t *ctx)
     t->gw = gw;
     t->ctx = ctx;
     h2o_timeout_init(ctx->loop, &t->io_timeout, (uint64_t)gw->cfg.idle_timeout_ms);
+    h2o_timeout_init(ctx->loop, &t->connect_timeout, (uint64_t)gw->cfg.connect_timeout_ms);
     h2o_timeout_init(ctx->loop, &t->first_byte_timeout, (uint64_t)gw->cfg.first_byte_timeout_ms);
     for (size_t i = 0; i < gw->nch; i++) {
         struct channel *c = &gw->ch[i];

@@ -45,6 +45,7 @@ static const struct opt opts[] = {
     I("limits", "max_upload_body", max_upload_body, "20971520", 1024, 1073741824),
     /* non-streamed answers (images in base64, speech in hex) are read whole up to this */
     I("limits", "max_upstream_body", max_upstream_body, "67108864", 65536, 1073741824),
+    I("upstream", "connect_timeout_ms", connect_timeout_ms, "5000", 10, 600000),
     I("upstream", "first_byte_timeout_ms", first_byte_timeout_ms, "60000", 10, 3600000),
     I("upstream", "idle_timeout_ms", idle_timeout_ms, "60000", 10, 3600000),
     I("upstream", "cooldown_ms", cooldown_ms, "30000", 0, 3600000),

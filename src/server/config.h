@@ -49,6 +49,7 @@ struct mg_config {
     int64_t max_upload_body;
     int64_t max_upstream_body;
     /* [upstream] */
+    int64_t connect_timeout_ms;
     int64_t first_byte_timeout_ms;
     int64_t idle_timeout_ms;
     int64_t cooldown_ms;

@@ -255,6 +255,7 @@ int mg_cmd_serve(const struct mg_config *cfg)
     gc.max_json_body = (size_t)cfg->max_json_body;
     gc.max_upload_body = (size_t)cfg->max_upload_body;
     gc.max_upstream_body = (size_t)cfg->max_upstream_body;
+    gc.connect_timeout_ms = (int)cfg->connect_timeout_ms;
     gc.first_byte_timeout_ms = (int)cfg->first_byte_timeout_ms;
     gc.idle_timeout_ms = (int)cfg->idle_timeout_ms;
     gc.cooldown_ms = (int)cfg->cooldown_ms;

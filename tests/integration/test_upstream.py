@@ -194,3 +194,32 @@ def test_config_refuses_a_plaintext_key():
     r = g.admin_run("serve", check=False)
     assert r.returncode == 2 and "never go in the config file" in r.stderr
     assert "sk-secret" not in r.stderr
+
+
+def test_connect_timeout_retries_elsewhere(sim_global):
+    """An https channel whose peer accepts TCP but never answers the TLS
+    handshake: the connect timeout fires and the other channel serves; alone,
+    it is a clear 502."""
+    import socket
+    silent = socket.socket()
+    silent.bind(("127.0.0.1", 0))
+    silent.listen(16)
+    url = "https://127.0.0.1:%d" % silent.getsockname()[1]
+    try:
+        g, key = with_gateway([("silent", "global", url, "UP_GLOBAL", 1000),
+                               ("live", "global", sim_global.url, "UP_GLOBAL", 1)],
+                              extra={"upstream": {"connect_timeout_ms": "200"}})
+        try:
+            assert chat(g, key).status_code == 200
+            assert "connect timeout" in g.logs()
+        finally:
+            g.stop()
+        g, key = with_gateway([("silent", "global", url, "UP_GLOBAL", 1)],
+                              extra={"upstream": {"connect_timeout_ms": "200"}})
+        try:
+            r = chat(g, key)
+            assert r.status_code == 502 and r.json()["error"]["code"] == "upstream_connect"
+        finally:
+            g.stop()
+    finally:
+        silent.close()
