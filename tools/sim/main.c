@@ -663,6 +663,13 @@ static void handle_post(h2o_req_t *req, struct mg_str path, enum shape sh)
         send_err(req, sh, 500, 1033, "api_error", "system error");
         goto done;
     }
+    if (fault.len > 2 && memcmp(fault.ptr, "br", 2) == 0) { /* HTTP 200 with a business error, as MiniMax does */
+        int64_t code;
+        if (mg_parse_i64(fault.ptr + 2, fault.len - 2, &code) == MG_OK) {
+            send_err(req, NATIVE, 200, (int)code, "", "simulated business error");
+            goto done;
+        }
+    }
     if (mg_str_eq(path, "/v1/text/chatcompletion_v2") || mg_str_eq(path, "/v1/chat/completions") ||
         mg_str_eq(path, "/anthropic/v1/messages")) {
         struct chat_req c;
