@@ -1,0 +1,216 @@
+/* maxgate: the command-line client (see cli.h and docs/cli.md). */
+#include "cli/cli.h"
+#include "core/mg.h"
+
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+/* The command groups; a new group is one more line here. */
+static const struct mg_cmd *const groups[] = {mg_cli_auth_cmds, mg_cli_api_cmds, mg_cli_config_cmds};
+
+static void help(FILE *f, const char *prefix)
+{
+    fprintf(f, "usage: maxgate [global options] <command> [options]\n\ncommands:\n");
+    for (size_t g = 0; g < MG_ARRAY_SIZE(groups); g++)
+        for (const struct mg_cmd *c = groups[g]; c->words; c++)
+            if (prefix == NULL || strncmp(c->words, prefix, strlen(prefix)) == 0)
+                fprintf(f, "  %-22s %s\n", c->words, c->summary);
+    fprintf(f, "\nglobal options:\n"
+               "  --profile NAME        use a named profile (env MAXGATE_PROFILE)\n"
+               "  --api-key KEY         the key to use (env MAXGATE_API_KEY)\n"
+               "  --base-url URL        the server (env MAXGATE_BASE_URL); default: the region's MiniMax host\n"
+               "  --region global|cn    MiniMax region when no base URL is set\n"
+               "  --output text|json    output format (json when stdout is not a terminal)\n"
+               "  --timeout SECONDS     request timeout (default 300)\n"
+               "  --verbose             print method, URL and the masked key to stderr\n"
+               "  --help                help for any command: maxgate <command> --help\n");
+}
+
+static void on_sigint(int sig)
+{
+    (void)sig;
+    _exit(MG_EXIT_INTERRUPTED);
+}
+
+int main(int argc, char **argv)
+{
+    struct mg_cli cli;
+    const char *profile = getenv("MAXGATE_PROFILE"), *key = NULL, *base = NULL, *region = NULL, *output = NULL,
+               *timeout = NULL;
+    char *words[8], err[1200];
+    char **rest = mg_calloc((size_t)argc + 1, sizeof(char *));
+    int nwords = 0, nrest = 0, want_help = 0;
+
+    memset(&cli, 0, sizeof(cli));
+    signal(SIGINT, on_sigint);
+    cli.tty_out = isatty(STDOUT_FILENO);
+    cli.tty_err = isatty(STDERR_FILENO);
+    /* Global options anywhere; leading bare words name the command. */
+    for (int i = 1; i < argc; i++) {
+        const char *a = argv[i];
+        const char **slot = NULL;
+        if (strcmp(a, "--profile") == 0) slot = &profile;
+        else if (strcmp(a, "--api-key") == 0) slot = &key;
+        else if (strcmp(a, "--base-url") == 0) slot = &base;
+        else if (strcmp(a, "--region") == 0) slot = &region;
+        else if (strcmp(a, "--output") == 0) slot = &output;
+        else if (strcmp(a, "--timeout") == 0) slot = &timeout;
+        if (slot != NULL) {
+            if (i + 1 >= argc)
+                return mg_cli_fail(NULL, MG_EXIT_USAGE, "%s needs a value", a);
+            *slot = argv[++i];
+        } else if (strcmp(a, "--verbose") == 0) {
+            cli.verbose = 1;
+        } else if (strcmp(a, "--help") == 0 || strcmp(a, "-h") == 0) {
+            want_help = 1;
+        } else if (a[0] != '-' && nrest == 0 && nwords < (int)MG_ARRAY_SIZE(words)) {
+            words[nwords++] = argv[i];
+        } else {
+            rest[nrest++] = argv[i];
+        }
+    }
+    if (mg_cli_config_path(cli.config_path, sizeof(cli.config_path)) != MG_OK)
+        return mg_cli_fail(NULL, MG_EXIT_USAGE, "set HOME or XDG_CONFIG_HOME so the config file can be found");
+    if (mg_cli_config_load(cli.config_path, profile ? profile : "", &cli.prof, err, sizeof(err)) != MG_OK)
+        return mg_cli_fail(NULL, MG_EXIT_USAGE, "%s", err);
+    /* precedence: flags > environment > profile */
+    const char *env;
+    if (key == NULL && (env = getenv("MAXGATE_API_KEY")) != NULL && env[0])
+        key = env;
+    if (base == NULL && (env = getenv("MAXGATE_BASE_URL")) != NULL && env[0])
+        base = env;
+    if (key)
+        mg_strlcpy(cli.prof.api_key, key, sizeof(cli.prof.api_key));
+    if (base)
+        mg_strlcpy(cli.prof.base_url, base, sizeof(cli.prof.base_url));
+    if (region) {
+        enum mg_region r;
+        if (mg_region_parse(region, &r) != MG_OK)
+            return mg_cli_fail(NULL, MG_EXIT_USAGE, "--region must be global or cn, not '%s'", region);
+        mg_strlcpy(cli.prof.region, mg_region_name(r), sizeof(cli.prof.region));
+    }
+    if (output == NULL && cli.prof.output[0])
+        output = cli.prof.output;
+    if (output != NULL && strcmp(output, "json") != 0 && strcmp(output, "text") != 0)
+        return mg_cli_fail(NULL, MG_EXIT_USAGE, "--output must be text or json, not '%s'", output);
+    cli.json = output ? strcmp(output, "json") == 0 : !cli.tty_out;
+    cli.timeout_s = cli.prof.timeout_s;
+    if (timeout != NULL && (mg_parse_i64(timeout, strlen(timeout), &cli.timeout_s) != MG_OK || cli.timeout_s <= 0))
+        return mg_cli_fail(&cli, MG_EXIT_USAGE, "--timeout must be a whole number of seconds, not '%s'", timeout);
+
+    /* the longest command whose words match */
+    char joined[256] = "";
+    const struct mg_cmd *best = NULL;
+    int best_words = 0;
+    for (int n = 1; n <= nwords; n++) {
+        size_t off = strlen(joined);
+        snprintf(joined + off, sizeof(joined) - off, "%s%s", n > 1 ? " " : "", words[n - 1]);
+        for (size_t g = 0; g < MG_ARRAY_SIZE(groups); g++)
+            for (const struct mg_cmd *c = groups[g]; c->words; c++)
+                if (strcmp(c->words, joined) == 0) {
+                    best = c;
+                    best_words = n;
+                }
+    }
+    if (best == NULL) {
+        if (nwords == 0 || want_help) {
+            help(want_help ? stdout : stderr, nwords ? words[0] : NULL);
+            return want_help ? MG_EXIT_OK : MG_EXIT_USAGE;
+        }
+        fprintf(stderr, "maxgate: unknown command '%s'\n\n", joined);
+        help(stderr, NULL);
+        return MG_EXIT_USAGE;
+    }
+    if (want_help) {
+        printf("usage: maxgate %s %s\n\n%s\n", best->words, best->usage, best->summary);
+        return MG_EXIT_OK;
+    }
+    /* words after the command (e.g. a positional) go back in front of the options */
+    char **args = mg_calloc((size_t)argc + 1, sizeof(char *));
+    int na = 0;
+    for (int i = best_words; i < nwords; i++)
+        args[na++] = words[i];
+    for (int i = 0; i < nrest; i++)
+        args[na++] = rest[i];
+    cli.argc = na;
+    cli.argv = args;
+    int rc = best->run(&cli);
+    free(args);
+    free(rest);
+    return rc;
+}
+
+/* ---- option helpers ---- */
+
+static const char *opt_value(struct mg_cli *cli, const char *name, int *i)
+{
+    size_t n = strlen(name);
+    const char *a = cli->argv[*i];
+    if (strncmp(a, "--", 2) != 0 || strncmp(a + 2, name, n) != 0)
+        return NULL;
+    if (a[2 + n] == '=')
+        return a + 3 + n;
+    if (a[2 + n] == '\0' && *i + 1 < cli->argc)
+        return cli->argv[++*i];
+    return NULL;
+}
+
+const char *mg_cli_opt(struct mg_cli *cli, const char *name)
+{
+    const char *v = NULL;
+    mg_cli_opts(cli, name, &v, 1);
+    return v;
+}
+
+size_t mg_cli_opts(struct mg_cli *cli, const char *name, const char **out, size_t max)
+{
+    size_t k = 0;
+    for (int i = 0; i < cli->argc && k < max; i++) {
+        const char *v = opt_value(cli, name, &i);
+        if (v != NULL)
+            out[k++] = v;
+    }
+    return k;
+}
+
+int mg_cli_flag(struct mg_cli *cli, const char *name)
+{
+    for (int i = 0; i < cli->argc; i++)
+        if (strncmp(cli->argv[i], "--", 2) == 0 && strcmp(cli->argv[i] + 2, name) == 0)
+            return 1;
+    return 0;
+}
+
+static int in_list(const char *list, const char *name, size_t n)
+{
+    const char *p = list;
+    while (p && *p) {
+        const char *e = strchr(p, ',');
+        size_t l = e ? (size_t)(e - p) : strlen(p);
+        if (l == n && strncmp(p, name, n) == 0)
+            return 1;
+        p = e ? e + 1 : NULL;
+    }
+    return 0;
+}
+
+int mg_cli_check_opts(struct mg_cli *cli, const char *known, const char *flags)
+{
+    for (int i = 0; i < cli->argc; i++) {
+        const char *a = cli->argv[i];
+        if (strncmp(a, "--", 2) != 0)
+            return mg_cli_fail(cli, MG_EXIT_USAGE, "unexpected argument '%s' (see --help)", a);
+        const char *eq = strchr(a, '=');
+        size_t n = eq ? (size_t)(eq - a - 2) : strlen(a + 2);
+        if (in_list(flags, a + 2, n))
+            continue;
+        if (!in_list(known, a + 2, n))
+            return mg_cli_fail(cli, MG_EXIT_USAGE, "unknown option '%.*s' (see --help)", (int)n + 2, a);
+        if (eq == NULL && ++i >= cli->argc)
+            return mg_cli_fail(cli, MG_EXIT_USAGE, "%s needs a value", a);
+    }
+    return MG_EXIT_OK;
+}
