@@ -76,7 +76,8 @@ int mg_cli_check_opts(struct mg_cli *cli, const char *known, const char *flags);
 
 /* ---- config ---- */
 int mg_cli_config_path(char *out, size_t cap);
-/* Loads profile `name` ("" = the current one); a missing file is empty. */
+/* Loads profile `name` ("" = the current one); a missing file is empty.
+ * MG_DECLINED (with out->name set) if a named profile does not exist. */
 int mg_cli_config_load(const char *path, const char *name, struct mg_profile *out, char *err, size_t errlen);
 /* Writes (creates) profile p, optionally making it current; atomic, 0600. */
 int mg_cli_config_save(const char *path, const struct mg_profile *p, int make_current, char *err, size_t errlen);

@@ -66,10 +66,10 @@ int mg_cli_config_load(const char *path, const char *name, struct mg_profile *ou
     const char *cur = json_string_value(json_object_get(root, "current"));
     mg_strlcpy(out->name, name[0] ? name : cur ? cur : "default", sizeof(out->name));
     json_t *p = json_object_get(json_object_get(root, "profiles"), out->name);
-    if (p == NULL && name[0]) {
+    if (p == NULL && name[0]) { /* out->name is set: `auth login` may create it */
         json_decref(root);
         snprintf(err, errlen, "no profile named '%s' in %s (see `maxgate config show`)", name, path);
-        return MG_ERR;
+        return MG_DECLINED;
     }
     copy_str(p, "api_key", out->api_key, sizeof(out->api_key));
     copy_str(p, "region", out->region, sizeof(out->region));

@@ -663,6 +663,8 @@ static void handle_post(h2o_req_t *req, struct mg_str path, enum shape sh)
         send_err(req, sh, 500, 1033, "api_error", "system error");
         goto done;
     }
+    if (strncmp(model, "sim-br", 6) == 0)
+        fault = mg_str_make(model + 4, strlen(model + 4));
     if (fault.len > 2 && memcmp(fault.ptr, "br", 2) == 0) { /* HTTP 200 with a business error, as MiniMax does */
         int64_t code;
         if (mg_parse_i64(fault.ptr + 2, fault.len - 2, &code) == MG_OK) {
@@ -684,7 +686,7 @@ static void handle_post(h2o_req_t *req, struct mg_str path, enum shape sh)
             if (mg_parse_i64(fault.ptr + 5, fault.len - 5, &ms) == MG_OK)
                 c.slow_ms = ms;
         } else if (strcmp(model, "sim-slow") == 0) {
-            c.slow_ms = header_int(req, "x-sim-delay-ms", 1000, 60000);
+            c.slow_ms = header_int(req, "x-sim-delay-ms", 3000, 60000);
         }
         if (c.slow_ms > 0 && !c.stream) {
             c.stream = 1; /* a slow first byte is simulated on the streaming path */
