@@ -38,8 +38,11 @@ static void on_sigint(int sig)
 int main(int argc, char **argv)
 {
     struct mg_cli cli;
-    const char *profile = getenv("MAXGATE_PROFILE"), *key = NULL, *base = NULL, *region = NULL, *output = NULL,
-               *timeout = NULL;
+    /* the global options that take a value, in the order of `vals` */
+    enum { G_PROFILE, G_KEY, G_BASE, G_REGION, G_OUTPUT, G_TIMEOUT, G__COUNT };
+    static const char *const global_opts[G__COUNT] = {"--profile", "--api-key", "--base-url",
+                                                      "--region",  "--output",  "--timeout"};
+    const char *vals[G__COUNT] = {getenv("MAXGATE_PROFILE"), NULL, NULL, NULL, NULL, NULL};
     char *words[8], err[1200];
     char **rest = mg_calloc((size_t)argc + 1, sizeof(char *));
     int nwords = 0, nrest = 0, want_help = 0;
@@ -52,12 +55,9 @@ int main(int argc, char **argv)
     for (int i = 1; i < argc; i++) {
         const char *a = argv[i];
         const char **slot = NULL;
-        if (strcmp(a, "--profile") == 0) slot = &profile;
-        else if (strcmp(a, "--api-key") == 0) slot = &key;
-        else if (strcmp(a, "--base-url") == 0) slot = &base;
-        else if (strcmp(a, "--region") == 0) slot = &region;
-        else if (strcmp(a, "--output") == 0) slot = &output;
-        else if (strcmp(a, "--timeout") == 0) slot = &timeout;
+        for (int g = 0; g < G__COUNT; g++)
+            if (strcmp(a, global_opts[g]) == 0)
+                slot = &vals[g];
         if (slot != NULL) {
             if (i + 1 >= argc)
                 return mg_cli_fail(NULL, MG_EXIT_USAGE, "%s needs a value", a);
@@ -72,6 +72,8 @@ int main(int argc, char **argv)
             rest[nrest++] = argv[i];
         }
     }
+    const char *profile = vals[G_PROFILE], *key = vals[G_KEY], *base = vals[G_BASE], *region = vals[G_REGION],
+               *output = vals[G_OUTPUT], *timeout = vals[G_TIMEOUT];
     if (mg_cli_config_path(cli.config_path, sizeof(cli.config_path)) != MG_OK)
         return mg_cli_fail(NULL, MG_EXIT_USAGE, "set HOME or XDG_CONFIG_HOME so the config file can be found");
     int loaded = mg_cli_config_load(cli.config_path, profile ? profile : "", &cli.prof, err, sizeof(err));
