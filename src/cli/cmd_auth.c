@@ -65,22 +65,8 @@ static int auth_login(struct mg_cli *cli)
     if (cli->prof.base_url[0] || cli->prof.region[0]) {
         /* validate against exactly what was asked for */
         probe(cli, &res);
-        rc = mg_cli_check(cli, &res, NULL);
+        rc = mg_cli_check(cli, &res, NULL); /* names the other region if the key is its */
         mg_cli_result_free(&res);
-        if (rc == MG_EXIT_AUTH && !cli->prof.base_url[0]) {
-            /* against MiniMax itself: is it the other region's key? */
-            enum mg_region r, other;
-            mg_region_parse(cli->prof.region, &r);
-            other = r == MG_REGION_CN ? MG_REGION_GLOBAL : MG_REGION_CN;
-            struct mg_cli alt = *cli;
-            mg_strlcpy(alt.prof.region, mg_region_name(other), sizeof(alt.prof.region));
-            probe(&alt, &res);
-            int ok = res.curl_code == 0 && res.status == 200;
-            mg_cli_result_free(&res);
-            if (ok)
-                return mg_cli_fail(cli, MG_EXIT_AUTH, "this key belongs to %s; use --region %s",
-                                   mg_region_name(other), mg_region_name(other));
-        }
         if (rc != MG_EXIT_OK)
             return rc;
         return report_login(cli, is_maxgate ? "from the key" : cli->prof.base_url[0] ? "validated" : "as given");

@@ -28,7 +28,9 @@ const char *mg_cli_base_url(const struct mg_cli *cli)
     enum mg_region r = MG_REGION_GLOBAL;
     if (cli->prof.region[0])
         mg_region_parse(cli->prof.region, &r);
-    return mg_region_api_base(r);
+    /* MAXGATE_GLOBAL_URL / MAXGATE_CN_URL replace MiniMax's hosts (a mirror, or the tests' simulators) */
+    const char *over = getenv(r == MG_REGION_CN ? "MAXGATE_CN_URL" : "MAXGATE_GLOBAL_URL");
+    return over != NULL && over[0] ? over : mg_region_api_base(r);
 }
 
 struct sink {
@@ -361,6 +363,24 @@ int mg_cli_check(struct mg_cli *cli, struct mg_http_result *res, json_t **doc)
         else
             json_decref(d);
         return MG_EXIT_OK;
+    }
+    /* Against MiniMax itself a key of the other region is a bare 401: ask the
+     * other region, so the user hears which region the key belongs to. */
+    if (exit == MG_EXIT_AUTH && cli->prof.base_url[0] == '\0') {
+        enum mg_region r = MG_REGION_GLOBAL;
+        mg_region_parse(cli->prof.region[0] ? cli->prof.region : "global", &r);
+        struct mg_cli alt = *cli;
+        struct mg_http_result probe;
+        const char *other = mg_region_name(r == MG_REGION_CN ? MG_REGION_GLOBAL : MG_REGION_CN);
+        mg_strlcpy(alt.prof.region, other, sizeof(alt.prof.region));
+        alt.verbose = 0;
+        mg_cli_request(&alt, "GET", "/v1/token_plan/remains", NULL, &probe);
+        int theirs = probe.curl_code == CURLE_OK && probe.status == 200;
+        mg_cli_result_free(&probe);
+        if (theirs) {
+            json_decref(d);
+            return mg_cli_fail(cli, MG_EXIT_AUTH, "this key belongs to %s; use --region %s", other, other);
+        }
     }
     /* maxgate's messages already say what to do; the code tells the cases apart */
     int rc = mg_cli_fail(cli, exit, "%s (HTTP %ld%s%s)", msg ? msg : "request failed", res->status,

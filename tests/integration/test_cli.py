@@ -229,3 +229,21 @@ def test_terminal_progress_and_no_binary_on_terminal(env):
     r = subprocess.run(cmd.replace("speech synthesize --text hello", "video generate --prompt cat --poll-interval 0.05")
                        .split(), capture_output=True, env=e, cwd=home, timeout=60)
     assert r.returncode == 0 and "\r" not in r.stderr.decode()
+
+
+def test_minimax_keys_region_is_detected_and_named(env):
+    """Against MiniMax itself (the two simulators stand in for the regions'
+    hosts): login probes both regions and says which one took the key; a call
+    with the wrong --region is told the key's region, never a silent 401."""
+    hosts = {"MAXGATE_GLOBAL_URL": env["sim"].url, "MAXGATE_CN_URL": env["sim_cn"].url}
+    r = cli("auth", "login", "--api-key", UP_CN, "--output", "json", extra_env=hosts)
+    assert r.returncode == 0, r.stderr
+    out = json.loads(r.stdout)
+    assert out["region"] == "cn" and out["detected_by"] == "detected by probing both regions"
+    r = cli("text", "chat", "--message", "hi", "--api-key", UP_CN, "--region", "global", "--output", "json",
+            extra_env=hosts)
+    assert r.returncode == 3
+    assert err_json(r)["error"]["message"] == "this key belongs to cn; use --region cn"
+    r = cli("auth", "login", "--api-key", "sk-unknown-key", "--output", "json", extra_env=hosts)
+    assert r.returncode == 3 and "nothing was saved" in r.stderr
+    assert not os.path.exists(os.path.join(r.home, "cfg", "maxgate", "config.json"))
