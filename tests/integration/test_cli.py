@@ -247,3 +247,19 @@ def test_minimax_keys_region_is_detected_and_named(env):
     r = cli("auth", "login", "--api-key", "sk-unknown-key", "--output", "json", extra_env=hosts)
     assert r.returncode == 3 and "nothing was saved" in r.stderr
     assert not os.path.exists(os.path.join(r.home, "cfg", "maxgate", "config.json"))
+
+
+def test_interrupt_exits_130(env):
+    """Ctrl-C while waiting for a video: exit 130 (PRODUCT.md section 6)."""
+    import signal
+    import time
+    home = tempfile.mkdtemp()
+    e = {**os.environ, **SAN_ENV, "HOME": home, "XDG_CONFIG_HOME": home}
+    p = subprocess.Popen([os.path.join(BIN, "maxgate"), "video", "generate", "--prompt", "cat", "--poll-interval", "30",
+                          "--api-key", env["keys"]["gl"], "--base-url", env["gw"].url], env=e, cwd=home,
+                         stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+    deadline = time.time() + 10
+    while time.time() < deadline and not [q for q in env["sim"].requests() if q["path"] == "/v1/query/video_generation"]:
+        time.sleep(0.05)  # wait until it polls, i.e. it is waiting
+    p.send_signal(signal.SIGINT)
+    assert p.wait(10) == 130
