@@ -255,6 +255,7 @@ def test_interrupt_exits_130(env):
     import time
     home = tempfile.mkdtemp()
     e = {**os.environ, **SAN_ENV, "HOME": home, "XDG_CONFIG_HOME": home}
+    env["sim"].reset()
     p = subprocess.Popen([os.path.join(BIN, "maxgate"), "video", "generate", "--prompt", "cat", "--poll-interval", "30",
                           "--api-key", env["keys"]["gl"], "--base-url", env["gw"].url], env=e, cwd=home,
                          stdout=subprocess.PIPE, stderr=subprocess.PIPE)
