@@ -116,3 +116,13 @@ def test_access_log_lines_are_json_and_secret_free(gateway, key):
     assert line["key"] == key[7:19] and line["latency_us"] > 0 and line["cost_micros"] > 0
     assert key not in gateway.logs()
     assert UP_GLOBAL not in gateway.logs()
+
+
+def test_sim_record_of_a_binary_upload_stays_json(gateway, key, sim_global):
+    """Regression: a binary multipart body made /__sim/requests crash the simulator."""
+    files = {"file": ("a.mp3", b"\xff\xfb\x90\x64" * 16, "application/octet-stream")}
+    r = requests.post(gateway.url + "/v1/files/upload", files=files, data={"purpose": "retrieval"},
+                      headers={"authorization": "Bearer " + key}, timeout=10)
+    assert r.status_code == 200
+    rec = [q for q in sim_global.requests() if q["path"] == "/v1/files/upload"][-1]
+    assert rec["body"].startswith("<") and "not UTF-8" in rec["body"]

@@ -127,6 +127,19 @@ static void send_err(h2o_req_t *req, enum shape sh, int http, int code, const ch
     send_json(req, http, &b);
 }
 
+/* A JSON string of bytes that may not be UTF-8 (a binary upload): such
+ * bytes are recorded as a placeholder, so the record stays valid JSON. */
+static json_t *safe_string(const char *p, size_t n)
+{
+    json_t *s = json_stringn(p, n);
+    if (s == NULL) {
+        char note[64];
+        snprintf(note, sizeof(note), "<%zu bytes, not UTF-8>", n);
+        s = json_string(note);
+    }
+    return s;
+}
+
 static void record(h2o_req_t *req)
 {
     json_t *o, *h;
@@ -142,19 +155,19 @@ static void record(h2o_req_t *req)
         for (size_t k = 0; k < n; k++)
             name[k] = (char)h2o_tolower(hd->name->base[k]);
         name[n] = '\0';
-        json_object_set_new(h, name, json_stringn_nocheck(hd->value.base, hd->value.len));
+        json_object_set_new(h, name, safe_string(hd->value.base, hd->value.len));
     }
-    json_object_set_new(o, "method", json_stringn_nocheck(req->method.base, req->method.len));
-    json_object_set_new(o, "path", json_stringn_nocheck(path.ptr, path.len));
+    json_object_set_new(o, "method", safe_string(req->method.base, req->method.len));
+    json_object_set_new(o, "path", safe_string(path.ptr, path.len));
     json_object_set_new(o, "query", req->query_at == SIZE_MAX
                                         ? json_string("")
-                                        : json_stringn_nocheck(req->path.base + req->query_at + 1,
-                                                               req->path.len - req->query_at - 1));
+                                        : safe_string(req->path.base + req->query_at + 1,
+                                                      req->path.len - req->query_at - 1));
     json_object_set_new(o, "headers", h);
     json_object_set_new(o, "body_len", json_integer((json_int_t)req->entity.len));
     json_object_set_new(o, "body",
-                        json_stringn_nocheck(req->entity.base ? req->entity.base : "",
-                                             MG_MIN(req->entity.len, (size_t)RECORD_BODY_MAX)));
+                        safe_string(req->entity.base ? req->entity.base : "",
+                                    MG_MIN(req->entity.len, (size_t)RECORD_BODY_MAX)));
     if (json_array_size(sim.records) >= RECORD_MAX)
         json_array_remove(sim.records, 0);
     json_array_append_new(sim.records, o);
