@@ -143,10 +143,18 @@ static void on_first_byte_timeout(h2o_timeout_entry_t *entry);
 
 /* ---- small helpers -------------------------------------------------------- */
 
+/* Request ids must be unique, not secret: a random 64-bit prefix per loop
+ * thread and a counter (no getrandom(2) per request). */
 static void gen_request_id(char out[2 * REQUEST_ID_BYTES + 1])
 {
+    static __thread uint64_t prefix, counter;
     uint8_t b[REQUEST_ID_BYTES];
-    mg_random(b, sizeof(b));
+    if (prefix == 0)
+        mg_random(&prefix, sizeof(prefix));
+    uint64_t n = ++counter;
+    memcpy(b, &prefix, 8);
+    for (int i = 0; i < 8; i++)
+        b[8 + i] = (uint8_t)(n >> (56 - 8 * i));
     sodium_bin2hex(out, 2 * REQUEST_ID_BYTES + 1, b, sizeof(b));
 }
 
@@ -750,31 +758,49 @@ static int drop_request_header(const h2o_header_t *h)
     return 0;
 }
 
+/* The upstream request head, built in the request's pool in two passes
+ * (measure, then copy): no heap growth and no printf on the hot path. */
 static h2o_iovec_t build_request(struct relay *rl, struct channel *c)
 {
     h2o_req_t *req = rl->req;
-    struct mg_buf b;
-    mg_buf_init(&b, 1 << 20);
-    mg_buf_appendf(&b, "%.*s %.*s%.*s HTTP/1.1\r\nhost: %.*s\r\n", (int)req->method.len, req->method.base,
-                   (int)(c->url.path.len > 1 ? c->url.path.len : 0), c->url.path.base, (int)req->path.len,
-                   req->path.base, (int)c->url.authority.len, c->url.authority.base);
-    mg_buf_append(&b, c->auth_header, c->auth_header_len);
+    char clen[48];
+    size_t clen_len = 0, len;
+    h2o_iovec_t prefix = c->url.path.len > 1 ? c->url.path : h2o_iovec_init("", 0);
     if (req->entity.base != NULL)
-        mg_buf_appendf(&b, "content-length: %zu\r\n", req->entity.len);
+        clen_len = (size_t)snprintf(clen, sizeof(clen), "content-length: %zu\r\n", req->entity.len);
+    len = req->method.len + 1 + prefix.len + req->path.len + sizeof(" HTTP/1.1\r\nhost: ") - 1 +
+          c->url.authority.len + 2 + c->auth_header_len + clen_len + sizeof("x-request-id: \r\n\r\n") - 1 +
+          strlen(rl->request_id);
+    for (size_t i = 0; i < req->headers.size; i++)
+        if (!drop_request_header(&req->headers.entries[i]))
+            len += req->headers.entries[i].name->len + 2 + req->headers.entries[i].value.len + 2;
+    char *buf = h2o_mem_alloc_pool(&req->pool, len + 1), *p = buf;
+#define PUT(ptr, n) (memcpy(p, (ptr), (n)), p += (n))
+#define PUTS(lit) PUT(lit, sizeof(lit) - 1)
+    PUT(req->method.base, req->method.len);
+    PUTS(" ");
+    PUT(prefix.base, prefix.len);
+    PUT(req->path.base, req->path.len);
+    PUTS(" HTTP/1.1\r\nhost: ");
+    PUT(c->url.authority.base, c->url.authority.len);
+    PUTS("\r\n");
+    PUT(c->auth_header, c->auth_header_len);
+    PUT(clen, clen_len);
     for (size_t i = 0; i < req->headers.size; i++) {
         const h2o_header_t *h = &req->headers.entries[i];
         if (drop_request_header(h))
             continue;
-        mg_buf_append(&b, h->orig_name ? h->orig_name : h->name->base, h->name->len);
-        mg_buf_append(&b, ": ", 2);
-        mg_buf_append(&b, h->value.base, h->value.len);
-        mg_buf_append(&b, "\r\n", 2);
+        PUT(h->orig_name ? h->orig_name : h->name->base, h->name->len);
+        PUTS(": ");
+        PUT(h->value.base, h->value.len);
+        PUTS("\r\n");
     }
-    mg_buf_appendf(&b, "x-request-id: %s\r\n\r\n", rl->request_id);
-    h2o_iovec_t out = h2o_strdup(&req->pool, b.data, b.len);
-    sodium_memzero(b.data, b.len); /* it held the channel key */
-    mg_buf_free(&b);
-    return out;
+    PUTS("x-request-id: ");
+    PUT(rl->request_id, strlen(rl->request_id));
+    PUTS("\r\n\r\n");
+#undef PUT
+#undef PUTS
+    return h2o_iovec_init(buf, (size_t)(p - buf));
 }
 
 /* Sends the request to a channel not tried yet.  MG_DECLINED (nothing sent)

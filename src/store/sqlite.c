@@ -48,7 +48,7 @@ static const char *const migrations[] = {
     "  key_public_id TEXT NOT NULL, model TEXT NOT NULL, service TEXT NOT NULL, route TEXT NOT NULL,"
     "  input_tokens INTEGER NOT NULL, output_tokens INTEGER NOT NULL, cached_tokens INTEGER NOT NULL,"
     "  characters INTEGER NOT NULL, images INTEGER NOT NULL, videos INTEGER NOT NULL, tracks INTEGER NOT NULL,"
-    "  voices INTEGER NOT NULL, cost_micros INTEGER NOT NULL, http_status INTEGER NOT NULL);"
+    "  voices INTEGER NOT NULL, cost_micros INTEGER NOT NULL, http_status INTEGER NOT NULL) WITHOUT ROWID;"
     "CREATE INDEX usage_account_ts ON usage_events(account_id, ts_ms);"
     "CREATE TABLE owners (kind INTEGER NOT NULL, id TEXT NOT NULL, account_id INTEGER NOT NULL,"
     "  model TEXT NOT NULL DEFAULT '', PRIMARY KEY (kind, id));",
@@ -478,7 +478,7 @@ static int sq_usage_list(struct mg_store *s, const char *request_id, size_t limi
     int rc;
     struct mg_usage_event e;
     sqlite3_stmt *st = prep(s, request_id ? "SELECT * FROM usage_events WHERE request_id = ? LIMIT ?"
-                                          : "SELECT * FROM usage_events ORDER BY ts_ms DESC, rowid DESC LIMIT ?");
+                                          : "SELECT * FROM usage_events ORDER BY ts_ms DESC, request_id DESC LIMIT ?");
     if (st == NULL)
         return MG_ERR;
     if (request_id) {
