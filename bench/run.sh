@@ -88,12 +88,14 @@ run() {
 import re, sys
 t = sys.stdin.read()
 def us(v):
-    n, u = float(re.match(r"[\d.]+", v).group()), re.sub(r"[\d.]+", "", v)
-    return n * {"us": 1, "ms": 1000, "s": 1000000}[u]
+    m = re.match(r"([\d.]+)(us|ms|s|m)$", v)
+    if m is None:
+        sys.exit("cannot read wrk latency %r in:\n%s" % (v, t))
+    return float(m.group(1)) * {"us": 1, "ms": 1000, "s": 1000000, "m": 60000000}[m.group(2)]
 rps = float(re.search(r"Requests/sec:\s+([\d.]+)", t).group(1))
 reqs = int(re.search(r"(\d+) requests in", t).group(1))
-p50 = us(re.search(r"50%\s+(\S+)", t).group(1))
-p99 = us(re.search(r"99%\s+(\S+)", t).group(1))
+p50 = us(re.search(r"^\s+50%\s+(\S+)", t, re.M).group(1))
+p99 = us(re.search(r"^\s+99%\s+(\S+)", t, re.M).group(1))
 errs = re.search(r"Non-2xx or 3xx responses: (\d+)", t)
 ticks = int(sys.argv[2]) - int(sys.argv[1])
 hz = 100
