@@ -13,7 +13,8 @@ import time
 
 import requests
 
-BIN = os.environ.get("MG_BIN_DIR", os.path.join(os.path.dirname(__file__), "..", "..", "build", "asan", "bin"))
+# absolute: tests run binaries from temporary working directories
+BIN = os.path.abspath(os.environ.get("MG_BIN_DIR", os.path.join(os.path.dirname(__file__), "..", "..", "build", "asan", "bin")))
 SAN_ENV = {"ASAN_OPTIONS": "detect_leaks=0:abort_on_error=1", "UBSAN_OPTIONS": "print_stacktrace=1:halt_on_error=1"}
 SANITIZER_RE = re.compile(r"ERROR: AddressSanitizer|runtime error:|LeakSanitizer")
 
