@@ -94,6 +94,21 @@ int mg_buf_append_json_str(struct mg_buf *b, const char *s, size_t n)
                 el = 6;
             }
         }
+        if (el == 0 && c >= 0x80) { /* copy a whole valid UTF-8 sequence, or write U+FFFD */
+            size_t need = c >= 0xf0 && c <= 0xf4 ? 4 : c >= 0xe0 ? 3 : c >= 0xc2 && c <= 0xdf ? 2 : 0;
+            size_t k = 1;
+            while (need && k < need && i + k < n && ((unsigned char)s[i + k] & 0xc0) == 0x80)
+                k++;
+            if (need == 0 || k != need) {
+                if (mg_buf_append(b, "\\ufffd", 6) != MG_OK)
+                    return MG_DECLINED;
+                continue;
+            }
+            if (mg_buf_append(b, s + i, need) != MG_OK)
+                return MG_DECLINED;
+            i += need - 1;
+            continue;
+        }
         int r = el ? mg_buf_append(b, esc, el) : mg_buf_append(b, s + i, 1);
         if (r != MG_OK)
             return MG_DECLINED;

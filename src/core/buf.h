@@ -20,7 +20,8 @@ void mg_buf_free(struct mg_buf *b);
 void mg_buf_reset(struct mg_buf *b);
 int mg_buf_append(struct mg_buf *b, const void *p, size_t n);
 int mg_buf_appendf(struct mg_buf *b, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
-/* Appends s as a JSON string literal, quotes included. */
+/* Appends s as a JSON string literal, quotes included; bytes that are not
+ * valid UTF-8 (a cut sequence, binary input) become U+FFFD. */
 int mg_buf_append_json_str(struct mg_buf *b, const char *s, size_t n);
 
 #endif

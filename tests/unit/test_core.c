@@ -120,6 +120,26 @@ static void truncated_error_stays_json(void **state)
     assert_int_equal(strcmp(small + n - 2, "\n\n"), 0);
 }
 
+/* Regression (found by the fuzzer): a message cut inside a UTF-8 sequence,
+ * or binary bytes in a detail, made an error body that was not valid JSON. */
+static void error_body_is_json_whatever_the_bytes(void **state)
+{
+    char detail[1100], buf[4096];
+    memset(detail, 'a', sizeof(detail));
+    for (size_t i = 900; i + 1 < sizeof(detail); i += 2) {
+        detail[i] = (char)0xc3; /* "é" repeated across the 1024-byte cut */
+        detail[i + 1] = (char)0xa9;
+    }
+    detail[sizeof(detail) - 1] = '\0';
+    size_t n = mg_err_render(buf, sizeof(buf), MG_SHAPE_NATIVE, MG_E_JSON_MALFORMED, detail, "r");
+    json_t *doc = json_loadb(buf, n, 0, NULL);
+    assert_non_null(doc);
+    json_decref(doc);
+    n = mg_err_render(buf, sizeof(buf), MG_SHAPE_OPENAI, MG_E_JSON_MALFORMED, "near '\xff\xfe'", "r");
+    assert_non_null(doc = json_loadb(buf, n, 0, NULL));
+    json_decref(doc);
+}
+
 static void buffer_ceiling(void **state)
 {
     struct mg_buf b;
@@ -205,6 +225,7 @@ int main(void)
         cmocka_unit_test(one_character_mutation_fails), cmocka_unit_test(digest_depends_on_secret_and_key),
         cmocka_unit_test(mask_never_shows_the_secret), cmocka_unit_test(error_shapes_are_valid_json),
         cmocka_unit_test(truncated_error_stays_json), cmocka_unit_test(buffer_ceiling),
+        cmocka_unit_test(error_body_is_json_whatever_the_bytes),
         cmocka_unit_test(scopes_round_trip),        cmocka_unit_test(money_parse_and_format),
         cmocka_unit_test(price_arithmetic),
     };
