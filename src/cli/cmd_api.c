@@ -32,23 +32,31 @@ static int need_key(struct mg_cli *cli)
     return mg_cli_fail(cli, MG_EXIT_AUTH, "no API key: run maxgate auth login --api-key KEY, or set MAXGATE_API_KEY");
 }
 
-/* Decodes hex into a file.  MG_OK or MG_ERR. */
+/* Appends hex-encoded bytes to f; returns how many were written, or -1 on
+ * bad hex. */
+static long put_hex(FILE *f, const char *hex)
+{
+    size_t n = strlen(hex) / 2;
+    for (size_t i = 0; i < n; i++) {
+        unsigned v;
+        if (sscanf(hex + 2 * i, "%2x", &v) != 1)
+            return -1;
+        fputc((int)v, f);
+    }
+    return (long)n;
+}
+
+/* Decodes hex into a new file.  MG_OK or MG_ERR. */
 static int write_hex(const char *hex, const char *file, size_t *bytes)
 {
     FILE *f = fopen(file, "wb");
-    size_t n = strlen(hex) / 2;
     if (f == NULL)
         return MG_ERR;
-    for (size_t i = 0; i < n; i++) {
-        unsigned v;
-        if (sscanf(hex + 2 * i, "%2x", &v) != 1) {
-            fclose(f);
-            return MG_ERR;
-        }
-        fputc((int)v, f);
-    }
-    *bytes = n;
-    return fclose(f) == 0 ? MG_OK : MG_ERR;
+    long n = put_hex(f, hex);
+    if (fclose(f) != 0 || n < 0)
+        return MG_ERR;
+    *bytes = (size_t)n;
+    return MG_OK;
 }
 
 static void emit(struct mg_cli *cli, json_t *doc, const char *text)
@@ -211,13 +219,9 @@ static int on_speech_event(void *arg, const char *event, const char *data)
     const char *hex = json_string_value(json_object_get(dd, "audio"));
     /* status 2 repeats the whole audio (MINIMAX-API.md 2.4): write only the chunks */
     if (hex != NULL && json_integer_value(json_object_get(dd, "status")) == 1) {
-        size_t n = strlen(hex) / 2;
-        for (size_t i = 0; i < n; i++) {
-            unsigned v;
-            if (sscanf(hex + 2 * i, "%2x", &v) == 1)
-                fputc((int)v, ss->f);
-        }
-        ss->bytes += n;
+        long n = put_hex(ss->f, hex);
+        if (n > 0)
+            ss->bytes += (size_t)n;
     }
     json_t *u = json_object_get(json_object_get(d, "extra_info"), "usage_characters");
     if (u != NULL)

@@ -109,8 +109,8 @@ const struct mg_err_def *mg_err_get(enum mg_err e);
 
 /*
  * Writes the JSON error body for `e` in `shape` into buf (NUL-terminated) and
- * returns its length (truncated bodies stay valid JSON; cap >= 256 always
- * suffices for the fixed part).  `detail` (may be NULL) is appended to the
+ * returns its length (a detail that does not fit is dropped so the body stays
+ * valid JSON; cap >= 512 always fits the fixed part).  `detail` (may be NULL) is appended to the
  * message after a space; it is JSON-escaped here.  `request_id` may be NULL.
  */
 size_t mg_err_render(char *buf, size_t cap, enum mg_err_shape shape, enum mg_err e, const char *detail,

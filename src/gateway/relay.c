@@ -725,24 +725,25 @@ static h2o_http1client_head_cb on_connect(h2o_http1client_t *client, const char 
     return on_head;
 }
 
-static void on_connect_timeout(h2o_timeout_entry_t *entry)
+/* A deadline passed before the upstream answered: drop the attempt. */
+static void timer_fired(h2o_timeout_entry_t *entry, enum mg_err e, const char *why)
 {
     struct relay *rl = H2O_STRUCT_FROM_MEMBER(struct relay, timer, entry);
     if (rl->client != NULL) {
         h2o_http1client_cancel(rl->client);
         rl->client = NULL;
     }
-    upstream_failed(rl, MG_E_UPSTREAM_CONNECT, "no connection (TCP and TLS) before the connect timeout");
+    upstream_failed(rl, e, why);
+}
+
+static void on_connect_timeout(h2o_timeout_entry_t *entry)
+{
+    timer_fired(entry, MG_E_UPSTREAM_CONNECT, "no connection (TCP and TLS) before the connect timeout");
 }
 
 static void on_first_byte_timeout(h2o_timeout_entry_t *entry)
 {
-    struct relay *rl = H2O_STRUCT_FROM_MEMBER(struct relay, timer, entry);
-    if (rl->client != NULL) {
-        h2o_http1client_cancel(rl->client);
-        rl->client = NULL;
-    }
-    upstream_failed(rl, MG_E_UPSTREAM_TIMEOUT, "no response before the first-byte timeout");
+    timer_fired(entry, MG_E_UPSTREAM_TIMEOUT, "no response before the first-byte timeout");
 }
 
 /* Client headers that never go upstream: hop-by-hop ones, the length (we set
