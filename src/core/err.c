@@ -8,8 +8,8 @@
 #include <string.h>
 
 static const struct mg_err_def defs[MG_E__COUNT] = {
-    [MG_E_NONE] = {"NONE", 200, 0, "", "", ""},
-#define MG_ERR_ROW(name, http, mmx, oai, anth, msg) [MG_E_##name] = {#name, http, mmx, oai, anth, msg},
+    [MG_E_NONE] = {"NONE", 200, 0, 0, "", "", ""},
+#define MG_ERR_ROW(name, http, retry, mmx, oai, anth, msg) [MG_E_##name] = {#name, http, retry, mmx, oai, anth, msg},
     MG_ERRORS(MG_ERR_ROW)
 #undef MG_ERR_ROW
 };
@@ -95,9 +95,10 @@ size_t mg_err_render_sse(char *buf, size_t cap, enum mg_err_shape shape, enum mg
                          const char *request_id)
 {
     struct mg_buf b;
+    const char *prefix = shape == MG_SHAPE_ANTHROPIC ? "event: error\ndata: " : "data: ";
     mg_buf_init(&b, 8192);
-    mg_buf_append(&b, "event: error\ndata: ", 19);
+    mg_buf_append(&b, prefix, strlen(prefix));
     render(&b, shape, e, detail, request_id);
     mg_buf_append(&b, "\n\n", 2);
-    return finish(&b, buf, cap, shape, e, request_id, "event: error\ndata: ", "\n\n");
+    return finish(&b, buf, cap, shape, e, request_id, prefix, "\n\n");
 }

@@ -13,76 +13,76 @@
 
 #include <stddef.h>
 
-/*       name                 http  mmx   openai type              anthropic type          message */
+/*       name                 http retry mmx   openai type              anthropic type          message */
 #define MG_ERRORS(X)                                                                                                    \
-    X(KEY_MISSING,            401, 1004, "authentication_error", "authentication_error",                             \
+    X(KEY_MISSING,            401, 0, 1004, "authentication_error", "authentication_error",                             \
       "No API key. Send it as 'Authorization: Bearer <key>' (or the x-api-key / api-key header).")                      \
-    X(KEY_MALFORMED,          401, 1004, "authentication_error", "authentication_error",                             \
+    X(KEY_MALFORMED,          401, 0, 1004, "authentication_error", "authentication_error",                             \
       "Malformed API key: it is not a maxgate key (mgk_...) or a character is wrong (checksum mismatch). Copy the whole key again.") \
-    X(KEY_IN_QUERY,           400, 2013, "invalid_request_error", "invalid_request_error",                           \
+    X(KEY_IN_QUERY,           400, 0, 2013, "invalid_request_error", "invalid_request_error",                           \
       "API keys are not accepted in the URL query string. Remove it from the URL and send it in the Authorization header.") \
-    X(KEY_UNKNOWN,            401, 2049, "authentication_error", "authentication_error",                             \
+    X(KEY_UNKNOWN,            401, 0, 2049, "authentication_error", "authentication_error",                             \
       "Unknown API key: it is well-formed but this server never issued it. Check that you use the right key for this server.") \
-    X(KEY_REVOKED,            401, 2049, "authentication_error", "authentication_error",                             \
+    X(KEY_REVOKED,            401, 0, 2049, "authentication_error", "authentication_error",                             \
       "This API key has been revoked. Create a new key in the console or with 'maxgate keys create'.")                   \
-    X(KEY_EXPIRED,            401, 2049, "authentication_error", "authentication_error",                             \
+    X(KEY_EXPIRED,            401, 0, 2049, "authentication_error", "authentication_error",                             \
       "This API key has expired. Create a new key or ask your administrator to extend it.")                              \
-    X(KEY_WRONG_REGION,       401, 1004, "authentication_error", "authentication_error",                             \
+    X(KEY_WRONG_REGION,       401, 0, 1004, "authentication_error", "authentication_error",                             \
       "This API key belongs to another region than this server serves.")                                               \
-    X(KEY_SCOPE,              403, 1004, "permission_error", "permission_error",                                     \
+    X(KEY_SCOPE,              403, 0, 1004, "permission_error", "permission_error",                                     \
       "This API key is not allowed to use this API family (scope). Use a key with the scope or edit the key's scopes.")   \
-    X(MODEL_NOT_ALLOWED,      403, 1004, "permission_error", "permission_error",                                     \
+    X(MODEL_NOT_ALLOWED,      403, 0, 1004, "permission_error", "permission_error",                                     \
       "This API key is not allowed to use this model. Use a model from the key's allowlist.")                            \
-    X(ACCOUNT_SUSPENDED,      403, 1004, "permission_error", "permission_error",                                     \
+    X(ACCOUNT_SUSPENDED,      403, 0, 1004, "permission_error", "permission_error",                                     \
       "This account is suspended. Contact your administrator.")                                                        \
-    X(CAP_REACHED,            429, 1008, "insufficient_quota", "rate_limit_error",                                   \
+    X(CAP_REACHED,            429, 1, 1008, "insufficient_quota", "rate_limit_error",                                   \
       "Spending cap reached; raise the cap or wait for the next billing period.")                                      \
-    X(RATE_LIMITED,           429, 1002, "rate_limit_error", "rate_limit_error",                                     \
+    X(RATE_LIMITED,           429, 1, 1002, "rate_limit_error", "rate_limit_error",                                     \
       "Rate limit reached for this API key. Retry after the time in the Retry-After header.")                           \
-    X(NOT_FOUND,              404, 2013, "invalid_request_error", "not_found_error",                                 \
+    X(NOT_FOUND,              404, 0, 2013, "invalid_request_error", "not_found_error",                                 \
       "Unknown API path. See the MiniMax API reference for the supported paths (e.g. /v1/chat/completions).")            \
-    X(METHOD_NOT_ALLOWED,     405, 2013, "invalid_request_error", "invalid_request_error",                           \
+    X(METHOD_NOT_ALLOWED,     405, 0, 2013, "invalid_request_error", "invalid_request_error",                           \
       "Wrong HTTP method for this path.")                                                                              \
-    X(RESOURCE_NOT_FOUND,     404, 2013, "invalid_request_error", "not_found_error",                                 \
+    X(RESOURCE_NOT_FOUND,     404, 0, 2013, "invalid_request_error", "not_found_error",                                 \
       "No such task, file or voice for this account.")                                                                 \
-    X(CONTENT_TYPE,           400, 2013, "invalid_request_error", "invalid_request_error",                           \
+    X(CONTENT_TYPE,           400, 0, 2013, "invalid_request_error", "invalid_request_error",                           \
       "Wrong Content-Type. Send the body as JSON with 'Content-Type: application/json'.")                               \
-    X(JSON_MALFORMED,         400, 2013, "invalid_request_error", "invalid_request_error",                           \
+    X(JSON_MALFORMED,         400, 0, 2013, "invalid_request_error", "invalid_request_error",                           \
       "The request body is not valid JSON.")                                                                           \
-    X(JSON_NOT_OBJECT,        400, 2013, "invalid_request_error", "invalid_request_error",                           \
+    X(JSON_NOT_OBJECT,        400, 0, 2013, "invalid_request_error", "invalid_request_error",                           \
       "The request body must be a JSON object.")                                                                       \
-    X(MODEL_MISSING,          400, 2013, "invalid_request_error", "invalid_request_error",                           \
+    X(MODEL_MISSING,          400, 0, 2013, "invalid_request_error", "invalid_request_error",                           \
       "The 'model' field is missing or not a string. Name the model to use, e.g. \"model\": \"MiniMax-M2.7\".")           \
-    X(FIELD_INVALID,          400, 2013, "invalid_request_error", "invalid_request_error",                           \
+    X(FIELD_INVALID,          400, 0, 2013, "invalid_request_error", "invalid_request_error",                           \
       "A request field has an invalid value.")                                                                         \
-    X(BODY_MISSING,           400, 2013, "invalid_request_error", "invalid_request_error",                           \
+    X(BODY_MISSING,           400, 0, 2013, "invalid_request_error", "invalid_request_error",                           \
       "This endpoint needs a request body.")                                                                           \
-    X(BODY_TOO_LARGE,         413, 2013, "invalid_request_error", "request_too_large",                               \
+    X(BODY_TOO_LARGE,         413, 0, 2013, "invalid_request_error", "request_too_large",                               \
       "The request body is too large.")                                                                                \
-    X(UNKNOWN_MODEL,          400, 2013, "invalid_request_error", "invalid_request_error",                           \
+    X(UNKNOWN_MODEL,          400, 0, 2013, "invalid_request_error", "invalid_request_error",                           \
       "No upstream channel serves this model in this key's region. Check the model name.")                              \
-    X(NO_CHANNEL,             503, 1033, "api_error", "api_error",                                                   \
+    X(NO_CHANNEL,             503, 0, 1033, "api_error", "api_error",                                                   \
       "No healthy upstream channel for this region right now. Retry in a few seconds; if it persists, tell the operator.") \
-    X(UPSTREAM_CONNECT,       502, 1033, "api_error", "api_error",                                                   \
+    X(UPSTREAM_CONNECT,       502, 0, 1033, "api_error", "api_error",                                                   \
       "Could not connect to the upstream API. Retry later.")                                                           \
-    X(UPSTREAM_TLS,           502, 1033, "api_error", "api_error",                                                   \
+    X(UPSTREAM_TLS,           502, 0, 1033, "api_error", "api_error",                                                   \
       "The upstream's TLS certificate could not be verified (untrusted or wrong host name). The operator must fix the channel's URL or CA file.") \
-    X(UPSTREAM_TIMEOUT,       504, 1001, "timeout", "timeout_error",                                                 \
+    X(UPSTREAM_TIMEOUT,       504, 0, 1001, "timeout", "timeout_error",                                                 \
       "The upstream API did not answer in time. Retry later.")                                                         \
-    X(UPSTREAM_BAD_RESPONSE,  502, 1033, "api_error", "api_error",                                                   \
+    X(UPSTREAM_BAD_RESPONSE,  502, 0, 1033, "api_error", "api_error",                                                   \
       "The upstream API sent an invalid response. Retry later.")                                                       \
-    X(UPSTREAM_STREAM_BROKEN, 502, 1033, "api_error", "api_error",                                                   \
+    X(UPSTREAM_STREAM_BROKEN, 502, 0, 1033, "api_error", "api_error",                                                   \
       "The upstream stream ended unexpectedly; the answer is incomplete. Retry the request.")                           \
-    X(OVERLOADED,             503, 1041, "api_error", "overloaded_error",                                            \
+    X(OVERLOADED,             503, 1, 1041, "api_error", "overloaded_error",                                            \
       "The server is busy. Retry in a moment.")                                                                        \
-    X(SHUTTING_DOWN,          503, 1033, "api_error", "overloaded_error",                                            \
+    X(SHUTTING_DOWN,          503, 1, 1033, "api_error", "overloaded_error",                                            \
       "The server is restarting. Retry in a moment.")                                                                  \
-    X(INTERNAL,               500, 1033, "api_error", "api_error",                                                   \
+    X(INTERNAL,               500, 0, 1033, "api_error", "api_error",                                                   \
       "Internal error. Retry; if it persists, tell the operator and quote the request id.")
 
 enum mg_err {
     MG_E_NONE = 0,
-#define MG_ERR_ENUM(name, http, mmx, oai, anth, msg) MG_E_##name,
+#define MG_ERR_ENUM(name, http, retry, mmx, oai, anth, msg) MG_E_##name,
     MG_ERRORS(MG_ERR_ENUM)
 #undef MG_ERR_ENUM
     MG_E__COUNT
@@ -91,6 +91,7 @@ enum mg_err {
 struct mg_err_def {
     const char *name;           /* "KEY_REVOKED"; also the wire "code" on the OpenAI shape (lower-cased) */
     int http_status;
+    int retry_after;            /* seconds for a Retry-After header; 0 = send none */
     int minimax_code;           /* base_resp.status_code */
     const char *openai_type;    /* error.type on /v1/chat/completions */
     const char *anthropic_type; /* error.type on /anthropic/... */
@@ -116,8 +117,10 @@ const struct mg_err_def *mg_err_get(enum mg_err e);
 size_t mg_err_render(char *buf, size_t cap, enum mg_err_shape shape, enum mg_err e, const char *detail,
                      const char *request_id);
 
-/* The Anthropic SSE error event for a stream that broke mid-way:
- * "event: error\ndata: {...}\n\n".  Same contract as mg_err_render(). */
+/* The SSE frame that ends a stream that broke mid-way, in the family's own
+ * form: Anthropic streams have named events ("event: error\ndata: {...}\n\n"),
+ * native and OpenAI streams do not ("data: {...}\n\n", the error object as
+ * the family's error body).  Same contract as mg_err_render(). */
 size_t mg_err_render_sse(char *buf, size_t cap, enum mg_err_shape shape, enum mg_err e, const char *detail,
                          const char *request_id);
 

@@ -18,6 +18,7 @@
 #include "billing/meter.h"
 #include "billing/prices.h"
 #include "store/pool.h"
+#include "net/upclient.h"
 
 /* An upstream channel, resolved: api_key is the plaintext upstream key (owned,
  * wiped on free; never logged or echoed). */
@@ -28,6 +29,7 @@ struct mg_channel_spec {
     char *api_key;
     int weight;         /* > 0 */
     char models[1024];  /* comma-separated; "" = any model */
+    char proxy[512];    /* "" = from the environment, "none" = direct, or http://[user:pass@]host:port */
 };
 
 struct mg_gateway_config {
@@ -40,7 +42,13 @@ struct mg_gateway_config {
     int first_byte_timeout_ms;  /* default 60000: request sent -> response head */
     int idle_timeout_ms;        /* default 60000: gap between stream chunks */
     int cooldown_ms;            /* default 30000: a failing channel rests this long */
-    size_t upstream_pool_size;  /* keep-alive connections per channel per thread (default 256) */
+    size_t upstream_max_conns;  /* connections (busy + idle) per channel per loop thread (default 256) */
+    size_t upstream_max_idle;   /* idle keep-alive connections kept per channel per loop thread (default 64) */
+    int keepalive_ms;           /* default 2000: an idle upstream connection is closed after this */
+    /* toward the client */
+    int send_timeout_ms;        /* default 60000: a stream whose client takes nothing this long is ended */
+    size_t stream_high_water;   /* default 256 KiB: stop reading the upstream when this much waits for the client */
+    size_t stream_low_water;    /* default 64 KiB: read again below this */
     char upstream_ca_file[1024];  /* extra trusted CA (PEM) besides the system store; "" = none */
     /* regions (GW-3) */
     int serves[MG_REGION__COUNT];                 /* 1 if this node has a channel for the region */

@@ -23,6 +23,9 @@ SSL_CTX *mg_net_tls_server(const char *cert_file, const char *key_file, char *er
  * Returns the listener socket, to be closed with h2o_socket_close. */
 h2o_socket_t *mg_net_accept_start(h2o_loop_t *loop, int fd, h2o_accept_ctx_t *actx);
 
+/* The reason phrase for a status ("Too Many Requests"); never NULL. */
+const char *mg_http_reason(int status);
+
 /* Sends a complete response; body is copied. */
 void mg_http_respond(h2o_req_t *req, int status, const char *content_type, const char *body, size_t len);
 

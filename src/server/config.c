@@ -50,6 +50,15 @@ static const struct opt opts[] = {
     I("upstream", "idle_timeout_ms", idle_timeout_ms, "60000", 10, 3600000),
     I("upstream", "cooldown_ms", cooldown_ms, "30000", 0, 3600000),
     P("upstream", "ca_file", ca_file, ""),
+    /* per channel and loop thread; past it a request waits for a connection within connect_timeout_ms */
+    I("upstream", "max_connections", upstream_max_conns, "256", 1, 100000),
+    I("upstream", "max_idle", upstream_max_idle, "64", 0, 100000),
+    /* below every common server keep-alive timeout, so we close first (no race with the upstream's close) */
+    I("upstream", "keepalive_ms", keepalive_ms, "2000", 1, 600000),
+    /* a stream whose client takes nothing this long is ended and billed for what it carried */
+    I("server", "send_timeout_ms", send_timeout_ms, "60000", 10, 3600000),
+    /* a stream stops reading its upstream when this much waits for the client (memory per stream) */
+    I("limits", "stream_buffer", stream_buffer, "262144", 16384, 67108864),
     {"billing", "ratio", T_RATIO, offsetof(struct mg_config, ratio_ppm), 0, "1", 0, 100 * MG_RATIO_ONE},
 };
 
@@ -165,6 +174,8 @@ static int channel_value(struct load_ctx *lc, const char *section, const char *n
         }
     } else if (field_is(name, "models")) {
         mg_strlcpy(c->models, value, sizeof(c->models));
+    } else if (field_is(name, "proxy")) {
+        mg_strlcpy(c->proxy, value, sizeof(c->proxy));
     } else if (field_is(name, "key") || field_is(name, "api_key")) {
         snprintf(lc->err, lc->errlen,
                  "%s:%d: [%s] upstream keys never go in the config file; use key_env = VARIABLE or key_file = PATH "
@@ -173,7 +184,7 @@ static int channel_value(struct load_ctx *lc, const char *section, const char *n
         return MG_ERR;
     } else {
         snprintf(lc->err, lc->errlen,
-                 "%s:%d: [%s] unknown key '%s' (known: region, base_url, key_env, key_file, weight, models)",
+                 "%s:%d: [%s] unknown key '%s' (known: region, base_url, key_env, key_file, weight, models, proxy)",
                  lc->cfg->file, line, section, name);
         return MG_ERR;
     }

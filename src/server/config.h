@@ -22,6 +22,7 @@ struct mg_config_channel {
     char key_file[MG_PATH_MAX];
     int64_t weight;
     char models[1024];
+    char proxy[512];
 };
 
 struct mg_config {
@@ -54,6 +55,11 @@ struct mg_config {
     int64_t idle_timeout_ms;
     int64_t cooldown_ms;
     char ca_file[MG_PATH_MAX];
+    int64_t upstream_max_conns;
+    int64_t upstream_max_idle;
+    int64_t keepalive_ms;
+    int64_t send_timeout_ms;
+    int64_t stream_buffer;
     /* [billing] */
     int64_t ratio_ppm;
     /* [channel.NAME] */

@@ -154,6 +154,7 @@ static int load_channels(struct mg_store *s, const uint8_t secret[MG_SECRET_LEN]
         mg_strlcpy(v[k].base_url, c->base_url, sizeof(v[k].base_url));
         v[k].weight = (int)c->weight;
         mg_strlcpy(v[k].models, c->models, sizeof(v[k].models));
+        mg_strlcpy(v[k].proxy, c->proxy, sizeof(v[k].proxy));
         if ((v[k].api_key = resolve_key(c->key_env, c->key_file, NULL, 0, secret, c->name, err, errlen)) == NULL)
             goto fail;
     }
@@ -259,7 +260,12 @@ int mg_cmd_serve(const struct mg_config *cfg)
     gc.first_byte_timeout_ms = (int)cfg->first_byte_timeout_ms;
     gc.idle_timeout_ms = (int)cfg->idle_timeout_ms;
     gc.cooldown_ms = (int)cfg->cooldown_ms;
-    gc.upstream_pool_size = 256;
+    gc.upstream_max_conns = (size_t)cfg->upstream_max_conns;
+    gc.upstream_max_idle = (size_t)cfg->upstream_max_idle;
+    gc.keepalive_ms = (int)cfg->keepalive_ms;
+    gc.send_timeout_ms = (int)cfg->send_timeout_ms;
+    gc.stream_high_water = (size_t)cfg->stream_buffer;
+    gc.stream_low_water = (size_t)cfg->stream_buffer / 4;
     gc.ratio_ppm = cfg->ratio_ppm;
     mg_strlcpy(gc.public_base_url, cfg->public_base_url, sizeof(gc.public_base_url));
     mg_strlcpy(gc.region_base_url[MG_REGION_GLOBAL], cfg->global_base_url, sizeof(gc.region_base_url[0]));

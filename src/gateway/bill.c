@@ -1,0 +1,53 @@
+/*
+ * bill.c: the usage event of a response (BL-2): exactly one per billed
+ * answer, recorded before its last byte goes to the client, or when the
+ * client left mid-stream (billed for what the stream carried so far).  A
+ * video is billed once per task, whoever asks about it how often.
+ */
+#include "gateway/relay.h"
+#include "core/mg.h"
+#include "core/clock.h"
+
+#include <pthread.h>
+#include <stdio.h>
+#include <string.h>
+
+static int video_already_billed(struct mg_gateway *gw, const char *task_id)
+{
+    int found = 0;
+    pthread_mutex_lock(&gw->billed_lock);
+    for (size_t i = 0; i < BILLED_VIDEOS && !found; i++)
+        found = strcmp(gw->billed[i], task_id) == 0;
+    if (!found) {
+        mg_strlcpy(gw->billed[gw->billed_next], task_id, MAX_RESOURCE_ID);
+        gw->billed_next = (gw->billed_next + 1) % BILLED_VIDEOS;
+    }
+    pthread_mutex_unlock(&gw->billed_lock);
+    return found;
+}
+
+void rl_bill(struct relay *rl, int status)
+{
+    struct mg_usage_event *ev = &rl->bill.ev;
+    if (rl->bill.done || !rl->bill.seen)
+        return;
+    rl->bill.done = 1;
+    if (rl->route->usage == MG_USAGE_VIDEO) {
+        if (video_already_billed(rl->gw, rl->in.res_id))
+            return;
+        snprintf(ev->request_id, sizeof(ev->request_id), "video-%.33s", rl->in.res_id);
+        mg_strlcpy(ev->model, rl->own.owner_model[0] ? rl->own.owner_model : "MiniMax-Hailuo-2.3", sizeof(ev->model));
+    } else {
+        mg_strlcpy(ev->request_id, rl->request_id, sizeof(ev->request_id));
+        mg_strlcpy(ev->model, rl->in.model, sizeof(ev->model));
+    }
+    ev->ts_ms = mg_now_ms();
+    ev->account_id = rl->in.key.account_id;
+    ev->key_id = rl->in.key.id;
+    mg_strlcpy(ev->key_public_id, rl->in.key.public_id, sizeof(ev->key_public_id));
+    mg_strlcpy(ev->service, mg_service_name(rl->route->service), sizeof(ev->service));
+    mg_strlcpy(ev->route, rl->route->path, sizeof(ev->route));
+    ev->http_status = status;
+    ev->cost_micros = mg_prices_cost(rl->gw->prices, ev, rl->gw->cfg.ratio_ppm);
+    mg_meter_record(rl->gw->meter, ev);
+}

@@ -1,0 +1,130 @@
+/* channel.c: channel set-up, choice and cool-down (see channel.h). */
+#include "gateway/channel.h"
+#include "core/clock.h"
+#include "core/log.h"
+#include "core/mg.h"
+
+#include <openssl/x509v3.h>
+#include <sodium.h>
+#include <stdio.h>
+#include <string.h>
+
+int mg_models_admit(const char *list, const char *model)
+{
+    size_t ml = strlen(model);
+    const char *p = list;
+    if (list[0] == '\0' || ml == 0)
+        return 1;
+    while ((p = strstr(p, model)) != NULL) {
+        if ((p == list || p[-1] == ',') && (p[ml] == '\0' || p[ml] == ','))
+            return 1;
+        p += ml;
+    }
+    return 0;
+}
+
+/* The TLS context of an https channel: the system's trust store plus
+ * ca_file; OpenSSL checks the channel's host name (or IP address) while it
+ * verifies the chain, so a wrong-host or untrusted certificate fails the
+ * handshake. */
+static SSL_CTX *tls_context(const char *host, const char *ca_file, char *err, size_t errlen)
+{
+    SSL_CTX *ctx = SSL_CTX_new(TLS_client_method());
+    X509_VERIFY_PARAM *param = SSL_CTX_get0_param(ctx);
+    SSL_CTX_set_min_proto_version(ctx, TLS1_2_VERSION);
+    SSL_CTX_set_verify(ctx, SSL_VERIFY_PEER, NULL);
+    SSL_CTX_set_default_verify_paths(ctx);
+    if (ca_file[0] && SSL_CTX_load_verify_locations(ctx, ca_file, NULL) != 1) {
+        snprintf(err, errlen, "[upstream] ca_file %s is not a readable PEM certificate file", ca_file);
+        SSL_CTX_free(ctx);
+        return NULL;
+    }
+    if (X509_VERIFY_PARAM_set1_ip_asc(param, host) != 1) {
+        X509_VERIFY_PARAM_set_hostflags(param, X509_CHECK_FLAG_NO_PARTIAL_WILDCARDS);
+        X509_VERIFY_PARAM_set1_host(param, host, 0);
+    }
+    return ctx;
+}
+
+int mg_channel_setup(struct mg_channel *c, const struct mg_channel_spec *spec, const char *ca_file, char *err,
+                     size_t errlen)
+{
+    char host[256], perr[256];
+    memset(c, 0, sizeof(*c));
+    c->spec = *spec;
+    if (h2o_url_parse(c->spec.base_url, strlen(c->spec.base_url), &c->url) != 0 || c->url.host.len == 0 ||
+        c->url.host.len >= sizeof(host)) {
+        snprintf(err, errlen, "channel %s: base URL '%s' is not an http(s) URL", spec->name, spec->base_url);
+        return MG_DECLINED;
+    }
+    snprintf(host, sizeof(host), "%.*s", (int)c->url.host.len, c->url.host.base);
+    int https = c->url.scheme == &H2O_URL_SCHEME_HTTPS;
+    if (mg_egress_for(host, https, spec->proxy, &c->target.proxy, perr, sizeof(perr)) != MG_OK) {
+        snprintf(err, errlen, "channel %s: %s", spec->name, perr);
+        return MG_ERR;
+    }
+    if (https && (c->target.ssl = tls_context(host, ca_file, err, errlen)) == NULL)
+        return MG_ERR;
+    if (mg_upc_target_init(&c->target, host, strlen(host), h2o_url_get_port(&c->url)) != MG_OK) {
+        snprintf(err, errlen, "channel %s: host name too long", spec->name);
+        return MG_ERR;
+    }
+    size_t n = strlen(c->spec.api_key) + 32;
+    c->auth_header = mg_malloc(n);
+    c->auth_header_len = (size_t)snprintf(c->auth_header, n, "authorization: Bearer %s\r\n", c->spec.api_key);
+    return MG_OK;
+}
+
+void mg_channel_dispose(struct mg_channel *c)
+{
+    if (c->auth_header) {
+        sodium_memzero(c->auth_header, c->auth_header_len);
+        free(c->auth_header);
+    }
+    if (c->spec.api_key) {
+        sodium_memzero(c->spec.api_key, strlen(c->spec.api_key));
+        free(c->spec.api_key);
+    }
+    sodium_memzero(&c->target.proxy, sizeof(c->target.proxy));
+    SSL_CTX_free(c->target.ssl);
+    memset(c, 0, sizeof(*c));
+}
+
+void mg_channel_cool(struct mg_channel *c, int ms) { atomic_store(&c->cool_until_ms, mg_now_ms() + ms); }
+
+int mg_channel_pick(struct mg_channel *ch, size_t n, enum mg_region region, const char *model, uint64_t tried,
+                    int *unknown_model)
+{
+    int64_t now = mg_now_ms();
+    int region_seen = 0;
+    *unknown_model = 0;
+    for (int pass = 0; pass < 2; pass++) { /* pass 1 admits cooling channels */
+        uint64_t total = 0, r;
+        int ok[MG_MAX_CHANNELS];
+        for (size_t i = 0; i < n; i++) {
+            struct mg_channel *c = &ch[i];
+            ok[i] = 0;
+            if (c->spec.region != region)
+                continue;
+            region_seen = 1;
+            if ((tried & (1ull << i)) || !mg_models_admit(c->spec.models, model))
+                continue;
+            if (pass == 0 && atomic_load(&c->cool_until_ms) > now)
+                continue;
+            ok[i] = 1;
+            total += (uint64_t)c->spec.weight;
+        }
+        if (total == 0)
+            continue;
+        r = randombytes_uniform((uint32_t)MG_MIN(total, (uint64_t)UINT32_MAX));
+        for (size_t i = 0; i < n; i++) {
+            if (!ok[i])
+                continue;
+            if (r < (uint64_t)ch[i].spec.weight)
+                return (int)i;
+            r -= (uint64_t)ch[i].spec.weight;
+        }
+    }
+    *unknown_model = region_seen && tried == 0;
+    return -1;
+}

@@ -1,0 +1,54 @@
+/*
+ * channel.h: upstream channels (GW-7): where a region's requests go, with
+ * which key, weight and models, and whether a channel is resting after a
+ * failure.  A channel's upstream key never leaves this module except inside
+ * the prepared "authorization" header line of the upstream request.
+ */
+#ifndef MG_GATEWAY_CHANNEL_H
+#define MG_GATEWAY_CHANNEL_H
+
+#include <stdatomic.h>
+#include <stdint.h>
+#include "gateway/gateway.h"
+#include "net/upclient.h"
+
+#define MG_MAX_CHANNELS 64 /* per gateway; far beyond a reseller's upstream accounts */
+
+struct mg_channel {
+    struct mg_channel_spec spec;
+    h2o_url_t url;
+    struct mg_upc_target target; /* host, port, TLS context, proxy */
+    char *auth_header;           /* "authorization: Bearer <key>\r\n" (a secret) */
+    size_t auth_header_len;
+    _Atomic int64_t cool_until_ms;
+};
+
+/*
+ * Prepares channel c from spec (copied; c takes ownership of spec->api_key):
+ * its URL, its TLS context (system trust store plus ca_file, checking the
+ * chain and the host name or IP address) and its egress proxy.  MG_OK;
+ * MG_DECLINED for a base URL that is not http(s) (leave the channel out);
+ * MG_ERR for a TLS or proxy setting that cannot work (refuse to start).
+ * Either way the reason is in err and c must be disposed.
+ */
+int mg_channel_setup(struct mg_channel *c, const struct mg_channel_spec *spec, const char *ca_file, char *err,
+                     size_t errlen);
+/* Frees what setup made and wipes the key. */
+void mg_channel_dispose(struct mg_channel *c);
+
+/*
+ * Picks a channel of `region` that lists `model` and is not in `tried` (bit
+ * per index), weighted, preferring ones not cooling down (a cooling one is
+ * still better than a 503).  -1 if none; *unknown_model is then set when the
+ * region has channels but none lists the model (and nothing was tried yet).
+ */
+int mg_channel_pick(struct mg_channel *ch, size_t n, enum mg_region region, const char *model, uint64_t tried,
+                    int *unknown_model);
+
+/* Lets channel c rest for ms: picks avoid it while another one is healthy. */
+void mg_channel_cool(struct mg_channel *c, int ms);
+
+/* 1 if a comma-separated model list ("" = any) admits model. */
+int mg_models_admit(const char *list, const char *model);
+
+#endif

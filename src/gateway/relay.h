@@ -1,0 +1,175 @@
+/*
+ * relay.h: one gateway request's state, shared by the modules of the request
+ * path (docs/architecture.md, "Request flow"):
+ *
+ *   relay.c     on_req, the request's lifetime, error answers, access log
+ *   admit.c     credential, key checks, body rules, model allowlist, cap
+ *   owners.c    GW-6 ownership checks and records on the worker pool
+ *   upstream.c  the upstream attempt: request head, channel, retry, errors
+ *   respond.c   a whole (non-streamed) answer: read, usage, owner, send
+ *   stream.c    a streamed answer: relay with backpressure, usage frames
+ *   quota.c     the quota answers maxgate gives itself
+ *   bill.c      the usage event of a response
+ *
+ * The request moves through one phase at a time (enum rl_phase); each
+ * callback asserts the phase it expects.  Per-phase data lives in its own
+ * sub-struct.
+ *
+ * Lifetime.  A struct relay is a shared allocation (h2o_mem_alloc_shared);
+ * the request's pool holds a small sentinel whose disposal (h2o freed the
+ * request: the answer was sent or the client went away) sets rl->req = NULL,
+ * cancels the upstream exchange and drops the request's reference.  Work
+ * that comes back later (a pool job) holds its own reference and finds
+ * rl->req == NULL.
+ */
+#ifndef MG_GATEWAY_RELAY_H
+#define MG_GATEWAY_RELAY_H
+
+#include "gateway/gateway.h"
+#include "gateway/channel.h"
+#include "core/err.h"
+#include "core/mg.h"
+#include "gateway/routes.h"
+#include "gateway/sse.h"
+#include "net/upclient.h"
+
+#include <assert.h>
+#include <stdatomic.h>
+
+#define REQUEST_ID_BYTES 16      /* 128 bits, hex on the wire */
+#define MAX_RESOURCE_ID 128      /* task/file/voice ids are short numbers or names */
+#define ERR_BODY_MAX 2048
+#define BILLED_VIDEOS 4096       /* recent video tasks already billed by this node (the DB dedups across restarts) */
+
+struct mg_gateway {
+    struct mg_gateway_config cfg;
+    struct mg_channel *ch;
+    size_t nch;
+    struct mg_keycache *keys;
+    struct mg_meter *meter;
+    struct mg_pool *pool;
+    const struct mg_price_table *prices;
+    uint8_t secret[64];
+    size_t secret_len;
+    h2o_handler_t *handler;
+    _Atomic size_t inflight;
+    _Atomic int draining;
+    pthread_mutex_t billed_lock;
+    char billed[BILLED_VIDEOS][MAX_RESOURCE_ID];
+    size_t billed_next;
+};
+
+/* Per loop thread. */
+struct gw_thread {
+    struct mg_gateway *gw;
+    h2o_context_t *ctx;
+    h2o_timeout_t connect_to, first_byte_to, io_to, keepalive_to, zero_to, send_to;
+    struct mg_upc_timeouts upc_to;
+    struct mg_upc_pool pools[MG_MAX_CHANNELS];
+    struct mg_pool_loop *pl;
+};
+
+enum rl_phase {
+    RL_ADMIT,        /* on_req: route, credential, body, cap */
+    RL_OWNER_CHECK,  /* the pool checks the named resource's owner */
+    RL_UPSTREAM,     /* an attempt is connecting / waiting for the head */
+    RL_WHOLE,        /* reading a non-streamed answer */
+    RL_OWNER_RECORD, /* the answer is held while the pool records its resource */
+    RL_STREAM,       /* relaying a stream */
+    RL_DONE,         /* the final answer is with h2o */
+};
+
+enum rl_job { JOB_OWNER_GET, JOB_OWNER_PUT, JOB_OWNER_DELETE };
+
+struct relay {
+    h2o_generator_t gen;
+    h2o_req_t *req;              /* NULL once h2o freed the request */
+    struct gw_thread *t;
+    struct mg_gateway *gw;
+    const struct mg_route *route;
+    enum rl_phase phase;
+    char request_id[2 * REQUEST_ID_BYTES + 1];
+    int64_t t0_us;
+    const char *error;           /* registry name of the error answered, for the access log */
+    int finished;                /* access log written */
+
+    struct {                     /* RL_ADMIT's findings, read by every later phase */
+        struct mg_key_record key;
+        int authed;
+        json_t *body;
+        char model[96];
+        char res_id[MAX_RESOURCE_ID]; /* the resource a USE/DELETE/CREATE-by-body route names */
+    } in;
+
+    struct {                     /* RL_UPSTREAM and the answer's head */
+        struct mg_upc upc;
+        h2o_iovec_t bufs[2];
+        size_t channel;
+        int attempt;
+        uint64_t tried;          /* bit per channel */
+        int status;              /* the upstream's status; 0 = none yet */
+        int64_t ttfb_us;
+    } up;
+
+    struct {                     /* RL_STREAM */
+        h2o_doublebuffer_t sending;
+        struct mg_sse sse;
+        int sse_init;
+        int broken;              /* the upstream broke mid-way: end with an error frame */
+        int upstream_done;       /* the upstream's body is complete (or broke) */
+        h2o_timeout_entry_t stall; /* the client took nothing for send_timeout_ms */
+    } st;
+
+    struct {                     /* RL_OWNER_CHECK / RL_OWNER_RECORD */
+        struct mg_job job;
+        enum rl_job kind;
+        enum mg_owned_kind owned;
+        char id[MAX_RESOURCE_ID];
+        int64_t owner_account;
+        char owner_model[96];
+        int rc;
+        h2o_iovec_t held;        /* RL_OWNER_RECORD: the answer to send once recorded */
+    } own;
+
+    struct {
+        struct mg_usage_event ev;
+        int seen;                /* the answer carried billable units */
+        int done;                /* the event was recorded (or deliberately not) */
+    } bill;
+};
+
+/* relay.c */
+int mg_gateway_on_req(struct mg_gateway *gw, h2o_handler_t *self, h2o_req_t *req);
+void rl_send_error(struct relay *rl, enum mg_err e, const char *detail);
+void rl_finish(struct relay *rl, int status); /* access log + metrics, once */
+
+/* admit.c: MG_OK, or an error was answered */
+int rl_admit_key(struct relay *rl);
+int rl_admit_body(struct relay *rl);
+int rl_admit_model_and_cap(struct relay *rl);
+int rl_resource_id(struct relay *rl);
+int rl_key_in_query(h2o_req_t *req);
+
+/* owners.c: MG_OK, or MG_AGAIN when the pool's queue is full (nothing submitted) */
+int rl_owner_submit(struct relay *rl, enum rl_job kind, enum mg_owned_kind owned, const char *id);
+int rl_id_from(json_t *doc, const char *const path[2], char *out, size_t cap);
+
+/* upstream.c */
+void rl_forward(struct relay *rl);
+enum mg_err rl_upstream_err(const char *upc_err); /* registry code for an mg_upc_err_* */
+
+/* respond.c */
+void rl_whole_start(struct relay *rl);
+void rl_whole_send(struct relay *rl);
+
+/* stream.c */
+void rl_stream_start(struct relay *rl);
+void rl_stream_stop(struct relay *rl);
+
+/* quota.c */
+void rl_answer_quota(struct relay *rl);
+
+/* bill.c: records the usage event if the answer carried units; once */
+void rl_bill(struct relay *rl, int status);
+
+#endif

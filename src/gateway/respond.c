@@ -1,0 +1,94 @@
+/*
+ * respond.c: a whole (non-streamed) answer.  Its body is read up to
+ * max_upstream_body, its usage read (for chat only the "usage" object is
+ * parsed), a resource it creates or grants is recorded as the caller's on
+ * the worker pool, and then it is sent with a Content-Length.  The body is
+ * sent from the upstream client's buffer, which lives as long as the relay,
+ * which lives until h2o has written the answer.
+ */
+#include "gateway/relay.h"
+#include "core/log.h"
+#include "gateway/usage.h"
+
+void rl_whole_send(struct relay *rl)
+{
+    static h2o_generator_t generator = {NULL, NULL};
+    rl->phase = RL_DONE;
+    rl_bill(rl, rl->up.status);
+    rl_finish(rl, rl->up.status);
+    rl->req->res.content_length = rl->own.held.len;
+    h2o_start_response(rl->req, &generator);
+    h2o_send(rl->req, &rl->own.held, 1, H2O_SEND_STATE_FINAL);
+}
+
+/* The answer is complete: usage, ownership, then send. */
+static void on_complete(struct relay *rl)
+{
+    const struct mg_route *r = rl->route;
+    h2o_buffer_t *body = rl->up.upc.body;
+    int ok = rl->up.status >= 200 && rl->up.status < 300;
+    json_t *doc = NULL;
+
+    rl->own.held = h2o_iovec_init(body->bytes, body->size);
+    if (ok && r->usage != MG_USAGE_NONE && mg_usage_from_body(r->usage, body->bytes, body->size, &rl->bill.ev))
+        rl->bill.seen = 1;
+    if (ok && (r->own.op != MG_OWN_NONE || r->own.grants[0] != NULL))
+        doc = json_loadb(body->bytes, body->size, 0, NULL);
+    if (doc != NULL && mg_usage_base_code(doc) == 0) {
+        char granted[MAX_RESOURCE_ID];
+        enum rl_job kind = JOB_OWNER_PUT;
+        enum mg_owned_kind owned = r->own.kind;
+        const char *id = NULL;
+        if (r->own.op == MG_OWN_CREATE) {
+            /* voice_clone names its id in the request, the others in the response */
+            if ((r->own.body != NULL || rl_id_from(doc, r->own.resp, rl->in.res_id, sizeof(rl->in.res_id)) == MG_OK) &&
+                rl->in.res_id[0] != '\0')
+                id = rl->in.res_id;
+        } else if (r->own.op == MG_OWN_DELETE) {
+            kind = JOB_OWNER_DELETE;
+            id = rl->in.res_id;
+        } else if (r->own.grants[0] != NULL && rl_id_from(doc, r->own.grants, granted, sizeof(granted)) == MG_OK) {
+            owned = r->own.grants_kind;
+            id = granted;
+        }
+        json_decref(doc);
+        if (id != NULL) {
+            if (rl_owner_submit(rl, kind, owned, id) == MG_OK)
+                return;
+            if (kind != JOB_OWNER_DELETE) { /* an unrecorded resource would be nobody's: refuse rather than leak */
+                rl_send_error(rl, MG_E_OVERLOADED, NULL);
+                return;
+            }
+        }
+    } else {
+        json_decref(doc);
+    }
+    rl_whole_send(rl);
+}
+
+static void on_body(struct mg_upc *u, const char *err)
+{
+    struct relay *rl = u->data;
+    assert(rl->phase == RL_WHOLE);
+    if (err == NULL) {
+        if (u->body->size > rl->gw->cfg.max_upstream_body) {
+            mg_upc_cancel(u);
+            rl_send_error(rl, MG_E_UPSTREAM_BAD_RESPONSE, "The upstream response is larger than this gateway accepts.");
+        }
+        return;
+    }
+    if (err != mg_upc_eos) {
+        mg_log(MG_LOG_WARN, "request %s: channel %s: answer broke: %s%s%s", rl->request_id,
+               rl->gw->ch[rl->up.channel].spec.name, err, u->detail ? ": " : "", u->detail ? u->detail : "");
+        mg_channel_cool(&rl->gw->ch[rl->up.channel], rl->gw->cfg.cooldown_ms);
+        rl_send_error(rl, rl_upstream_err(err), NULL);
+        return;
+    }
+    on_complete(rl);
+}
+
+void rl_whole_start(struct relay *rl)
+{
+    rl->phase = RL_WHOLE;
+    rl->up.upc.on_body = on_body;
+}
