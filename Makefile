@@ -40,7 +40,7 @@ BINS := $(B)/bin/maxgated $(B)/bin/maxgate-sim $(if $(wildcard src/cli/main.c),$
 UNIT_SRCS := $(wildcard tests/unit/test_*.c)
 UNIT_BINS := $(patsubst tests/unit/%.c,$(B)/tests/%,$(UNIT_SRCS))
 
-.PHONY: all build asan deps run test unit integration compat bench check-src clean fmt
+.PHONY: all build asan deps run test unit fuzz-replay fuzz integration compat bench check-src clean fmt
 .DEFAULT_GOAL := all
 
 all: $(BINS) $(UNIT_BINS)
@@ -105,6 +105,16 @@ test: deps
 unit:
 	$(MAKE) FLAVOR=asan all
 	@scripts/test.sh unit
+
+# The committed fuzz seeds, once each (also part of `make test`).
+fuzz-replay: deps
+	@scripts/test.sh fuzz
+
+# Fuzz every harness (tests/fuzz/fuzz_*.c) for FUZZ_SECONDS each, niced;
+# findings land in build/fuzz/artifacts/<name>/ (see mk/fuzz.mk).
+FUZZ_SECONDS ?= 60
+fuzz: deps
+	$(MAKE) -f mk/fuzz.mk fuzz FUZZ_SECONDS=$(FUZZ_SECONDS)
 
 integration:
 	$(MAKE) FLAVOR=asan all

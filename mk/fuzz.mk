@@ -3,15 +3,23 @@
 #   make -f mk/fuzz.mk fuzz            build every harness, run each for FUZZ_SECONDS
 #   make -f mk/fuzz.mk fuzz-build      build only (build/fuzz/bin/fuzz_<name>)
 #   make -f mk/fuzz.mk fuzz-apikey     build and run one harness
+#   make -f mk/fuzz.mk fuzz-replay     run every harness once over each of its
+#                                      committed seeds (part of `make test`)
+#   make -f mk/fuzz.mk replay-apikey   the same for one harness
 #
-# Each harness is tests/fuzz/fuzz_<name>.c.  Its seed corpus is committed in
-# tests/fuzz/corpus/<name>/ and stays read-only: a run copies it to
+# Each harness is tests/fuzz/fuzz_<name>.c; every such file is picked up.  It
+# links the core layer and what its one line fuzz_deps_<name> below names
+# (none: the core only).  Its seed corpus is committed in
+# tests/fuzz/corpus/<name>/ (every harness must have one: the replay fails
+# without it) and stays read-only: a timed run copies it to
 # build/fuzz/corpus/<name>/, where libFuzzer adds what it finds.  A dictionary
 # tests/fuzz/<name>.dict is used when present.  A crash leaves its input in
 # build/fuzz/artifacts/<name>/ and fails the run; replay it with
 #   build/fuzz/bin/fuzz_<name> build/fuzz/artifacts/<name>/crash-...
+# and commit it to the corpus (named regress_<what broke>) with the fix.
 #
-# Needs clang with compiler-rt's libFuzzer (Debian: clang libclang-rt-14-dev).
+# Needs clang with compiler-rt's libFuzzer (Debian: clang libclang-rt-14-dev,
+# installed by scripts/deps.sh).
 # The code under test is compiled again here with -fsanitize=fuzzer-no-link so
 # coverage reaches into it; nothing is shared with build/asan or build/release.
 SHELL        := /bin/bash
@@ -19,6 +27,8 @@ FUZZ_CC      ?= clang
 # Bounded run time per harness; long enough to get past the seeds, short
 # enough that `make fuzz` fits in a test run.
 FUZZ_SECONDS ?= 20
+# Timed runs share a 2-core machine: they yield to everything else.
+FUZZ_NICE    ?= nice -n 19
 # Inputs above this size only slow the search down: every format we fuzz is
 # a short line, a JSON document or a small multipart body.
 FUZZ_MAX_LEN ?= 8192
@@ -48,12 +58,14 @@ FUZZ_BINS  := $(patsubst %,$(FB)/bin/fuzz_%,$(FUZZ_NAMES))
 
 fobj = $(patsubst %.c,$(FB)/obj/%.o,$(1))
 
-.PHONY: fuzz fuzz-build fuzz-clean $(patsubst %,fuzz-%,$(FUZZ_NAMES))
+.PHONY: fuzz fuzz-build fuzz-replay fuzz-clean $(patsubst %,fuzz-%,$(FUZZ_NAMES)) $(patsubst %,replay-%,$(FUZZ_NAMES))
 .DEFAULT_GOAL := fuzz
 
 fuzz-build: $(FUZZ_BINS)
 
 fuzz: $(patsubst %,fuzz-%,$(FUZZ_NAMES))
+
+fuzz-replay: $(patsubst %,replay-%,$(FUZZ_NAMES))
 
 $(FB)/obj/src/%.o: src/%.c
 	@mkdir -p $(dir $@)
@@ -80,12 +92,22 @@ $(patsubst %,fuzz-%,$(FUZZ_NAMES)): fuzz-%: $(FB)/bin/fuzz_%
 	@mkdir -p $(FB)/corpus/$* $(FB)/artifacts/$*
 	@if [ -d tests/fuzz/corpus/$* ]; then cp -n tests/fuzz/corpus/$*/* $(FB)/corpus/$*/ 2>/dev/null || true; fi
 	@echo "fuzz $*: $(FUZZ_SECONDS) s"
-	@$< -max_total_time=$(FUZZ_SECONDS) -max_len=$(FUZZ_MAX_LEN) -print_final_stats=1 \
+	@$(FUZZ_NICE) $< -max_total_time=$(FUZZ_SECONDS) -max_len=$(FUZZ_MAX_LEN) -print_final_stats=1 \
 	    -artifact_prefix=$(FB)/artifacts/$*/ \
 	    $(if $(wildcard tests/fuzz/$*.dict),-dict=tests/fuzz/$*.dict) \
 	    $(FB)/corpus/$* 2>$(FB)/fuzz_$*.log \
 	  || { tail -n 60 $(FB)/fuzz_$*.log; echo "fuzz $*: FAILED (input kept in $(FB)/artifacts/$*/)"; exit 1; }
 	@grep -E '^stat::number_of_executed_units|^Done' $(FB)/fuzz_$*.log | tr '\n' ' '; echo
+
+# Every committed seed once, as it is (files, not the directory, so no
+# -max_len cut applies); any crash or sanitizer report fails.
+$(patsubst %,replay-%,$(FUZZ_NAMES)): replay-%: $(FB)/bin/fuzz_%
+	@mkdir -p $(FB)/artifacts/$*
+	@seeds=(tests/fuzz/corpus/$*/*); \
+	 [ -f "$${seeds[0]}" ] || { echo "replay $*: FAILED: no seeds in tests/fuzz/corpus/$*/"; exit 1; }; \
+	 $< -artifact_prefix=$(FB)/artifacts/$*/ "$${seeds[@]}" >$(FB)/replay_$*.log 2>&1 \
+	  || { tail -n 40 $(FB)/replay_$*.log; echo "replay $*: FAILED (see $(FB)/replay_$*.log)"; exit 1; }; \
+	 echo "replay $*: $${#seeds[@]} seeds ok"
 
 fuzz-clean:
 	rm -rf $(FB)

@@ -1,7 +1,10 @@
 #!/usr/bin/env bash
 # Runs the test suites against the sanitizer build (build/asan).
 #   scripts/test.sh            every suite
-#   scripts/test.sh unit|integration|compat|src
+#   scripts/test.sh unit|fuzz|integration|compat|src
+# The fuzz suite builds the libFuzzer harnesses (mk/fuzz.mk, build/fuzz) and
+# replays every committed seed in tests/fuzz/corpus/<name>/ once; the timed
+# fuzzing runs are `make fuzz`.
 # Prints one summary line per suite and a total "N passed, N failed" line;
 # exits non-zero if anything failed.
 set -uo pipefail
@@ -33,6 +36,22 @@ run_unit() {
   passed=$((passed+p)); failed=$((failed+f))
 }
 
+run_fuzz() {
+  local p=0 f=0 name
+  mkdir -p build/fuzz
+  if ! make -s -f mk/fuzz.mk -j2 fuzz-build > build/fuzz/build.log 2>&1; then
+    tail -n 30 build/fuzz/build.log
+    failed=$((failed+1)); failures+=("fuzz: build (build/fuzz/build.log)"); note "fuzz: build failed"; return
+  fi
+  for src in tests/fuzz/fuzz_*.c; do
+    name=$(basename "$src" .c); name=${name#fuzz_}
+    if make -s -f mk/fuzz.mk "replay-$name"; then p=$((p+1))
+    else f=$((f+1)); failures+=("fuzz: $name"); fi
+  done
+  note "fuzz: $p harnesses replayed their corpus, $f failed"
+  passed=$((passed+p)); failed=$((failed+f))
+}
+
 run_pytest() { # suite dir
   local dir=$1 out rc
   [ -n "$(ls "$dir"/test_*.py 2>/dev/null)" ] || { note "$dir: no tests"; return; }
@@ -50,12 +69,13 @@ run_pytest() { # suite dir
 }
 
 case $want in
-  all)         run_src; run_unit; run_pytest tests/integration; run_pytest tests/compat ;;
+  all)         run_src; run_unit; run_fuzz; run_pytest tests/integration; run_pytest tests/compat ;;
   src)         run_src ;;
   unit)        run_unit ;;
+  fuzz)        run_fuzz ;;
   integration) run_pytest tests/integration ;;
   compat)      run_pytest tests/compat ;;
-  *) echo "usage: $0 [all|src|unit|integration|compat]" >&2; exit 2 ;;
+  *) echo "usage: $0 [all|src|unit|fuzz|integration|compat]" >&2; exit 2 ;;
 esac
 
 if ((${#failures[@]})); then printf 'FAILED: %s\n' "${failures[@]}"; fi

@@ -96,7 +96,7 @@ def test_video_generate_through_download(env):
     assert r.returncode == 0, r.stderr
     assert open(os.path.join(home, "v.mp4"), "rb").read()[4:8] == b"ftyp"
     task = out_json(r)["task_id"]
-    rows = [u for u in env[2].usage() if u["request_id"] == "video-" + str(task)]
+    rows = env[2].wait_usage("video-" + str(task))
     assert len(rows) == 1
 
 

@@ -4,6 +4,7 @@ stopped by its owner's stop(), and its stderr is checked for sanitizer
 reports."""
 import json
 import os
+import random
 import re
 import signal
 import socket
@@ -19,10 +20,64 @@ SAN_ENV = {"ASAN_OPTIONS": "detect_leaks=0:abort_on_error=1", "UBSAN_OPTIONS": "
 SANITIZER_RE = re.compile(r"ERROR: AddressSanitizer|runtime error:|LeakSanitizer")
 
 
+# Polling interval of wait_for: short against the deadlines, long enough not
+# to load a busy machine.
+POLL_S = 0.02
+# Default deadline for an asynchronous fact (a group commit, a 250 ms cache
+# sync): generous, because on a busy 2-core machine with ASan a fact that
+# usually takes milliseconds can take seconds; a passing wait costs nothing.
+WAIT_S = 15
+
+
+def wait_for(pred, timeout=WAIT_S, what="the condition"):
+    """The one way a test waits for an asynchronous fact: polls pred() every
+    POLL_S until it returns something truthy and returns that; past timeout
+    seconds fails the test naming `what` and the last value seen.  Never
+    assert such a fact right after the action that causes it.  For "nothing
+    more was recorded", first wait for a later positive fact (a following
+    request's own event or log line), then count."""
+    deadline = time.monotonic() + timeout
+    while True:
+        last = pred()
+        if last:
+            return last
+        if time.monotonic() >= deadline:
+            raise AssertionError("timed out after %g s waiting for %s (last: %r)" % (timeout, what, last))
+        time.sleep(POLL_S)
+
+
+# Ports for our own listeners come from below the kernel's ephemeral range
+# (net.ipv4.ip_local_port_range, 32768-60999 on Debian): a port taken there
+# can be handed to any outgoing connection before our server binds it.
+PORT_LO, PORT_HI = 20000, 32768
+
+
 def free_port():
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
+    """A loopback port below the ephemeral range that is free right now.
+    Prefer port 0 for a listener we start (Sim and Gateway do) and
+    refused_port() for a port nobody listens on."""
+    for _ in range(500):
+        p = random.randrange(PORT_LO, PORT_HI)
+        with socket.socket() as s:
+            try:
+                s.bind(("127.0.0.1", p))
+            except OSError:
+                continue
+            return p
+    raise RuntimeError("no free port in %d-%d" % (PORT_LO, PORT_HI - 1))
+
+
+_held = []
+
+
+def refused_port():
+    """A loopback port where a connection is refused for the whole test run:
+    it stays bound (by this process, never listening), so nobody else can
+    start listening on it."""
+    s = socket.socket()
+    s.bind(("127.0.0.1", 0))
+    _held.append(s)
+    return s.getsockname()[1]
 
 
 def make_cert(dirname, name="cert", cn="127.0.0.1", san="IP:127.0.0.1,DNS:localhost"):
@@ -104,13 +159,13 @@ class Gateway:
     def __init__(self, channels, extra=None, env=None, tls=False, start=True):
         self.dir = tempfile.mkdtemp(prefix="mgd.")
         self.env = {**os.environ, **SAN_ENV, **(env or {})}
-        self.port = free_port()
+        self.port = None  # port 0: the kernel's choice, read from "listening on" at each start
         self.config = os.path.join(self.dir, "maxgate.ini")
         self.access_log = os.path.join(self.dir, "access.log")
         self.tls = tls
         sections = {
-            "server": {"listen": "127.0.0.1:%d" % self.port, "threads": "2", "access_log": "access.log",
-                       "public_base_url": "http://127.0.0.1:%d" % self.port, "drain_timeout_ms": "5000"},
+            "server": {"listen": "127.0.0.1:0", "threads": "2", "access_log": "access.log",
+                       "drain_timeout_ms": "5000"},
             "upstream": {"cooldown_ms": "60000"},
         }
         if tls:
@@ -173,22 +228,24 @@ class Gateway:
                 return name
         return "OTHER:" + msg
 
-    def wait_key_state(self, key, pred, timeout=5):
-        """Polls until the server's key cache (synced every 250 ms) shows pred."""
-        deadline = time.time() + timeout
-        while time.time() < deadline:
-            code = self.key_error(key)
-            if pred(code):
-                return code
-            time.sleep(0.05)
-        raise AssertionError("key never reached the expected state; last: %s" % code)
+    def wait_key_state(self, key, pred, timeout=WAIT_S):
+        """Waits until the server's key cache (synced every 250 ms) shows
+        pred(error name or None); returns that state."""
+        seen = []
+
+        def reached():
+            seen.append(self.key_error(key))
+            return (seen[-1],) if pred(seen[-1]) else None
+        return wait_for(reached, timeout, "key %s... to reach the expected state (seen: %s)"
+                        % (key[:19], sorted(set(map(str, seen)))))[0]
 
     def start(self):
+        """Starts maxgated and waits until it listens (on a new port each time)."""
         self.stderr_path = os.path.join(self.dir, "stderr")
         self.proc = subprocess.Popen([os.path.join(BIN, "maxgated"), "--config", self.config, "serve"],
                                      stdout=subprocess.PIPE, stderr=open(self.stderr_path, "a"), text=True,
                                      env=self.env)
-        _wait_line(self.proc, r"maxgated listening on")
+        self.port = int(_wait_line(self.proc, r"maxgated listening on \w+://[0-9.]+:(\d+)").group(1))
 
     def usage(self, request_id=None):
         args = ["usage", "list", "--json", "--limit", "1000"]
@@ -197,14 +254,16 @@ class Gateway:
         out = self.admin(*args).stdout
         return [json.loads(l) for l in out.splitlines() if l.strip()]
 
-    def wait_usage(self, request_id, timeout=5):
-        deadline = time.time() + timeout
-        while time.time() < deadline:
-            rows = self.usage(request_id)
-            if rows:
-                return rows
-            time.sleep(0.05)
-        return []
+    def wait_usage(self, request_id, timeout=WAIT_S):
+        """The usage rows of a request, once the writer has committed them."""
+        return wait_for(lambda: self.usage(request_id), timeout, "the usage event of request " + request_id)
+
+    def wait_recorded(self, request_id, timeout=WAIT_S):
+        """Waits until a request's own usage event and access-log line are
+        there: the later positive fact to wait for before asserting that
+        nothing else was recorded (the writer commits events in order)."""
+        self.wait_usage(request_id, timeout)
+        self.wait_access_line(request_id, timeout)
 
     def logs(self):
         text = open(self.stderr_path).read()
@@ -216,6 +275,16 @@ class Gateway:
         if not os.path.exists(self.access_log):
             return []
         return [json.loads(l) for l in open(self.access_log) if l.strip()]
+
+    def wait_access_line(self, request_id, timeout=WAIT_S):
+        """The access-log lines of a request, once written."""
+        return wait_for(lambda: [l for l in self.access_lines() if l.get("request_id") == request_id], timeout,
+                        "the access-log line of request " + request_id)
+
+    def wait_log(self, needle, timeout=WAIT_S):
+        """The server and access logs, once they contain needle."""
+        return wait_for(lambda: (lambda t: t if needle in t else None)(self.logs()), timeout,
+                        "%r in the server log" % needle)
 
     def stop(self, sig=signal.SIGTERM):
         if self.proc is None:

@@ -22,7 +22,7 @@ def test_video_task_is_private_and_billed_once(gateway, key, bob_key):
     assert r.status_code == 404 and r.json()["base_resp"]["status_code"] == 2013
     states = [get(gateway, key, "/v1/query/video_generation?task_id=" + task).json()["status"] for _ in range(5)]
     assert states[:4] == ["Preparing", "Queueing", "Processing", "Success"] and states[4] == "Success"
-    rows = [u for u in gateway.usage() if u["request_id"] == "video-" + task]
+    rows = gateway.wait_usage("video-" + task)
     assert len(rows) == 1 and rows[0]["videos"] == 1 and rows[0]["model"] == "MiniMax-Hailuo-2.3"
     assert rows[0]["cost_micros"] == 250000
 
@@ -31,7 +31,9 @@ def test_failed_video_is_not_billed(gateway, key):
     task = make_video(gateway, key, prompt="please fail")
     states = [get(gateway, key, "/v1/query/video_generation?task_id=" + task).json()["status"] for _ in range(4)]
     assert states[-1] == "Failed"
-    assert not [u for u in gateway.usage() if u["request_id"] == "video-" + task]
+    later = chat(gateway, key).headers["x-request-id"]
+    gateway.wait_usage(later)  # committed in order: a bill for the video would be there by now
+    assert not gateway.usage("video-" + task)
 
 
 def test_unknown_task_is_404(gateway, key):

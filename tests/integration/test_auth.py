@@ -5,7 +5,7 @@ import time
 
 import requests
 
-from harness import Gateway, chat
+from harness import Gateway, chat, wait_for
 
 
 def openai_err(r):
@@ -43,6 +43,7 @@ def test_key_in_query_string_is_rejected(gateway, key):
     r = requests.post(gateway.url + "/v1/chat/completions?x=" + key, json={"model": "m"},
                       headers={"authorization": "Bearer " + key}, timeout=10)
     assert openai_err(r) == (400, "key_in_query")
+    gateway.wait_access_line(r.headers["x-request-id"])  # this request's log lines are written
     assert key not in gateway.logs()
 
 
@@ -119,13 +120,11 @@ def test_cap_reached(gateway):
     gateway.create_user("dave@example.com")
     k = gateway.create_key("dave@example.com")
     gateway.admin("user", "set-cap", "--email", "dave@example.com", "--cap", "0.000001")
-    deadline = time.time() + 5
-    while time.time() < deadline:  # the cap reaches the key cache within its 250 ms poll
+
+    def balance():  # the cap reaches the key cache within its 250 ms poll
         q = requests.get(gateway.url + "/account/query_balance", headers={"authorization": "Bearer " + k}, timeout=5)
-        if q.json()["maxgate"]["capped"]:
-            break
-        time.sleep(0.05)
-    assert q.json()["maxgate"]["cap"] == "0.000001"
+        return q.json()["maxgate"] if q.json()["maxgate"]["capped"] else None
+    assert wait_for(balance, what="the cap to reach the key cache")["cap"] == "0.000001"
     first = chat(gateway, k)  # spend 0 < cap: admitted, and costs more than the cap
     assert first.status_code == 200
     assert gateway.wait_usage(first.headers["x-request-id"])
@@ -138,6 +137,6 @@ def test_cap_reached(gateway):
 
 
 def test_keys_never_logged(gateway, key):
-    chat(gateway, key)
+    gateway.wait_recorded(chat(gateway, key).headers["x-request-id"])
     log = gateway.logs()
     assert key not in log and key[19:51] not in log

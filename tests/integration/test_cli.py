@@ -9,7 +9,7 @@ import tempfile
 
 import pytest
 
-from harness import BIN, SAN_ENV, Gateway, Sim, free_port
+from harness import BIN, SAN_ENV, Gateway, Sim, refused_port, wait_for
 
 UP_GL, UP_CN = "cli-upstream-gl", "cli-upstream-cn"
 
@@ -132,7 +132,7 @@ def test_exit_codes(env):
     assert r.returncode == 10
     r = cli("text", "chat", "--message", "hi", "--model", "sim-slow", "--timeout", "1", *base)
     assert r.returncode == 5
-    r = cli("text", "chat", "--message", "hi", "--api-key", k, "--base-url", "http://127.0.0.1:%d" % free_port())
+    r = cli("text", "chat", "--message", "hi", "--api-key", k, "--base-url", "http://127.0.0.1:%d" % refused_port())
     assert r.returncode == 6
 
 
@@ -150,16 +150,18 @@ def test_cap_and_revocation_are_told_apart(env):
     assert "key_revoked" in err_json(r)["error"]["message"]
 
 
-def until_exit(code, *args, timeout=5):
+def until_exit(code, *args):
     """Runs the CLI until it exits with `code` (server-side changes propagate
-    within the key cache's poll), failing after `timeout` seconds."""
-    import time
-    deadline = time.time() + timeout
-    while True:
-        r = cli(*args)
-        if r.returncode == code or time.time() > deadline:
-            assert r.returncode == code, r.stderr
-            return r
+    within the key cache's poll)."""
+    last = []
+
+    def exited():
+        last[:] = [cli(*args)]
+        return last[0] if last[0].returncode == code else None
+    try:
+        return wait_for(exited, what="the CLI to exit %d" % code)
+    except AssertionError as e:
+        raise AssertionError("%s; last exit %d, stderr: %s" % (e, last[0].returncode, last[0].stderr)) from None
 
 
 def test_json_shapes_and_files(env):
@@ -252,15 +254,13 @@ def test_minimax_keys_region_is_detected_and_named(env):
 def test_interrupt_exits_130(env):
     """Ctrl-C while waiting for a video: exit 130 (PRODUCT.md section 6)."""
     import signal
-    import time
     home = tempfile.mkdtemp()
     e = {**os.environ, **SAN_ENV, "HOME": home, "XDG_CONFIG_HOME": home}
     env["sim"].reset()
     p = subprocess.Popen([os.path.join(BIN, "maxgate"), "video", "generate", "--prompt", "cat", "--poll-interval", "30",
                           "--api-key", env["keys"]["gl"], "--base-url", env["gw"].url], env=e, cwd=home,
                          stdout=subprocess.PIPE, stderr=subprocess.PIPE)
-    deadline = time.time() + 10
-    while time.time() < deadline and not [q for q in env["sim"].requests() if q["path"] == "/v1/query/video_generation"]:
-        time.sleep(0.05)  # wait until it polls, i.e. it is waiting
+    wait_for(lambda: [q for q in env["sim"].requests() if q["path"] == "/v1/query/video_generation"],
+             what="the CLI's first poll (then it is waiting)")
     p.send_signal(signal.SIGINT)
     assert p.wait(10) == 130

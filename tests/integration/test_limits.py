@@ -13,26 +13,39 @@ def post_raw(gw, key, body, ctype="application/json", path="/v1/chat/completions
 
 
 def test_bad_inputs(gateway, key):
-    before = len(gateway.usage())
+    bad = []
     r = post_raw(gateway, key, b'{"model": "MiniMax-M2.7", "messages": [}')
+    bad.append(r.headers.get("x-request-id"))
     assert r.status_code == 400 and r.json()["error"]["code"] == "json_malformed"
     assert "line 1, column" in r.json()["error"]["message"]
     r = post_raw(gateway, key, b'{"model":"m"}', ctype="text/plain")
+    bad.append(r.headers.get("x-request-id"))
     assert r.status_code == 400 and r.json()["error"]["code"] == "content_type"
     r = post_raw(gateway, key, b'{"messages": []}')
+    bad.append(r.headers.get("x-request-id"))
     assert r.status_code == 400 and r.json()["error"]["code"] == "model_missing"
     r = post_raw(gateway, key, b'[1, 2]')
+    bad.append(r.headers.get("x-request-id"))
     assert r.status_code == 400 and r.json()["error"]["code"] == "json_not_object"
     r = post_raw(gateway, key, b'{"model":"a","model":"b"}')
+    bad.append(r.headers.get("x-request-id"))
     assert r.status_code == 400 and r.json()["error"]["code"] == "json_malformed"
     r = post_raw(gateway, key, b'{"model":"MiniMax-M2.7","stream":"yes"}')
+    bad.append(r.headers.get("x-request-id"))
     assert r.status_code == 400 and r.json()["error"]["code"] == "field_invalid"
     r = post_raw(gateway, key, b"")
+    bad.append(r.headers.get("x-request-id"))
     assert r.status_code == 400
     r = post_raw(gateway, key, b'{"model":"x"}', path="/v1/text/chatcompletion_v2", ctype="text/plain")
+    bad.append(r.headers.get("x-request-id"))
     assert r.status_code == 400 and r.json()["base_resp"]["status_code"] == 2013
-    assert chat(gateway, key).status_code == 200
-    assert len(gateway.usage()) == before + 1
+    ok = chat(gateway, key)
+    assert ok.status_code == 200
+    # the writer commits in order: once the good request's event is there,
+    # an event for any bad one would be too
+    assert len(gateway.wait_usage(ok.headers["x-request-id"])) == 1
+    recorded = {u["request_id"] for u in gateway.usage()}
+    assert len(bad) == 8 and not recorded & set(bad)
 
 
 def test_oversize_json_body_is_413(gateway, key):

@@ -6,7 +6,7 @@ import re
 import requests
 
 from conftest import UP_GLOBAL
-from harness import chat
+from harness import chat, wait_for
 
 JSON_ROUTES = [
     ("/v1/text/chatcompletion_v2", {"model": "MiniMax-M2.7", "messages": [{"role": "user", "content": "hi"}]}, "choices"),
@@ -99,17 +99,20 @@ def test_health_ready_metrics(gateway, key):
     assert requests.get(gateway.url + "/healthz", timeout=5).status_code == 200
     assert requests.get(gateway.url + "/readyz", timeout=5).status_code == 200
     chat(gateway, key)
-    r = requests.get(gateway.url + "/metrics", timeout=5)
+
+    def counted():
+        r = requests.get(gateway.url + "/metrics", timeout=5)
+        m = re.search(r'maxgate_requests_total\{route="chat_openai",class="2xx"\} (\d+)', r.text)
+        return r if m and int(m.group(1)) >= 1 else None
+    r = wait_for(counted, what="the chat request in /metrics")
     assert r.status_code == 200 and "x-request-id" in r.headers
     assert "# TYPE maxgate_requests_total counter" in r.text
-    m = re.search(r'maxgate_requests_total\{route="chat_openai",class="2xx"\} (\d+)', r.text)
-    assert m and int(m.group(1)) >= 1
 
 
 def test_access_log_lines_are_json_and_secret_free(gateway, key):
     r = chat(gateway, key)
     rid = r.headers["x-request-id"]
-    lines = [l for l in gateway.access_lines() if l.get("request_id") == rid]
+    lines = gateway.wait_access_line(rid)
     assert len(lines) == 1
     line = lines[0]
     assert line["status"] == 200 and line["route"] == "chat_openai" and line["model"] == "MiniMax-M2.7"

@@ -7,7 +7,7 @@ import threading
 import pytest
 
 from conftest import UP_GLOBAL
-from harness import Gateway, Sim, chat, free_port, make_cert
+from harness import Gateway, Sim, chat, make_cert, refused_port
 
 
 class Failing(http.server.BaseHTTPRequestHandler):
@@ -65,13 +65,17 @@ def test_weights_spread_traffic(sim_global, second_sim):
 
 
 def test_dead_channel_is_retried_and_cools_down(sim_global):
-    dead = "http://127.0.0.1:%d" % free_port()
+    dead = "http://127.0.0.1:%d" % refused_port()
     g, key = with_gateway([("dead", "global", dead, "UP_GLOBAL", 1000),
                            ("live", "global", sim_global.url, "UP_GLOBAL", 1)])
     try:
+        rids = []
         for _ in range(5):
-            assert chat(g, key).status_code == 200
-        assert "channel dead failed" in g.logs()
+            r = chat(g, key)
+            assert r.status_code == 200
+            rids.append(r.headers["x-request-id"])
+        g.wait_log("channel dead failed")
+        g.wait_recorded(rids[-1])
         # after the first failure the dead channel rests: one failure logged, not five
         assert g.logs().count("channel dead failed") == 1
     finally:
@@ -94,13 +98,14 @@ def test_only_failing_channel_passes_the_error_through(failing):
     try:
         r = chat(g, key, path="/v1/text/chatcompletion_v2")
         assert r.status_code == 500 and r.json()["base_resp"]["status_code"] == 1033
+        assert g.stop() == 0  # a clean stop commits everything queued
         assert not g.usage()
     finally:
         g.stop()
 
 
 def test_unreachable_upstream_is_a_clear_502():
-    g, key = with_gateway([("dead", "global", "http://127.0.0.1:%d" % free_port(), "UP_GLOBAL", 1)])
+    g, key = with_gateway([("dead", "global", "http://127.0.0.1:%d" % refused_port(), "UP_GLOBAL", 1)])
     try:
         r = chat(g, key)
         assert r.status_code == 502 and r.json()["error"]["code"] == "upstream_connect"
@@ -163,7 +168,7 @@ def test_tls_wrong_host_name_fails():
 
 
 def test_upstream_key_never_stored_or_shown(gateway, key):
-    chat(gateway, key)
+    gateway.wait_recorded(chat(gateway, key).headers["x-request-id"])
     assert UP_GLOBAL not in open(gateway.config).read()
     assert UP_GLOBAL.encode() not in open(os.path.join(gateway.dir, "maxgate.db"), "rb").read()
     assert UP_GLOBAL not in gateway.logs()
@@ -211,7 +216,7 @@ def test_connect_timeout_retries_elsewhere(sim_global):
                               extra={"upstream": {"connect_timeout_ms": "200"}})
         try:
             assert chat(g, key).status_code == 200
-            assert "connect timeout" in g.logs()
+            g.wait_log("connect timeout")
         finally:
             g.stop()
         g, key = with_gateway([("silent", "global", url, "UP_GLOBAL", 1)],

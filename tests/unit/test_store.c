@@ -1,4 +1,4 @@
-/* Unit tests: the SQLite store, the usage meter's crash journal, the key cache. */
+/* Unit tests: the SQLite store (store/): accounts, keys, usage events, owners. */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -10,20 +10,16 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "auth/keycache.h"
-#include "billing/meter.h"
-#include "core/clock.h"
 #include "core/mg.h"
 #include "store/store.h"
 
-static char dir[64], spec[128], journal[128];
+static char dir[64], spec[128];
 
 static int setup(void **state)
 {
     snprintf(dir, sizeof(dir), "/tmp/mgtest.XXXXXX");
     assert_non_null(mkdtemp(dir));
     snprintf(spec, sizeof(spec), "sqlite:%s/t.db", dir);
-    snprintf(journal, sizeof(journal), "%s/usage.journal", dir);
     char err[256];
     struct mg_store *s = mg_store_open(spec, err, sizeof(err));
     assert_non_null(s);
@@ -147,66 +143,12 @@ static void owners(void **state)
     assert_int_equal(s->ops->owner_get(s, MG_OWNED_VIDEO_TASK, "123", &acc, NULL, 0), MG_DECLINED);
 }
 
-/* A journal left by a crashed process is replayed once, a torn last line is
- * skipped, and events already in the store are not counted twice. */
-static void meter_replays_journal(void **state)
-{
-    struct mg_store *s = *state;
-    char err[256];
-    FILE *f = fopen(journal, "w");
-    assert_non_null(f);
-    fprintf(f, "{\"request_id\":\"j1\",\"key_public_id\":\"k\",\"model\":\"m\",\"service\":\"chat\",\"route\":\"/x\","
-               "\"ts_ms\":%lld,\"account_id\":9,\"key_id\":1,\"cost_micros\":7,\"http_status\":200}\n",
-            (long long)mg_now_ms());
-    fprintf(f, "{\"request_id\":\"r1\",\"model\":\"m\",\"ts_ms\":1000,\"account_id\":7,\"cost_micros\":100}\n");
-    fprintf(f, "{\"request_id\":\"torn\",\"mod"); /* a crash in the middle of a write */
-    fclose(f);
-    struct mg_meter *m = mg_meter_open(spec, journal, err, sizeof(err));
-    assert_non_null(m);
-    assert_int_equal(mg_meter_spend(m, 9), 7); /* this month's spend includes the replayed event */
-    struct mg_usage_event e;
-    memset(&e, 0, sizeof(e));
-    mg_strlcpy(e.request_id, "j2", sizeof(e.request_id));
-    e.account_id = 9;
-    e.cost_micros = 3;
-    e.ts_ms = mg_now_ms();
-    assert_int_equal(mg_meter_record(m, &e), MG_OK);
-    assert_int_equal(mg_meter_spend(m, 9), 10);
-    mg_meter_close(m);
-    int n = 0;
-    assert_int_equal(s->ops->usage_list(s, "j1", 10, sum_cb, &n), MG_OK);
-    assert_int_equal(s->ops->usage_list(s, "j2", 10, sum_cb, &n), MG_OK);
-    assert_int_equal(s->ops->usage_list(s, "torn", 10, sum_cb, &n), MG_OK);
-    assert_int_equal(n, 2);
-    n = 0;
-    assert_int_equal(s->ops->usage_list(s, NULL, 100, sum_cb, &n), MG_OK);
-    assert_int_equal(n, 4); /* r1, r2 from before + j1, j2; r1 not twice */
-}
-
-static void keycache_newer_seq_wins(void **state)
-{
-    struct mg_keycache *kc = mg_keycache_new();
-    struct mg_key_record k, out;
-    memset(&k, 0, sizeof(k));
-    memset(k.digest, 4, sizeof(k.digest));
-    k.seq = 5;
-    k.status = MG_KEY_REVOKED;
-    mg_keycache_put(kc, &k);
-    k.seq = 3;
-    k.status = MG_KEY_ACTIVE;
-    mg_keycache_put(kc, &k); /* older: ignored */
-    assert_int_equal(mg_keycache_get(kc, k.digest, &out), MG_OK);
-    assert_int_equal(out.status, MG_KEY_REVOKED);
-    memset(k.digest, 5, sizeof(k.digest));
-    assert_int_equal(mg_keycache_get(kc, k.digest, &out), MG_DECLINED);
-    mg_keycache_free(kc);
-}
-
 int main(void)
 {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test(accounts_and_keys), cmocka_unit_test(usage_is_idempotent), cmocka_unit_test(owners),
-        cmocka_unit_test(meter_replays_journal), cmocka_unit_test(keycache_newer_seq_wins),
+        cmocka_unit_test(accounts_and_keys),
+        cmocka_unit_test(usage_is_idempotent),
+        cmocka_unit_test(owners),
     };
     return cmocka_run_group_tests(tests, setup, teardown);
 }
