@@ -110,7 +110,7 @@ async def open_streams(a):
             except Exception:
                 return
 
-    rss0 = rss_kib(a.pid)
+    rss0 = wait_stable(a.pid, None, a.deadline_s)[0][-1][0]  # start from a quiet proxy
     t0 = time.monotonic()
     tasks = [asyncio.ensure_future(one()) for _ in range(a.n)]
     await asyncio.wait_for(opened.wait(), a.deadline_s * 2)
