@@ -5,12 +5,27 @@
 #   (b) wrk -> maxgated (1 loop thread) -> maxgate-sim
 #   (c) wrk -> nginx (1 worker, keepalive upstream) -> maxgate-sim
 # for a plain and a streamed chat request; ROUNDS rounds interleaved; medians.
+# Then the memory rows (bench/streams.py), through (b) and (c):
+#   streams: BENCH_STREAMS (2000) slow streams open at once; RSS before and while open
+#   stalled: BENCH_STALLED (20) clients start a 25 MB stream and stop reading; RSS growth
+# BENCH_ROWS picks the rows: a comma list of cpu, streams, stalled (default all three).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 BIN=build/release/bin
 CONNS=${BENCH_CONNS:-50}
 SECS=${BENCH_SECS:-5}
 ROUNDS=${BENCH_ROUNDS:-3}
+ROWS=${BENCH_ROWS:-cpu,streams,stalled}
+OPEN_N=${BENCH_STREAMS:-2000}
+STALL_N=${BENCH_STALLED:-20}
+has_row() { case ",$ROWS," in *,"$1",*) return 0 ;; esac; return 1; }
+# Every open stream costs the client, the proxy and the simulator a descriptor each, nginx two.
+NOFILE=$((2 * OPEN_N + 1024))
+[ "$(ulimit -n)" = unlimited ] || [ "$(ulimit -n)" -ge $NOFILE ] || ulimit -n $NOFILE 2>/dev/null ||
+  ulimit -n "$(ulimit -Hn)" 2>/dev/null || true
+if [ "$(ulimit -n)" != unlimited ] && [ "$(ulimit -n)" -lt $NOFILE ] && has_row streams; then
+  echo "bench: ulimit -n is $(ulimit -n), the streams row needs $NOFILE (hard limit $(ulimit -Hn))" >&2; exit 1
+fi
 T=$(mktemp -d)
 pids=()
 cleanup() { for p in "${pids[@]}"; do kill "$p" 2>/dev/null || true; done; wait 2>/dev/null || true; rm -rf "$T"; }
@@ -18,7 +33,7 @@ trap cleanup EXIT INT TERM
 port() { /usr/bin/python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'; }
 
 SIM_PORT=$(port); GW_PORT=$(port); NG_PORT=$(port)
-$BIN/maxgate-sim --listen 127.0.0.1:$SIM_PORT --no-record > "$T/sim.out" 2>&1 & pids+=($!)
+$BIN/maxgate-sim --listen 127.0.0.1:$SIM_PORT --no-record > "$T/sim.out" 2>&1 & SIM_PID=$!; pids+=($SIM_PID)
 
 cat > "$T/maxgate.ini" <<INI
 [server]
@@ -40,10 +55,11 @@ $BIN/maxgated --config "$T/maxgate.ini" serve > "$T/gw.out" 2> "$T/gw.err" & GW_
 mkdir -p "$T/nginx"
 cat > "$T/nginx/nginx.conf" <<NGINX
 worker_processes 1;
+worker_rlimit_nofile $NOFILE;
 daemon off;
 pid $T/nginx/nginx.pid;
 error_log $T/nginx/error.log warn;
-events { worker_connections 4096; }
+events { worker_connections $NOFILE; }
 http {
   access_log off;
   client_body_temp_path $T/nginx/body;
@@ -104,34 +120,88 @@ print("%.0f %.0f %.0f %.1f %s" % (rps, p50, p99, cpu, errs.group(1) if errs else
 ' "$c0" "$c1" "${pid:+1}${pid:-0}"
 }
 
-declare -A R
-for kind in plain stream; do
-  for t in a b c; do run $t $kind > /dev/null; done   # warm-up (connections, pools)
-done
-for r in $(seq "$ROUNDS"); do
-  for kind in plain stream; do
-    for t in a b c; do R[$t,$kind,$r]=$(run $t $kind); done
-  done
-done
-
 median() { sort -n | awk '{a[NR]=$1} END {print (NR%2) ? a[(NR+1)/2] : (a[NR/2]+a[NR/2+1])/2}'; }
 col() { for r in $(seq "$ROUNDS"); do echo "${R[$1,$2,$r]}" | awk -v c="$3" '{print $c}'; done | median; }
+mib() { awk -v k="$1" 'BEGIN {printf "%.1f", k / 1024}'; }
 
-RSS=$(awk '/VmHWM/ {print $2}' /proc/$GW_PID/status)
-echo "maxgate benchmark: $(date -u +%Y-%m-%dT%H:%MZ), $(nproc) cores, wrk -t2 -c$CONNS -d${SECS}s, $ROUNDS interleaved rounds, medians"
-echo
-echo "| request | target | req/s | p50 µs | p99 µs | CPU µs/req | non-2xx |"
-echo "|---|---|---|---|---|---|---|"
-for kind in plain stream; do
-  for t in a b c; do
-    name=$( [ $t = a ] && echo "sim direct" || ([ $t = b ] && echo "maxgated" || echo "nginx proxy_pass") )
-    echo "| $kind | $name | $(col $t $kind 1) | $(col $t $kind 2) | $(col $t $kind 3) | $( [ $t = a ] && echo - || col $t $kind 4) | $(col $t $kind 5) |"
+echo "maxgate benchmark: $(date -u +%Y-%m-%dT%H:%MZ), $(nproc) cores, rows $ROWS"
+
+declare -A R
+if has_row cpu; then
+  for kind in plain stream; do
+    for t in a b c; do run $t $kind > /dev/null; done   # warm-up (connections, pools)
   done
-done
-echo
-for kind in plain stream; do
-  a50=$(col a $kind 2); b50=$(col b $kind 2); brps=$(col b $kind 1); crps=$(col c $kind 1)
-  bcpu=$(col b $kind 4); ccpu=$(col c $kind 4)
-  /usr/bin/python3 -c "print('$kind: maxgated added p50 = %.0f µs; throughput maxgated/nginx = %.2f; CPU per request maxgated/nginx = %.2f' % ($b50-$a50, $brps/$crps, ($bcpu/$ccpu) if $ccpu else float('nan')))"
-done
-echo "maxgated peak RSS (VmHWM): $((RSS / 1024)) MiB"
+  for r in $(seq "$ROUNDS"); do
+    for kind in plain stream; do
+      for t in a b c; do R[$t,$kind,$r]=$(run $t $kind); done
+    done
+  done
+  RSS=$(awk '/VmHWM/ {print $2}' /proc/$GW_PID/status)
+  echo
+  echo "wrk -t2 -c$CONNS -d${SECS}s, $ROUNDS interleaved rounds, medians"
+  echo
+  echo "| request | target | req/s | p50 µs | p99 µs | CPU µs/req | non-2xx |"
+  echo "|---|---|---|---|---|---|---|"
+  for kind in plain stream; do
+    for t in a b c; do
+      name=$( [ $t = a ] && echo "sim direct" || ([ $t = b ] && echo "maxgated" || echo "nginx proxy_pass") )
+      echo "| $kind | $name | $(col $t $kind 1) | $(col $t $kind 2) | $(col $t $kind 3) | $( [ $t = a ] && echo - || col $t $kind 4) | $(col $t $kind 5) |"
+    done
+  done
+  echo
+  for kind in plain stream; do
+    a50=$(col a $kind 2); b50=$(col b $kind 2); brps=$(col b $kind 1); crps=$(col c $kind 1)
+    bcpu=$(col b $kind 4); ccpu=$(col c $kind 4)
+    /usr/bin/python3 -c "print('$kind: maxgated added p50 = %.0f µs; throughput maxgated/nginx = %.2f; CPU per request maxgated/nginx = %.2f' % ($b50-$a50, $brps/$crps, ($bcpu/$ccpu) if $ccpu else float('nan')))"
+  done
+  echo "maxgated peak RSS (VmHWM) after the CPU rows: $((RSS / 1024)) MiB"
+fi
+
+# The memory rows measure maxgated (b) and the nginx worker (c), each through its own port.
+target_port() { [ "$1" = b ] && echo "$GW_PORT" || echo "$NG_PORT"; }
+target_auth() { [ "$1" = b ] && echo "$KEY" || echo "$BENCH_UPSTREAM"; }
+target_pid() { [ "$1" = b ] && echo "$GW_PID" || echo "$NG_WORKER"; }
+target_name() { [ "$1" = b ] && echo "maxgated" || echo "nginx proxy_pass"; }
+
+if has_row streams; then
+  # Slow streams: the first event at once, then one every 5 s for 5 minutes; closed once measured.
+  declare -A O
+  for t in b c; do
+    O[$t]=$(/usr/bin/python3 bench/streams.py open "$(target_port $t)" "$(target_auth $t)" "$(target_pid $t)" \
+            --n "$OPEN_N" --tokens 60 --delay-ms 5000)
+  done
+  echo
+  echo "$OPEN_N concurrent open streams (bench/streams.py open, x-sim-delay-ms 5000), VmRSS before and while open"
+  echo
+  echo "| row | target | open / failed | RSS before MiB | RSS open MiB | KiB per stream | s to open all |"
+  echo "|---|---|---|---|---|---|---|"
+  for t in b c; do
+    read -r ok bad r0 r1 secs <<< "${O[$t]}"
+    per=$(awk -v a="$r0" -v b="$r1" -v n="$ok" 'BEGIN {printf "%.1f", n ? (b - a) / n : 0}')
+    echo "| $OPEN_N open streams | $(target_name $t) | $ok / $bad | $(mib "$r0") | $(mib "$r1") | $per | $secs |"
+  done
+  read -r _ _ b0 b1 _ <<< "${O[b]}"; read -r okc _ c0 c1 _ <<< "${O[c]}"; read -r okb _ _ _ _ <<< "${O[b]}"
+  awk -v b0="$b0" -v b1="$b1" -v c0="$c0" -v c1="$c1" -v nb="$okb" -v nc="$okc" 'BEGIN {
+    pb = nb ? (b1 - b0) / nb : 0; pc = nc ? (c1 - c0) / nc : 0
+    printf "open streams: RSS per stream maxgated/nginx = %s\n", (pc > 0) ? sprintf("%.2f", pb / pc) : "n/a" }'
+fi
+
+if has_row stalled; then
+  # 25 MB streams (x-sim-tokens 100000) whose clients stop reading after the response head.
+  declare -A S
+  for t in b c; do
+    S[$t]=$(/usr/bin/python3 bench/streams.py stall "$(target_port $t)" "$(target_auth $t)" "$(target_pid $t)" \
+            --sim-pid "$SIM_PID" --n "$STALL_N" --tokens 100000)
+  done
+  echo
+  echo "$STALL_N stalled readers (bench/streams.py stall: 25 MB streams, SO_RCVBUF 4 KiB, never read), until VmRSS and"
+  echo "the simulator's bytes written stop moving (10 samples 0.2 s apart) or 50 s"
+  echo
+  echo "| row | target | RSS before MiB | RSS peak MiB | growth MiB | upstream sent MiB | settled after s |"
+  echo "|---|---|---|---|---|---|---|"
+  for t in b c; do
+    read -r r0 peak _ sent secs settled <<< "${S[$t]}"
+    echo "| $STALL_N stalled readers | $(target_name $t) | $(mib "$r0") | $(mib "$peak") | +$(mib $((peak - r0))) |" \
+         "$(awk -v b="$sent" 'BEGIN {printf "%.1f", b / 1048576}') | $secs$( [ "$settled" = 1 ] || echo ' (deadline)') |"
+  done
+fi
