@@ -161,8 +161,10 @@ static void check(const char *buf, size_t n, size_t cap, int sse, enum mg_err_sh
         abort();
     }
     if (sse) {
-        size_t hl = strlen(SSE_HEAD), tl = strlen(SSE_TAIL);
-        if (n < hl + tl || memcmp(buf, SSE_HEAD, hl) != 0 || memcmp(buf + n - tl, SSE_TAIL, tl) != 0) {
+        /* Anthropic streams name their events; native and OpenAI ones do not */
+        const char *head = shape == MG_SHAPE_ANTHROPIC ? SSE_HEAD : "data: ";
+        size_t hl = strlen(head), tl = strlen(SSE_TAIL);
+        if (n < hl + tl || memcmp(buf, head, hl) != 0 || memcmp(buf + n - tl, SSE_TAIL, tl) != 0) {
             fprintf(stderr, "not one SSE error frame: [%s]\n", buf);
             abort();
         }
