@@ -52,7 +52,7 @@ static void truncated_error_stays_json(void **state)
     assert_int_equal(strcmp(small + n - 2, "\n\n"), 0);
     /* native and OpenAI streams have no named events: one data frame with the family's error body */
     n = mg_err_render_sse(small, sizeof(small), MG_SHAPE_OPENAI, MG_E_UPSTREAM_STREAM_BROKEN, NULL, "r");
-    assert_int_equal(strncmp(small, "data: {\"error\":", 16), 0);
+    assert_int_equal(strncmp(small, "data: {\"error\":", 15), 0);
     assert_int_equal(strcmp(small + n - 2, "\n\n"), 0);
     assert_int_equal(mg_err_get(MG_E_OVERLOADED)->retry_after, 1);
     assert_int_equal(mg_err_get(MG_E_KEY_REVOKED)->retry_after, 0);
