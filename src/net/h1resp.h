@@ -65,7 +65,8 @@ void mg_h1_body_init(struct mg_h1_body *b, const struct mg_h1_head *h);
  * Decodes body bytes in place.  On entry buf[0..*len) are bytes from the wire;
  * on return buf[0..*len) are body bytes.  Returns 0 if the body goes on, 1 if
  * it ended (*extra: wire bytes after its end, which make the connection
- * unusable), -1 if the chunk framing is malformed.  MG_H1_TO_CLOSE bodies end
+ * unusable), -1 if the chunk framing is malformed (buf[0..*len) then holds
+ * the body bytes decoded before the bad chunk).  MG_H1_TO_CLOSE bodies end
  * only at EOF, which the caller sees, not this function.
  */
 int mg_h1_body_feed(struct mg_h1_body *b, char *buf, size_t *len, size_t *extra);

@@ -415,12 +415,12 @@ static void process(struct mg_upc *u)
         if (n == 0 && u->framing.framing != MG_H1_NO_BODY)
             return;
         int done = mg_h1_body_feed(&u->framing, (*in)->bytes, &n, &extra);
+        if (n != 0) /* with done < 0 too: the bytes decoded before the bad chunk are good */
+            append_body(u, (*in)->bytes, n);
         if (done < 0) {
             fail(u, mg_upc_err_bad_response, "malformed chunked encoding");
             return;
         }
-        if (n != 0)
-            append_body(u, (*in)->bytes, n);
         h2o_buffer_consume(in, have);
         if (done) {
             detach(u, extra == 0 && u->head.keep_alive);
