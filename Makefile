@@ -39,11 +39,13 @@ BINS := $(B)/bin/maxgated $(B)/bin/maxgate-sim $(if $(wildcard src/cli/main.c),$
 
 UNIT_SRCS := $(wildcard tests/unit/test_*.c)
 UNIT_BINS := $(patsubst tests/unit/%.c,$(B)/tests/%,$(UNIT_SRCS))
+# Micro-benchmarks (bench/bench_*.c), built with everything so they keep compiling.
+MICRO_BINS := $(patsubst bench/%.c,$(B)/bench/%,$(wildcard bench/bench_*.c))
 
-.PHONY: all build asan deps run test unit fuzz-replay fuzz integration compat bench check-src clean fmt
+.PHONY: all build asan deps run test unit fuzz-replay fuzz integration compat bench microbench check-src clean fmt
 .DEFAULT_GOAL := all
 
-all: $(BINS) $(UNIT_BINS)
+all: $(BINS) $(UNIT_BINS) $(MICRO_BINS)
 
 $(B)/obj/%.o: %.c
 	@mkdir -p $(dir $@)
@@ -80,6 +82,10 @@ $(B)/tests/test_sim_%: $(B)/obj/tests/unit/test_sim_%.o $(B)/lib/libmgsim.a $(B)
 $(B)/tests/test_%: $(B)/obj/tests/unit/test_%.o $(B)/lib/libmgsrv.a $(B)/lib/libmgcore.a
 	@mkdir -p $(dir $@)
 	$(CC) $(LDSAN) -o $@ $^ $(LDLIBS_ALL) -lcmocka
+
+$(B)/bench/bench_%: $(B)/obj/bench/bench_%.o $(B)/lib/libmgsrv.a $(B)/lib/libmgcore.a
+	@mkdir -p $(dir $@)
+	$(CC) $(LDSAN) -o $@ $^ $(LDLIBS_ALL)
 
 -include $(shell find build/$(FLAVOR)/obj -name '*.d' 2>/dev/null)
 
@@ -119,6 +125,11 @@ fuzz: deps
 integration:
 	$(MAKE) FLAVOR=asan all
 	@scripts/test.sh integration
+
+# The micro-benchmarks, release build: ns per operation, median of runs.
+microbench:
+	$(MAKE) FLAVOR=release all
+	@for b in $(patsubst bench/%.c,build/release/bench/%,$(wildcard bench/bench_*.c)); do echo "== $$b"; $$b; done
 
 compat:
 	$(MAKE) FLAVOR=asan all

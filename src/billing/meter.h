@@ -1,10 +1,12 @@
 /*
- * meter.h: durable usage events (BL-2).  A loop thread records an event with
- * one append to a journal file (which survives kill -9: the bytes are in the
- * kernel once write(2) returns) and a push onto an in-memory queue; a writer
- * thread commits the queue to the store in groups.  On open, the journal is
- * replayed into the store (idempotent by request id) before anything else, so
- * an event is never lost and never counted twice.
+ * meter.h: durable usage events (BL-2).  A thread records an event by
+ * copying it into its own memory-mapped journal segment (billing/journal.h):
+ * no syscall, no process-wide lock, and the bytes survive kill -9 because
+ * the page cache holds them.  A writer thread commits what the segments hold
+ * to the store in groups and then marks it committed.  On open, every
+ * segment left by a previous process is replayed into the store (idempotent
+ * by request id) before anything else, so an event is never lost and never
+ * counted twice.
  */
 #ifndef MG_BILLING_METER_H
 #define MG_BILLING_METER_H
@@ -13,16 +15,41 @@
 
 struct mg_meter;
 
-/* Opens the store, replays `journal_path`, starts the writer thread.  NULL
- * with a reason in err on failure. */
-struct mg_meter *mg_meter_open(const char *store_spec, const char *journal_path, char *err, size_t errlen);
-/* Records one event; any thread; never blocks on the database.  MG_OK, or
- * MG_ERR if the journal write failed (logged; the event is still queued). */
+/* Journal limits; 0 in a field means the default named in meter.c. */
+struct mg_meter_opts {
+    size_t segment_records; /* records per segment file */
+    size_t max_segments;    /* segments per thread waiting for the writer: the ceiling */
+    int no_writer;          /* tests: start no writer thread (mg_meter_flush commits) */
+};
+
+/* Opens the store, replays the journal directory `journal_dir` (created if
+ * missing; a regular file there is a journal of the previous, one-file
+ * format: it is replayed and replaced by the directory), starts the writer
+ * thread.  NULL with a reason in err on failure.  opts may be NULL. */
+struct mg_meter *mg_meter_open_opts(const char *store_spec, const char *journal_dir, const struct mg_meter_opts *opts,
+                                    char *err, size_t errlen);
+/* mg_meter_open_opts with the defaults. */
+struct mg_meter *mg_meter_open(const char *store_spec, const char *journal_dir, char *err, size_t errlen);
+/* Records one event; any thread; no syscall, no lock shared with other
+ * threads (except a thread's first event, which claims its segment, and a
+ * segment roll every few thousand events when the writer has not prepared
+ * the next one).  MG_OK, or MG_ERR if the event could not be journaled: the
+ * journal is at its ceiling (the writer is that far behind, e.g. the
+ * database is down) or a segment could not be created.  Such an event is
+ * logged at error level with its request id, account and cost, and still
+ * counts in mg_meter_spend; it is not billed. */
 int mg_meter_record(struct mg_meter *m, const struct mg_usage_event *ev);
 /* Month-to-date spend (UTC calendar month of mg_now_ms()) of an account as
- * this node knows it: the store's sum at open plus what was recorded since. */
+ * this node knows it: the store's sum at open plus what was recorded since.
+ * Lock-free. */
 int64_t mg_meter_spend(struct mg_meter *m, int64_t account_id);
-/* Commits everything queued, stops the writer, closes.  NULL is fine. */
+/* Commits everything recorded before the call, on the calling thread;
+ * blocks on the database (never call it on a loop thread).  MG_OK, or MG_ERR
+ * if the store refused (the events stay in the journal). */
+int mg_meter_flush(struct mg_meter *m);
+/* Commits everything recorded, stops the writer, deletes the committed
+ * segments, closes.  If the store refuses, the segments stay for the next
+ * open to replay.  No thread may record during or after.  NULL is fine. */
 void mg_meter_close(struct mg_meter *m);
 
 #endif

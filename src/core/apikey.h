@@ -40,9 +40,31 @@ void mg_key_generate(enum mg_region region, char out[MG_KEY_LEN + 1], struct mg_
 /* CRC32 (IEEE) of s, as 6 base62 chars (not terminated). */
 void mg_key_checksum(const char *s, size_t len, char out[MG_KEY_CHECKSUM_LEN]);
 
-/* The stored form: HMAC-SHA256(secret, key). */
+/* The stored form: HMAC-SHA256(secret, key), one-shot (admin and CLI paths;
+ * the request path uses struct mg_key_hasher, which gives the same bytes). */
 void mg_key_digest(const uint8_t *secret, size_t secret_len, const char *key, size_t len,
                    uint8_t out[MG_KEY_DIGEST_LEN]);
+
+/* HMAC-SHA256 with the server secret absorbed once: the two SHA-256 states
+ * after hashing (secret ^ ipad) and (secret ^ opad).  A digest copies them
+ * and hashes only the key and the inner hash, about a quarter of the one-shot
+ * cost (docs/benchmarks.md).  The states are never written after init, so one
+ * hasher is shared by every thread without a lock.  Holds secret-derived
+ * state: free it when the secret goes. */
+struct mg_key_hasher {
+    struct evp_md_ctx_st *inner; /* OpenSSL EVP_MD_CTX */
+    struct evp_md_ctx_st *outer;
+};
+
+/* Prepares h from the secret (any length; one longer than SHA-256's 64-byte
+ * block is hashed first, as HMAC says).  Aborts if OpenSSL cannot (out of
+ * memory), like mg_malloc. */
+void mg_key_hasher_init(struct mg_key_hasher *h, const uint8_t *secret, size_t len);
+/* out = HMAC-SHA256(secret, key[0..len)), identical to mg_key_digest.  Any
+ * number of threads at once on one hasher. */
+void mg_key_hasher_digest(const struct mg_key_hasher *h, const char *key, size_t len, uint8_t out[MG_KEY_DIGEST_LEN]);
+/* Wipes and releases the prepared states; h may be zeroed or freed twice. */
+void mg_key_hasher_free(struct mg_key_hasher *h);
 
 /* "mgk_gl_AbCdEfGhIjKl…" style mask for logs and --verbose: prefix + public id
  * + "…".  Works on any string (a MiniMax key gets its first 8 chars). */

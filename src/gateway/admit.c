@@ -72,7 +72,7 @@ int rl_admit_key(struct relay *rl)
         rl_send_error(rl, MG_E_KEY_MALFORMED, NULL);
         return MG_ERR;
     }
-    mg_key_digest(gw->secret, gw->secret_len, cred.ptr, cred.len, digest);
+    mg_key_hasher_digest(&gw->hasher, cred.ptr, cred.len, digest);
     if (mg_keycache_get(gw->keys, digest, key) != MG_OK) {
         rl_send_error(rl, MG_E_KEY_UNKNOWN, NULL);
         return MG_ERR;

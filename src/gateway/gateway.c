@@ -83,8 +83,7 @@ struct mg_gateway *mg_gateway_new(const struct mg_gateway_config *cfg, struct mg
     gw->meter = meter;
     gw->pool = pool;
     gw->prices = prices;
-    gw->secret_len = MG_MIN(secret_len, sizeof(gw->secret));
-    memcpy(gw->secret, secret, gw->secret_len);
+    mg_key_hasher_init(&gw->hasher, secret, secret_len);
     pthread_mutex_init(&gw->billed_lock, NULL);
     gw->ch = mg_calloc(nchannels ? nchannels : 1, sizeof(*gw->ch));
     for (size_t i = 0; i < nchannels; i++) {
@@ -121,7 +120,7 @@ void mg_gateway_free(struct mg_gateway *gw)
     for (size_t i = 0; i < gw->nch; i++)
         mg_channel_dispose(&gw->ch[i]);
     free(gw->ch);
-    sodium_memzero(gw->secret, sizeof(gw->secret));
+    mg_key_hasher_free(&gw->hasher);
     free(gw);
 }
 

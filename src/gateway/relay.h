@@ -27,6 +27,7 @@
 
 #include "gateway/gateway.h"
 #include "gateway/channel.h"
+#include "core/apikey.h"
 #include "core/err.h"
 #include "core/mg.h"
 #include "gateway/routes.h"
@@ -49,8 +50,7 @@ struct mg_gateway {
     struct mg_meter *meter;
     struct mg_pool *pool;
     const struct mg_price_table *prices;
-    uint8_t secret[64];
-    size_t secret_len;
+    struct mg_key_hasher hasher; /* HMAC(server secret, key): states prepared once */
     h2o_handler_t *handler;
     _Atomic size_t inflight;
     _Atomic int draining;

@@ -1,15 +1,23 @@
-/* Unit tests: the usage meter's crash journal (billing/meter). */
+/* Unit tests: the usage meter's segment journal (billing/meter.c, journal.c):
+ * replay after a crash, a torn record, segment rolls, the ceiling. */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdint.h>
 #include <cmocka.h>
 
+#include <dirent.h>
+#include <fcntl.h>
+#include <pthread.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
+#include "billing/journal.h"
 #include "billing/meter.h"
 #include "core/clock.h"
 #include "core/mg.h"
@@ -19,15 +27,14 @@ static char dir[64], spec[128], journal[128];
 
 static int setup(void **state)
 {
-    snprintf(dir, sizeof(dir), "/tmp/mgtest.XXXXXX");
+    snprintf(dir, sizeof(dir), "/tmp/mgmeter.XXXXXX");
     assert_non_null(mkdtemp(dir));
     snprintf(spec, sizeof(spec), "sqlite:%s/t.db", dir);
-    snprintf(journal, sizeof(journal), "%s/usage.journal", dir);
+    snprintf(journal, sizeof(journal), "%s/journal", dir);
     char err[256];
     struct mg_store *s = mg_store_open(spec, err, sizeof(err));
     assert_non_null(s);
     assert_int_equal(s->ops->migrate(s), MG_OK);
-    assert_int_equal(s->ops->migrate(s), MG_OK); /* idempotent */
     *state = s;
     return 0;
 }
@@ -38,64 +45,255 @@ static int teardown(void **state)
     char cmd[128];
     s->ops->close(s);
     snprintf(cmd, sizeof(cmd), "rm -rf %s", dir);
-    return system(cmd) == 0 ? 0 : -1;
+    return system(cmd);
 }
 
-static int sum_cb(void *arg, const struct mg_usage_event *e)
+static void event(struct mg_usage_event *e, const char *id, int64_t account, int64_t cost)
 {
-    (*(int *)arg)++;
+    memset(e, 0, sizeof(*e));
+    mg_strlcpy(e->request_id, id, sizeof(e->request_id));
+    mg_strlcpy(e->key_public_id, "AbCdEfGhIjKl", sizeof(e->key_public_id));
+    mg_strlcpy(e->model, "MiniMax-M2.7", sizeof(e->model));
+    mg_strlcpy(e->service, "chat", sizeof(e->service));
+    mg_strlcpy(e->route, "/v1/chat/completions", sizeof(e->route));
+    e->ts_ms = mg_now_ms();
+    e->account_id = account;
+    e->key_id = 3;
+    e->input_tokens = 11;
+    e->output_tokens = 22;
+    e->cost_micros = cost;
+    e->http_status = 200;
+}
+
+struct rows {
+    int n;
+    int64_t cost;
+    char last[40];
+};
+
+static int row_cb(void *arg, const struct mg_usage_event *e)
+{
+    struct rows *r = arg;
+    r->n++;
+    r->cost += e->cost_micros;
+    mg_strlcpy(r->last, e->request_id, sizeof(r->last));
+    assert_int_equal(e->input_tokens, 11);
+    assert_int_equal(e->output_tokens, 22);
+    assert_string_equal(e->model, "MiniMax-M2.7");
     return MG_OK;
 }
 
-/* A journal left by a crashed process is replayed once, a torn last line is
- * skipped, and events already in the store are not counted twice. */
-static void meter_replays_journal(void **state)
+static struct rows rows_of(struct mg_store *s, const char *id)
+{
+    struct rows r = {0};
+    assert_int_equal(s->ops->usage_list(s, id, 100000, row_cb, &r), MG_OK);
+    return r;
+}
+
+static int count_segments(void)
+{
+    DIR *d = opendir(journal);
+    struct dirent *e;
+    int n = 0;
+    if (d == NULL)
+        return -1;
+    while ((e = readdir(d)) != NULL)
+        n += strstr(e->d_name, ".jnl") != NULL;
+    closedir(d);
+    return n;
+}
+
+/* A child process records n events with no writer running, then dies by
+ * SIGKILL: what a kill -9 of maxgated leaves. */
+static void crash_after_recording(int n, const char *prefix, size_t seg_records)
+{
+    pid_t pid = fork();
+    assert_true(pid >= 0);
+    if (pid == 0) {
+        char err[256], id[40];
+        struct mg_meter_opts o = {.segment_records = seg_records, .no_writer = 1};
+        struct mg_meter *m = mg_meter_open_opts(spec, journal, &o, err, sizeof(err));
+        struct mg_usage_event e;
+        if (m == NULL)
+            _exit(2);
+        for (int i = 0; i < n; i++) {
+            snprintf(id, sizeof(id), "%s-%d", prefix, i);
+            event(&e, id, 9, 5);
+            if (mg_meter_record(m, &e) != MG_OK)
+                _exit(3);
+        }
+        raise(SIGKILL);
+        _exit(4);
+    }
+    int status = 0;
+    assert_int_equal(waitpid(pid, &status, 0), pid);
+    assert_true(WIFSIGNALED(status) && WTERMSIG(status) == SIGKILL);
+}
+
+/* Records written, writer never run, process killed: a new meter on the
+ * same directory commits every one of them, once, and a third open adds
+ * nothing. */
+static void replay_after_crash(void **state)
 {
     struct mg_store *s = *state;
     char err[256];
-    FILE *f = fopen(journal, "w");
-    assert_non_null(f);
-    fprintf(f, "{\"request_id\":\"j1\",\"key_public_id\":\"k\",\"model\":\"m\",\"service\":\"chat\",\"route\":\"/x\","
-               "\"ts_ms\":%lld,\"account_id\":9,\"key_id\":1,\"cost_micros\":7,\"http_status\":200}\n",
-            (long long)mg_now_ms());
-    fprintf(f, "{\"request_id\":\"r1\",\"model\":\"m\",\"ts_ms\":1000,\"account_id\":7,\"cost_micros\":100}\n");
-    fprintf(f, "{\"request_id\":\"torn\",\"mod"); /* a crash in the middle of a write */
-    fclose(f);
-    struct mg_usage_event before[2]; /* r1 and r2 already in the store, r1 again in the journal */
-    memset(before, 0, sizeof(before));
-    mg_strlcpy(before[0].request_id, "r1", sizeof(before[0].request_id));
-    mg_strlcpy(before[1].request_id, "r2", sizeof(before[1].request_id));
-    before[0].account_id = before[1].account_id = 7;
-    before[0].cost_micros = 100;
-    before[1].cost_micros = 50;
-    before[0].ts_ms = before[1].ts_ms = 1000;
-    assert_int_equal(s->ops->usage_insert(s, before, 2), MG_OK);
+    crash_after_recording(25, "crash", 8); /* 8 per segment: four segments */
+    assert_int_equal(count_segments(), 4);  /* 8 + 8 + 8 + 1: no writer made a spare */
+    assert_int_equal(rows_of(s, NULL).n, 0);
     struct mg_meter *m = mg_meter_open(spec, journal, err, sizeof(err));
     assert_non_null(m);
-    assert_int_equal(mg_meter_spend(m, 9), 7); /* this month's spend includes the replayed event */
-    struct mg_usage_event e;
-    memset(&e, 0, sizeof(e));
-    mg_strlcpy(e.request_id, "j2", sizeof(e.request_id));
-    e.account_id = 9;
-    e.cost_micros = 3;
-    e.ts_ms = mg_now_ms();
-    assert_int_equal(mg_meter_record(m, &e), MG_OK);
-    assert_int_equal(mg_meter_spend(m, 9), 10);
+    assert_int_equal(mg_meter_spend(m, 9), 25 * 5); /* the replayed events count this month */
     mg_meter_close(m);
-    int n = 0;
-    assert_int_equal(s->ops->usage_list(s, "j1", 10, sum_cb, &n), MG_OK);
-    assert_int_equal(s->ops->usage_list(s, "j2", 10, sum_cb, &n), MG_OK);
-    assert_int_equal(s->ops->usage_list(s, "torn", 10, sum_cb, &n), MG_OK);
-    assert_int_equal(n, 2);
-    n = 0;
-    assert_int_equal(s->ops->usage_list(s, NULL, 100, sum_cb, &n), MG_OK);
-    assert_int_equal(n, 4); /* r1, r2 from before + j1, j2; r1 not twice */
+    struct rows r = rows_of(s, NULL);
+    assert_int_equal(r.n, 25);
+    assert_int_equal(r.cost, 25 * 5);
+    assert_int_equal(count_segments(), 0);
+    m = mg_meter_open(spec, journal, err, sizeof(err));
+    assert_non_null(m);
+    mg_meter_close(m);
+    assert_int_equal(rows_of(s, NULL).n, 25); /* none twice */
+}
+
+/* A crash in the middle of a record's write leaves its checksum wrong: that
+ * record is skipped, the ones before it are committed. */
+static void torn_last_record_is_skipped(void **state)
+{
+    struct mg_store *s = *state;
+    char err[256], path[512];
+    crash_after_recording(5, "torn", 64);
+    /* The child's segments: the one it wrote (5 records) and the ready
+     * spare (none).  Damage the 5th record's payload in the written one. */
+    DIR *d = opendir(journal);
+    struct dirent *e;
+    int damaged = 0;
+    assert_non_null(d);
+    while ((e = readdir(d)) != NULL) {
+        if (!strstr(e->d_name, ".jnl"))
+            continue;
+        snprintf(path, sizeof(path), "%s/%s", journal, e->d_name);
+        int fd = open(path, O_RDWR);
+        assert_true(fd >= 0);
+        uint32_t len = 0;
+        off_t rec = (off_t)5 * MG_JOURNAL_SLOT; /* slot 0 is the header; record i is slot i + 1 */
+        assert_int_equal(pread(fd, &len, 4, rec), 4);
+        if (len != 0) {
+            uint8_t b;
+            assert_int_equal(pread(fd, &b, 1, rec + 20), 1);
+            b ^= 0x40;
+            assert_int_equal(pwrite(fd, &b, 1, rec + 20), 1);
+            damaged++;
+        }
+        close(fd);
+    }
+    closedir(d);
+    assert_int_equal(damaged, 1);
+    struct mg_meter *m = mg_meter_open(spec, journal, err, sizeof(err));
+    assert_non_null(m);
+    mg_meter_close(m);
+    struct rows r = rows_of(s, NULL);
+    assert_int_equal(r.n, 4);
+    assert_int_equal(rows_of(s, "torn-4").n, 0);
+    assert_int_equal(rows_of(s, "torn-3").n, 1);
+}
+
+struct recorder {
+    struct mg_meter *m;
+    int thread, n, failures;
+};
+
+static void *record_many(void *arg)
+{
+    struct recorder *r = arg;
+    char id[40];
+    struct mg_usage_event e;
+    for (int i = 0; i < r->n; i++) {
+        snprintf(id, sizeof(id), "roll-%d-%d", r->thread, i);
+        event(&e, id, 100 + r->thread, 1);
+        r->failures += mg_meter_record(r->m, &e) != MG_OK;
+    }
+    return NULL;
+}
+
+/* Four threads, four lanes, segments of 4 records: many rolls, with the
+ * writer committing and deleting segments as they fill.  Every event is
+ * committed once; close leaves no segment behind. */
+static void segments_roll(void **state)
+{
+    struct mg_store *s = *state;
+    char err[256];
+    struct mg_meter_opts o = {.segment_records = 4, .max_segments = 1000};
+    struct mg_meter *m = mg_meter_open_opts(spec, journal, &o, err, sizeof(err));
+    pthread_t tid[4];
+    struct recorder r[4];
+    assert_non_null(m);
+    for (int i = 0; i < 4; i++) {
+        r[i] = (struct recorder){m, i, 250, 0};
+        assert_int_equal(pthread_create(&tid[i], NULL, record_many, &r[i]), 0);
+    }
+    for (int i = 0; i < 4; i++) {
+        pthread_join(tid[i], NULL);
+        assert_int_equal(r[i].failures, 0);
+        assert_int_equal(mg_meter_spend(m, 100 + i), 250);
+    }
+    assert_int_equal(mg_meter_flush(m), MG_OK);
+    assert_int_equal(rows_of(s, NULL).n, 1000);
+    mg_meter_close(m);
+    assert_int_equal(rows_of(s, NULL).n, 1000);
+    assert_int_equal(count_segments(), 0);
+}
+
+/* The ceiling: with the writer not running, a lane holds max_segments
+ * segments; the next event is refused (MG_ERR, logged), nothing blocks, and
+ * once the writer catches up the lane takes events again.  Only the
+ * refused event is missing from the store. */
+static void ceiling_refuses_and_recovers(void **state)
+{
+    struct mg_store *s = *state;
+    char err[256], id[40];
+    struct mg_meter_opts o = {.segment_records = 4, .max_segments = 3, .no_writer = 1};
+    struct mg_meter *m = mg_meter_open_opts(spec, journal, &o, err, sizeof(err));
+    struct mg_usage_event e;
+    assert_non_null(m);
+    for (int i = 0; i < 12; i++) {
+        snprintf(id, sizeof(id), "ceil-%d", i);
+        event(&e, id, 7, 1);
+        assert_int_equal(mg_meter_record(m, &e), MG_OK);
+    }
+    event(&e, "ceil-refused", 7, 1);
+    assert_int_equal(mg_meter_record(m, &e), MG_ERR);
+    assert_int_equal(mg_meter_spend(m, 7), 13); /* the cap still sees it */
+    assert_int_equal(mg_meter_flush(m), MG_OK); /* the writer catches up */
+    event(&e, "ceil-after", 7, 1);
+    assert_int_equal(mg_meter_record(m, &e), MG_OK);
+    mg_meter_close(m);
+    assert_int_equal(rows_of(s, NULL).n, 13);
+    assert_int_equal(rows_of(s, "ceil-refused").n, 0);
+    assert_int_equal(rows_of(s, "ceil-after").n, 1);
+}
+
+/* A foreign file named *.jnl is not silently ignored: open fails. */
+static void foreign_segment_fails_open(void **state)
+{
+    char err[256], path[256];
+    assert_int_equal(mkdir(journal, 0700), 0);
+    snprintf(path, sizeof(path), "%s/0000000000000001.jnl", journal);
+    FILE *f = fopen(path, "w");
+    assert_non_null(f);
+    for (int i = 0; i < 1024; i++)
+        fputc('x', f);
+    fclose(f);
+    assert_null(mg_meter_open(spec, journal, err, sizeof(err)));
+    assert_non_null(strstr(err, "cannot replay"));
 }
 
 int main(void)
 {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test(meter_replays_journal),
+        cmocka_unit_test_setup_teardown(replay_after_crash, setup, teardown),
+        cmocka_unit_test_setup_teardown(torn_last_record_is_skipped, setup, teardown),
+        cmocka_unit_test_setup_teardown(segments_roll, setup, teardown),
+        cmocka_unit_test_setup_teardown(ceiling_refuses_and_recovers, setup, teardown),
+        cmocka_unit_test_setup_teardown(foreign_segment_fails_open, setup, teardown),
     };
-    return cmocka_run_group_tests(tests, setup, teardown);
+    return cmocka_run_group_tests(tests, NULL, NULL);
 }
