@@ -52,6 +52,9 @@ fuzz_deps_sse       := src/gateway/sse.c
 fuzz_deps_usage     := src/gateway/usage.c
 fuzz_deps_multipart := tools/sim/sim_util.c
 fuzz_deps_money     := src/billing/prices.c
+fuzz_deps_h1resp    := src/net/h1resp.c
+# Extra libraries of a harness (h1resp: picohttpparser, inside libh2o-evloop).
+fuzz_libs_h1resp    := $(shell pkg-config --libs libh2o-evloop 2>/dev/null)
 
 FUZZ_NAMES := $(patsubst tests/fuzz/fuzz_%.c,%,$(wildcard tests/fuzz/fuzz_*.c))
 FUZZ_BINS  := $(patsubst %,$(FB)/bin/fuzz_%,$(FUZZ_NAMES))
@@ -85,7 +88,7 @@ $(FB)/obj/tests/fuzz/%.o: tests/fuzz/%.c
 .SECONDEXPANSION:
 $(FB)/bin/fuzz_%: $(FB)/obj/tests/fuzz/fuzz_%.o $$(call fobj,$$(fuzz_deps_$$*)) $(call fobj,$(FUZZ_CORE))
 	@mkdir -p $(dir $@)
-	$(FUZZ_CC) $(FUZZ_SAN) -fsanitize=fuzzer -o $@ $^ $(FUZZ_LIBS)
+	$(FUZZ_CC) $(FUZZ_SAN) -fsanitize=fuzzer -o $@ $^ $(fuzz_libs_$*) $(FUZZ_LIBS)
 
 # One bounded run.  The working corpus starts from the committed seeds.
 $(patsubst %,fuzz-%,$(FUZZ_NAMES)): fuzz-%: $(FB)/bin/fuzz_%
