@@ -1,5 +1,6 @@
 /*
- * upclient.c: HTTP/1.1 to upstreams on h2o's evloop sockets (see upclient.h).
+ * upclient.c: HTTP/1.1 exchanges with upstreams on h2o's evloop sockets
+ * (see upclient.h; connections and the idle pool are in upconn.c).
  *
  * A connection (struct upc_conn) goes RESOLVING -> CONNECTING -> [PROXY] ->
  * [TLS] -> READY and then carries exchanges one after another; between them
@@ -10,6 +11,7 @@
  * driving still exists.
  */
 #include "net/upclient.h"
+#include "net/upclient_impl.h"
 #include "core/mg.h"
 
 #include <arpa/inet.h>
@@ -29,79 +31,8 @@ const char mg_upc_err_io[] = "reading from or writing to the upstream failed";
 const char mg_upc_err_bad_response[] = "the upstream's answer is not valid HTTP/1.1";
 const char mg_upc_err_closed[] = "the upstream closed the connection before the answer was complete";
 
-enum conn_state { C_RESOLVING, C_CONNECTING, C_PROXY, C_TLS, C_READY };
-
-struct upc_conn {
-    h2o_linklist_t link; /* pool->idle while idle */
-    struct mg_upc_pool *pool;
-    h2o_socket_t *sock;
-    struct mg_upc *u; /* the exchange using it; NULL while idle */
-    h2o_hostinfo_getaddr_req_t *getaddr;
-    h2o_timeout_entry_t idle_timer;
-    enum conn_state state;
-    char connect_req[600]; /* the CONNECT request, alive until written */
-};
-
-static void acquire(struct mg_upc *u);
-static void send_request(struct mg_upc *u);
 static void process(struct mg_upc *u);
 static void on_read(h2o_socket_t *sock, const char *err);
-
-/* ---- connections ------------------------------------------------------------ */
-
-static void pool_kick(struct mg_upc_pool *p)
-{
-    while (!h2o_linklist_is_empty(&p->waiters) && (p->nidle > 0 || p->nconns < p->max_conns)) {
-        struct mg_upc *u = H2O_STRUCT_FROM_MEMBER(struct mg_upc, waiting, p->waiters.next);
-        h2o_linklist_unlink(&u->waiting);
-        if (h2o_timeout_is_linked(&u->timer))
-            h2o_timeout_unlink(&u->timer);
-        acquire(u);
-    }
-}
-
-static void conn_close(struct upc_conn *c)
-{
-    struct mg_upc_pool *p = c->pool;
-    if (c->getaddr != NULL)
-        h2o_hostinfo_getaddr_cancel(c->getaddr);
-    if (c->sock != NULL)
-        h2o_socket_close(c->sock);
-    if (h2o_timeout_is_linked(&c->idle_timer))
-        h2o_timeout_unlink(&c->idle_timer);
-    if (h2o_linklist_is_linked(&c->link)) {
-        h2o_linklist_unlink(&c->link);
-        p->nidle--;
-    }
-    p->nconns--;
-    free(c);
-    pool_kick(p);
-}
-
-static void on_idle_timeout(h2o_timeout_entry_t *entry)
-{
-    conn_close(H2O_STRUCT_FROM_MEMBER(struct upc_conn, idle_timer, entry));
-}
-
-/* Any byte or EOF on an idle connection: the upstream is done with it. */
-static void on_idle_read(h2o_socket_t *sock, const char *err)
-{
-    conn_close(sock->data);
-}
-
-static void conn_release(struct upc_conn *c)
-{
-    struct mg_upc_pool *p = c->pool;
-    if (p->nidle >= p->max_idle) {
-        conn_close(c);
-        return;
-    }
-    h2o_socket_read_start(c->sock, on_idle_read); /* stays polled: no epoll_ctl */
-    h2o_timeout_link(p->loop, p->to->keepalive, &c->idle_timer);
-    h2o_linklist_insert(p->idle.next, &c->link);
-    p->nidle++;
-    pool_kick(p);
-}
 
 /* ---- ending an exchange ----------------------------------------------------- */
 
@@ -120,13 +51,13 @@ static void detach(struct mg_upc *u, int reusable)
     if (c != NULL) {
         c->u = NULL;
         if (reusable && u->written) /* an answer that came before our request was written ends the connection */
-            conn_release(c);
+            upc_conn_release(c);
         else
-            conn_close(c);
+            upc_conn_close(c);
     }
 }
 
-static void fail(struct mg_upc *u, const char *err, const char *detail)
+void upc_fail(struct mg_upc *u, const char *err, const char *detail)
 {
     int in_body = u->state == MG_UPC_BODY;
     detach(u, 0);
@@ -141,19 +72,19 @@ static void on_timer(h2o_timeout_entry_t *entry)
 {
     struct mg_upc *u = H2O_STRUCT_FROM_MEMBER(struct mg_upc, timer, entry);
     if (u->pending_err != NULL) {
-        fail(u, u->pending_err, u->detail);
+        upc_fail(u, u->pending_err, u->detail);
         return;
     }
     switch (u->state) {
     case MG_UPC_WAITING:
     case MG_UPC_CONNECTING:
-        fail(u, mg_upc_err_connect_timeout, NULL);
+        upc_fail(u, mg_upc_err_connect_timeout, NULL);
         break;
     case MG_UPC_HEAD:
-        fail(u, mg_upc_err_first_byte_timeout, NULL);
+        upc_fail(u, mg_upc_err_first_byte_timeout, NULL);
         break;
     case MG_UPC_BODY:
-        fail(u, mg_upc_err_io_timeout, NULL);
+        upc_fail(u, mg_upc_err_io_timeout, NULL);
         break;
     case MG_UPC_FREE:
         break;
@@ -162,7 +93,7 @@ static void on_timer(h2o_timeout_entry_t *entry)
 
 /* A failure found while starting: reported on the next loop turn, so the
  * caller is never called back from inside mg_upc_start. */
-static void fail_later(struct mg_upc *u, const char *err, const char *detail)
+void upc_fail_later(struct mg_upc *u, const char *err, const char *detail)
 {
     if (h2o_timeout_is_linked(&u->timer))
         h2o_timeout_unlink(&u->timer);
@@ -179,145 +110,17 @@ static void on_conn_error(struct mg_upc *u, const char *err)
         u->stale_retried = 1;
         detach(u, 0);
         u->reused = 0;
-        acquire(u);
+        upc_acquire(u);
         return;
     }
     if (u->state == MG_UPC_HEAD)
-        fail(u, err == h2o_socket_error_closed ? mg_upc_err_closed : mg_upc_err_io, err);
+        upc_fail(u, err == h2o_socket_error_closed ? mg_upc_err_closed : mg_upc_err_io, err);
     else
-        fail(u, u->framing.framing == MG_H1_TO_CLOSE ? mg_upc_eos : (err == h2o_socket_error_closed ? mg_upc_err_closed : mg_upc_err_io),
+        upc_fail(u, u->framing.framing == MG_H1_TO_CLOSE ? mg_upc_eos : (err == h2o_socket_error_closed ? mg_upc_err_closed : mg_upc_err_io),
              err);
 }
 
-/* ---- connecting --------------------------------------------------------------- */
-
-static void conn_ready(struct upc_conn *c)
-{
-    c->state = C_READY;
-    send_request(c->u);
-}
-
-static void on_handshake(h2o_socket_t *sock, const char *err)
-{
-    struct upc_conn *c = sock->data;
-    /* OpenSSL already checked the chain and the host name or IP address (the
-     * context's verify parameters); h2o's own check knows no IP SANs. */
-    if (err != NULL && !(err == h2o_socket_error_ssl_cert_name_mismatch && c->pool->target->host_is_ip)) {
-        fail(c->u, mg_upc_err_tls, err);
-        return;
-    }
-    conn_ready(c);
-}
-
-static void tunnel_ready(struct upc_conn *c)
-{
-    const struct mg_upc_target *t = c->pool->target;
-    if (t->ssl != NULL) {
-        c->state = C_TLS;
-        h2o_socket_ssl_handshake(c->sock, t->ssl, t->host, on_handshake);
-    } else {
-        conn_ready(c);
-    }
-}
-
-static void on_proxy_read(h2o_socket_t *sock, const char *err)
-{
-    struct upc_conn *c = sock->data;
-    struct mg_h1_head *h = &c->u->head;
-    const char *why = NULL;
-    int r;
-    if (err != NULL) {
-        fail(c->u, mg_upc_err_proxy, err);
-        return;
-    }
-    r = mg_h1_parse_head(sock->input->bytes, sock->input->size, h, &why);
-    if (r == 0 && sock->input->size <= MG_H1_MAX_HEAD)
-        return;
-    if (r <= 0 || h->status < 200 || h->status > 299) {
-        fail(c->u, mg_upc_err_proxy, r <= 0 ? "the proxy's answer is not HTTP" : "the proxy refused CONNECT");
-        return;
-    }
-    h2o_buffer_consume(&sock->input, (size_t)r);
-    h2o_socket_read_stop(sock);
-    tunnel_ready(c);
-}
-
-static void on_proxy_written(h2o_socket_t *sock, const char *err)
-{
-    struct upc_conn *c = sock->data;
-    if (err != NULL)
-        fail(c->u, mg_upc_err_proxy, err);
-}
-
-static void on_connect(h2o_socket_t *sock, const char *err)
-{
-    struct upc_conn *c = sock->data;
-    const struct mg_upc_target *t = c->pool->target;
-    if (err != NULL) {
-        fail(c->u, mg_upc_err_connect, err);
-        return;
-    }
-    if (t->proxy.host[0] == '\0') {
-        tunnel_ready(c);
-        return;
-    }
-    const char *br = strchr(t->host, ':') ? "[" : "", *er = br[0] ? "]" : "";
-    int n = snprintf(c->connect_req, sizeof(c->connect_req), "CONNECT %s%s%s:%u HTTP/1.1\r\nhost: %s%s%s:%u\r\n%s\r\n",
-                     br, t->host, er, t->port, br, t->host, er, t->port, t->proxy.auth);
-    h2o_iovec_t buf = h2o_iovec_init(c->connect_req, (size_t)n);
-    c->state = C_PROXY;
-    h2o_socket_read_start(sock, on_proxy_read);
-    h2o_socket_write(sock, &buf, 1, on_proxy_written);
-}
-
-static void connect_to(struct upc_conn *c, struct sockaddr *sa, socklen_t len)
-{
-    c->state = C_CONNECTING;
-    if ((c->sock = h2o_socket_connect(c->pool->loop, sa, len, on_connect)) == NULL) {
-        fail_later(c->u, mg_upc_err_connect, "connect(2) failed at once");
-        return;
-    }
-    c->sock->data = c;
-}
-
-static void on_getaddr(h2o_hostinfo_getaddr_req_t *req, const char *errstr, struct addrinfo *res, void *data)
-{
-    struct upc_conn *c = data;
-    c->getaddr = NULL;
-    if (errstr != NULL || res == NULL) {
-        fail(c->u, mg_upc_err_resolve, errstr);
-        return;
-    }
-    struct addrinfo *ai = h2o_hostinfo_select_one(res);
-    connect_to(c, ai->ai_addr, ai->ai_addrlen);
-}
-
-static void conn_open(struct mg_upc *u)
-{
-    struct mg_upc_pool *p = u->pool;
-    const struct mg_upc_target *t = p->target;
-    struct upc_conn *c = mg_calloc(1, sizeof(*c));
-    c->pool = p;
-    c->u = u;
-    c->idle_timer.cb = on_idle_timeout;
-    u->conn = c;
-    u->state = MG_UPC_CONNECTING;
-    p->nconns++;
-    p->opened++;
-    h2o_timeout_link(p->loop, p->to->connect, &u->timer);
-    if (t->addrlen != 0) {
-        connect_to(c, (struct sockaddr *)&t->addr, t->addrlen);
-        return;
-    }
-    const char *host = t->proxy.host[0] ? t->proxy.host : t->host;
-    char port[8];
-    int pn = snprintf(port, sizeof(port), "%u", t->proxy.host[0] ? t->proxy.port : t->port);
-    c->state = C_RESOLVING;
-    c->getaddr = h2o_hostinfo_getaddr(p->getaddr, h2o_iovec_init(host, strlen(host)), h2o_iovec_init(port, (size_t)pn),
-                                      AF_UNSPEC, SOCK_STREAM, IPPROTO_TCP, AI_ADDRCONFIG | AI_NUMERICSERV, on_getaddr, c);
-}
-
-static void acquire(struct mg_upc *u)
+void upc_acquire(struct mg_upc *u)
 {
     struct mg_upc_pool *p = u->pool;
     if (!h2o_linklist_is_empty(&p->idle)) {
@@ -329,9 +132,9 @@ static void acquire(struct mg_upc *u)
         u->conn = c;
         u->reused = 1;
         p->reused++;
-        send_request(u);
+        upc_send_request(u);
     } else if (p->nconns < p->max_conns) {
-        conn_open(u);
+        upc_conn_open(u);
     } else {
         u->state = MG_UPC_WAITING;
         h2o_linklist_insert(&p->waiters, &u->waiting);
@@ -352,7 +155,7 @@ static void on_written(h2o_socket_t *sock, const char *err)
         c->u->written = 1;
 }
 
-static void send_request(struct mg_upc *u)
+void upc_send_request(struct mg_upc *u)
 {
     struct upc_conn *c = u->conn;
     if (h2o_timeout_is_linked(&u->timer))
@@ -386,11 +189,11 @@ static void process(struct mg_upc *u)
             r = mg_h1_parse_head((*in)->bytes, (*in)->size, &u->head, &why);
             if (r == 0) {
                 if ((*in)->size > MG_H1_MAX_HEAD)
-                    fail(u, mg_upc_err_bad_response, "response head too large");
+                    upc_fail(u, mg_upc_err_bad_response, "response head too large");
                 return;
             }
             if (r < 0) {
-                fail(u, mg_upc_err_bad_response, why);
+                upc_fail(u, mg_upc_err_bad_response, why);
                 return;
             }
             if (u->head.status < 200) { /* interim answer: the real one follows */
@@ -418,7 +221,7 @@ static void process(struct mg_upc *u)
         if (n != 0) /* with done < 0 too: the bytes decoded before the bad chunk are good */
             append_body(u, (*in)->bytes, n);
         if (done < 0) {
-            fail(u, mg_upc_err_bad_response, "malformed chunked encoding");
+            upc_fail(u, mg_upc_err_bad_response, "malformed chunked encoding");
             return;
         }
         h2o_buffer_consume(in, have);
@@ -493,7 +296,7 @@ void mg_upc_pool_init(struct mg_upc_pool *p, h2o_loop_t *loop, h2o_multithread_r
 void mg_upc_pool_dispose(struct mg_upc_pool *p)
 {
     while (!h2o_linklist_is_empty(&p->idle))
-        conn_close(H2O_STRUCT_FROM_MEMBER(struct upc_conn, link, p->idle.next));
+        upc_conn_close(H2O_STRUCT_FROM_MEMBER(struct upc_conn, link, p->idle.next));
 }
 
 void mg_upc_init(struct mg_upc *u)
@@ -513,7 +316,7 @@ void mg_upc_start(struct mg_upc *u, struct mg_upc_pool *p, const h2o_iovec_t *bu
     u->detail = NULL;
     u->pending_err = NULL;
     u->paused = u->reused = u->stale_retried = u->got_bytes = 0;
-    acquire(u);
+    upc_acquire(u);
 }
 
 void mg_upc_cancel(struct mg_upc *u)

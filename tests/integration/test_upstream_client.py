@@ -229,7 +229,7 @@ def test_client_that_reads_nothing_is_cut_off_and_billed(sim_global):
 def test_https_proxy_from_the_environment_is_used_with_connect(sim_global):
     proxy = ConnectProxy()
     target = sim_global.https_url.split("://")[1]
-    g, key = gw_for(sim_global.https_url, extra={"upstream": {"ca_file": sim_global.cert}},
+    g, key = gw_for(sim_global.https_url, extra={"upstream": {"ca_file": sim_global.cert}, "server": {"threads": "1"}},
                     env={"HTTPS_PROXY": proxy.url, "NO_PROXY": "example.com"})
     try:
         assert chat(g, key).status_code == 200
