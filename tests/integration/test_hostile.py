@@ -181,9 +181,11 @@ def test_ambiguous_framing_is_400_and_closes(gateway, key, sim_global, case):
 
 def test_framing_error_has_the_family_shape(gateway, key):
     body = b"{}"
-    for path, probe in (("/v1/text/chatcompletion_v2", lambda d: d["base_resp"]["status_code"] == 2013),
+    framing = "Malformed HTTP request"
+    for path, probe in (("/v1/text/chatcompletion_v2", lambda d: d["base_resp"]["status_code"] == 2013
+                         and framing in d["base_resp"]["status_msg"] and d["request_id"]),
                         ("/anthropic/v1/messages", lambda d: d["type"] == "error"
-                         and d["error"]["type"] == "invalid_request_error")):
+                         and d["error"]["type"] == "invalid_request_error" and framing in d["error"]["message"])):
         raw, closed = exchange(gateway.port, post_head(key, ["Content-Length: 2"] * 2, path=path) + body)
         assert statuses(raw) == [400] and closed
         assert probe(json.loads(first_body(raw))), raw
