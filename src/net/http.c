@@ -143,6 +143,8 @@ static void on_resume(h2o_timeout_entry_t *entry)
 static void pause_accepting(struct listener *l, int e)
 {
     uint64_t n;
+    if (h2o_timeout_is_linked(&l->resume))
+        return; /* already paused (an accept event queued before the stop) */
     h2o_socket_read_stop(l->sock);
     h2o_timeout_link(l->loop, &l->pause, &l->resume);
     if (ratelog_due(&fd_limit_log, &n))
