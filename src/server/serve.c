@@ -32,6 +32,7 @@
 #define POOL_QUEUE_MAX 10000   /* waiting database jobs before requests get 503 */
 #define LOOP_TICK_MS 100       /* how often a loop thread looks at the stop flag */
 #define MAX_THREADS 256
+#define FD_RESERVE 64          /* descriptors besides client connections: database, journal, logs, upstreams */
 
 struct loop_thread {
     pthread_t tid;
@@ -225,13 +226,13 @@ static void warn_descriptor_limit(const struct mg_config *cfg)
     struct rlimit rl;
     if (getrlimit(RLIMIT_NOFILE, &rl) != 0 || rl.rlim_cur == RLIM_INFINITY)
         return;
-    if ((uint64_t)cfg->max_connections + 64 > (uint64_t)rl.rlim_cur)
+    if ((uint64_t)cfg->max_connections + FD_RESERVE > (uint64_t)rl.rlim_cur)
         mg_log(MG_LOG_WARN,
                "[server] max_connections = %lld but the descriptor limit is %llu: past about %llu connections "
                "new ones wait (\"descriptor limit\" lines); raise ulimit -n (systemd LimitNOFILE=) or lower "
                "max_connections",
                (long long)cfg->max_connections, (unsigned long long)rl.rlim_cur,
-               (unsigned long long)(rl.rlim_cur > 64 ? rl.rlim_cur - 64 : 0));
+               (unsigned long long)(rl.rlim_cur > FD_RESERVE ? rl.rlim_cur - FD_RESERVE : 0));
 }
 
 /* ---- threads ---------------------------------------------------------------------------- */
