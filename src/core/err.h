@@ -59,6 +59,8 @@
       "This endpoint needs a request body.")                                                                           \
     X(BODY_TOO_LARGE,         413, 0, 2013, "invalid_request_error", "request_too_large",                               \
       "The request body is too large.")                                                                                \
+    X(HTTP_FRAMING,           400, 0, 2013, "invalid_request_error", "invalid_request_error",                           \
+      "Malformed HTTP request: its framing is ambiguous, so it was refused and the connection closed.")                \
     X(UNKNOWN_MODEL,          400, 0, 2013, "invalid_request_error", "invalid_request_error",                           \
       "No upstream channel serves this model in this key's region. Check the model name.")                              \
     X(NO_CHANNEL,             503, 0, 1033, "api_error", "api_error",                                                   \

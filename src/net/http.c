@@ -1,5 +1,7 @@
 /* http.c: listeners, TLS and request helpers (see http.h). */
 #include "net/http.h"
+#include "core/clock.h"
+#include "core/log.h"
 
 #include <arpa/inet.h>
 #include <errno.h>
@@ -7,6 +9,7 @@
 #include <netdb.h>
 #include <netinet/in.h>
 #include <netinet/tcp.h>
+#include <stdatomic.h>
 #include <stdio.h>
 #include <string.h>
 #include <sys/socket.h>
@@ -68,6 +71,10 @@ SSL_CTX *mg_net_tls_server(const char *cert_file, const char *key_file, char *er
     SSL_CTX *ctx = SSL_CTX_new(TLS_server_method());
     SSL_CTX_set_min_proto_version(ctx, TLS1_2_VERSION);
     SSL_CTX_set_options(ctx, SSL_OP_NO_RENEGOTIATION);
+    /* HTTP/2 is off (docs/architecture.md): a client that offers h2 and
+     * http/1.1 gets http/1.1; one that offers only h2 gets no ALPN answer */
+    static const h2o_iovec_t alpn[] = {{H2O_STRLIT("http/1.1")}, {NULL, 0}};
+    h2o_ssl_register_alpn_protocols(ctx, alpn);
     if (SSL_CTX_use_certificate_chain_file(ctx, cert_file) != 1) {
         snprintf(err, errlen, "cannot load TLS certificate %s (PEM expected)", cert_file);
         SSL_CTX_free(ctx);
@@ -81,22 +88,135 @@ SSL_CTX *mg_net_tls_server(const char *cert_file, const char *key_file, char *er
     return ctx;
 }
 
+/* ---- accept loop ------------------------------------------------------------------ */
+
+/* Long enough that a listener at the descriptor limit costs ~10 wakeups a
+ * second instead of a spinning thread; short enough that it resumes at once
+ * for a person watching.  One log line per interval, for all listeners. */
+#define MG_NET_ACCEPT_PAUSE_MS 100
+#define MG_NET_LIMIT_LOG_MS 10000
+#define ACCEPT_BATCH 16 /* saves wakeups under load; the loop is level-triggered */
+
+struct listener {
+    h2o_loop_t *loop;
+    h2o_socket_t *sock;
+    h2o_accept_ctx_t *actx;
+    struct mg_net_conns *conns;
+    h2o_timeout_t pause;
+    h2o_timeout_entry_t resume;
+};
+
+/* A log line at most once per MG_NET_LIMIT_LOG_MS over every thread; it
+ * reports how many events it stands for. */
+struct ratelog {
+    _Atomic int64_t next_us;
+    _Atomic uint64_t count;
+};
+
+static struct ratelog fd_limit_log, cap_log;
+
+/* Counts one event; 1 (with *n = events since the last line) when a line is due. */
+static int ratelog_due(struct ratelog *r, uint64_t *n)
+{
+    int64_t now = mg_monotonic_us(), next = atomic_load(&r->next_us);
+    atomic_fetch_add(&r->count, 1);
+    if (now < next || !atomic_compare_exchange_strong(&r->next_us, &next, now + MG_NET_LIMIT_LOG_MS * 1000))
+        return 0;
+    *n = atomic_exchange(&r->count, 0);
+    return 1;
+}
+
+static void on_conn_close(void *data)
+{
+    struct mg_net_conns *conns = data;
+    atomic_fetch_sub(&conns->open, 1);
+}
+
+static void on_accept(h2o_socket_t *listener, const char *err);
+
+static void on_resume(h2o_timeout_entry_t *entry)
+{
+    struct listener *l = H2O_STRUCT_FROM_MEMBER(struct listener, resume, entry);
+    h2o_socket_read_start(l->sock, on_accept);
+}
+
+static void pause_accepting(struct listener *l, int e)
+{
+    uint64_t n;
+    if (h2o_timeout_is_linked(&l->resume))
+        return; /* already paused (an accept event queued before the stop) */
+    h2o_socket_read_stop(l->sock);
+    h2o_timeout_link(l->loop, &l->pause, &l->resume);
+    if (ratelog_due(&fd_limit_log, &n))
+        mg_log(MG_LOG_WARN,
+               "accept: descriptor limit reached (%s): new connections wait, %d ms pauses, %llu failed accepts since "
+               "the last such line; raise the limit (ulimit -n, systemd LimitNOFILE=) or lower [server] max_connections",
+               strerror(e), MG_NET_ACCEPT_PAUSE_MS, (unsigned long long)n);
+}
+
+/* 1 if sock may stay open under the cap (and is now counted), 0 if it must close. */
+static int admit(struct listener *l, h2o_socket_t *sock)
+{
+    uint64_t n;
+    if (l->conns == NULL)
+        return 1;
+    size_t open = atomic_fetch_add(&l->conns->open, 1);
+    if (l->conns->max != 0 && open >= l->conns->max) {
+        atomic_fetch_sub(&l->conns->open, 1);
+        if (ratelog_due(&cap_log, &n))
+            mg_log(MG_LOG_WARN, "accept: %zu connections open, the cap ([server] max_connections); closed %llu new "
+                                "connections since the last such line",
+                   l->conns->max, (unsigned long long)n);
+        return 0;
+    }
+    sock->on_close.cb = on_conn_close;
+    sock->on_close.data = l->conns;
+    return 1;
+}
+
 static void on_accept(h2o_socket_t *listener, const char *err)
 {
+    struct listener *l = listener->data;
     h2o_socket_t *sock;
     if (err != NULL)
         return;
-    /* accept a batch: the loop is edge-free but this saves wakeups under load */
-    for (int i = 0; i < 16 && (sock = h2o_evloop_socket_accept(listener)) != NULL; i++)
-        h2o_accept(listener->data, sock);
+    for (int i = 0; i < ACCEPT_BATCH; i++) {
+        if ((sock = h2o_evloop_socket_accept(listener)) == NULL) {
+            /* errno is accept4's: h2o returns right after it fails */
+            if (errno == EMFILE || errno == ENFILE || errno == ENOBUFS || errno == ENOMEM)
+                pause_accepting(l, errno);
+            return;
+        }
+        if (admit(l, sock))
+            h2o_accept(l->actx, sock);
+        else
+            h2o_socket_close(sock);
+    }
 }
 
-h2o_socket_t *mg_net_accept_start(h2o_loop_t *loop, int fd, h2o_accept_ctx_t *actx)
+static void on_listener_close(void *data)
 {
-    h2o_socket_t *sock = h2o_evloop_socket_create(loop, fd, H2O_SOCKET_FLAG_DONT_READ);
-    sock->data = actx;
-    h2o_socket_read_start(sock, on_accept);
-    return sock;
+    struct listener *l = data;
+    if (h2o_timeout_is_linked(&l->resume))
+        h2o_timeout_unlink(&l->resume);
+    h2o_timeout_dispose(l->loop, &l->pause);
+    free(l);
+}
+
+h2o_socket_t *mg_net_accept_start(h2o_loop_t *loop, int fd, h2o_accept_ctx_t *actx, struct mg_net_conns *conns)
+{
+    struct listener *l = mg_calloc(1, sizeof(*l));
+    l->loop = loop;
+    l->actx = actx;
+    l->conns = conns;
+    h2o_timeout_init(loop, &l->pause, MG_NET_ACCEPT_PAUSE_MS);
+    l->resume.cb = on_resume;
+    l->sock = h2o_evloop_socket_create(loop, fd, H2O_SOCKET_FLAG_DONT_READ);
+    l->sock->data = l;
+    l->sock->on_close.cb = on_listener_close;
+    l->sock->on_close.data = l;
+    h2o_socket_read_start(l->sock, on_accept);
+    return l->sock;
 }
 
 const char *mg_http_reason(int status)

@@ -32,6 +32,11 @@ static const struct opt opts[] = {
     P("server", "tls_cert", tls_cert, ""),
     P("server", "tls_key", tls_key, ""),
     I("server", "drain_timeout_ms", drain_timeout_ms, "10000", 0, 3600000),
+    /* open client connections over all threads; each holds a descriptor and its buffers */
+    I("server", "max_connections", max_connections, "10000", 1, 1000000),
+    /* a whole request (head and body) must arrive within this of the connection's start or of
+     * its previous response (h2o's http1 req_timeout): slowloris clients and idle keep-alive close */
+    I("server", "request_timeout_ms", request_timeout_ms, "30000", 100, 3600000),
     S("server", "public_base_url", public_base_url, ""),
     S("server", "global_base_url", global_base_url, ""),
     S("server", "cn_base_url", cn_base_url, ""),

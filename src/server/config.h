@@ -35,6 +35,8 @@ struct mg_config {
     char tls_cert[MG_PATH_MAX];
     char tls_key[MG_PATH_MAX];
     int64_t drain_timeout_ms;
+    int64_t max_connections;
+    int64_t request_timeout_ms;
     char public_base_url[256];
     char global_base_url[256];
     char cn_base_url[256];

@@ -13,21 +13,26 @@
 #include "core/metrics.h"
 #include "core/mg.h"
 #include "gateway/gateway.h"
+#include "gateway/routes.h"
+#include "net/framing.h"
 #include "net/http.h"
 
 #include <errno.h>
+#include <netdb.h>
 #include <pthread.h>
 #include <signal.h>
 #include <sodium.h>
 #include <stdatomic.h>
 #include <stdio.h>
 #include <string.h>
+#include <sys/resource.h>
 #include <unistd.h>
 
 #define KEY_POLL_MS 250        /* revocations reach this node within a quarter second (KY-5 asks 1 s) */
 #define POOL_QUEUE_MAX 10000   /* waiting database jobs before requests get 503 */
 #define LOOP_TICK_MS 100       /* how often a loop thread looks at the stop flag */
 #define MAX_THREADS 256
+#define FD_RESERVE 64          /* descriptors besides client connections: database, journal, logs, upstreams */
 
 struct loop_thread {
     pthread_t tid;
@@ -44,6 +49,7 @@ static struct {
     struct loop_thread *threads;
     size_t nthreads;
     SSL_CTX *server_ssl;
+    struct mg_net_conns conns; /* client connections over all loop threads */
     _Atomic int stopping;
     int64_t drain_deadline_us;
     int ready;
@@ -51,7 +57,8 @@ static struct {
 
 /* ---- built-in endpoints ---------------------------------------------------------- */
 
-static void add_request_id(h2o_req_t *req)
+/* Adds an x-request-id header; hex (33 bytes, may be NULL) gets the id. */
+static void add_request_id_to(h2o_req_t *req, char *hex_out)
 {
     uint8_t b[16];
     char hex[33];
@@ -59,6 +66,34 @@ static void add_request_id(h2o_req_t *req)
     sodium_bin2hex(hex, sizeof(hex), b, sizeof(b));
     h2o_iovec_t v = h2o_strdup(&req->pool, hex, 32);
     h2o_add_header_by_str(&req->pool, &req->res.headers, H2O_STRLIT("x-request-id"), 0, NULL, v.base, v.len);
+    if (hex_out != NULL)
+        memcpy(hex_out, hex, sizeof(hex));
+}
+
+static void add_request_id(h2o_req_t *req) { add_request_id_to(req, NULL); }
+
+/* The framing guard's refusal (src/net/framing.h): 400 HTTP_FRAMING in the
+ * path's error shape; the guard has already marked the connection to close. */
+static void on_bad_framing(h2o_req_t *req, enum mg_net_framing why)
+{
+    char rid[33], body[1024], peer[NI_MAXHOST] = "?";
+    struct sockaddr_storage ss;
+    struct mg_str path = mg_http_path(req);
+    const char *detail = mg_net_framing_text(why);
+
+    add_request_id_to(req, rid);
+    size_t n = mg_err_render(body, sizeof(body), mg_route_shape_for(path.ptr, path.len), MG_E_HTTP_FRAMING, detail, rid);
+    socklen_t sl = req->conn->callbacks->get_peername(req->conn, (struct sockaddr *)&ss);
+    if (sl > 0)
+        h2o_socket_getnumerichost((struct sockaddr *)&ss, sl, peer);
+    mg_log(why == MG_FRAMING_UNREADABLE ? MG_LOG_WARN : MG_LOG_INFO,
+           "refused a malformed HTTP request from %s (request id %s): %s", peer, rid, detail);
+    mg_metrics_request("http_framing", 400, 0, 0);
+    req->res.status = 400;
+    req->res.reason = "Bad Request";
+    req->res.content_length = n;
+    h2o_add_header(&req->pool, &req->res.headers, H2O_TOKEN_CONTENT_TYPE, NULL, H2O_STRLIT("application/json"));
+    h2o_send_inline(req, body, n);
 }
 
 static int on_healthz(h2o_handler_t *self, h2o_req_t *req)
@@ -185,6 +220,22 @@ fail:
     return MG_ERR;
 }
 
+/* An operator who sets max_connections above the descriptor limit learns it at start, not
+ * from the first "descriptor limit" line under load. */
+static void warn_descriptor_limit(const struct mg_config *cfg)
+{
+    struct rlimit rl;
+    if (getrlimit(RLIMIT_NOFILE, &rl) != 0 || rl.rlim_cur == RLIM_INFINITY)
+        return;
+    if ((uint64_t)cfg->max_connections + FD_RESERVE > (uint64_t)rl.rlim_cur)
+        mg_log(MG_LOG_WARN,
+               "[server] max_connections = %lld but the descriptor limit is %llu: past about %llu connections "
+               "new ones wait (\"descriptor limit\" lines); raise ulimit -n (systemd LimitNOFILE=) or lower "
+               "max_connections",
+               (long long)cfg->max_connections, (unsigned long long)rl.rlim_cur,
+               (unsigned long long)(rl.rlim_cur > FD_RESERVE ? rl.rlim_cur - FD_RESERVE : 0));
+}
+
 /* ---- threads ---------------------------------------------------------------------------- */
 
 static void *loop_main(void *arg)
@@ -194,7 +245,7 @@ static void *loop_main(void *arg)
     t->actx.ctx = &t->ctx;
     t->actx.hosts = srv.gconf.hosts;
     t->actx.ssl_ctx = srv.server_ssl;
-    t->listener = mg_net_accept_start(t->ctx.loop, t->fd, &t->actx);
+    t->listener = mg_net_accept_start(t->ctx.loop, t->fd, &t->actx, &srv.conns);
     for (;;) {
         h2o_evloop_run(t->ctx.loop, LOOP_TICK_MS);
         if (!atomic_load(&srv.stopping))
@@ -289,6 +340,12 @@ int mg_cmd_serve(const struct mg_config *cfg)
         goto fail;
     h2o_config_init(&srv.gconf);
     srv.gconf.server_name = h2o_iovec_init(H2O_STRLIT("maxgate"));
+    /* HTTP/2 is off: no h2c upgrade, no "PRI * HTTP/2.0" preface (it gets h2o's 400), and TLS
+     * offers only http/1.1 by ALPN (mg_net_tls_server) */
+    srv.gconf.http1.upgrade_to_http2 = 0;
+    srv.gconf.http1.req_timeout = (uint64_t)cfg->request_timeout_ms;
+    srv.conns.max = (size_t)cfg->max_connections;
+    warn_descriptor_limit(cfg);
     /* h2o refuses bodies beyond this with its own 413; ours (in the family's shape) fire first */
     srv.gconf.max_request_entity_size = (size_t)MG_MAX(cfg->max_json_body, cfg->max_upload_body) + 1024 * 1024;
     h2o_hostconf_t *host = h2o_config_register_host(&srv.gconf, h2o_iovec_init(H2O_STRLIT("default")), 65535);
@@ -296,6 +353,7 @@ int mg_cmd_serve(const struct mg_config *cfg)
     register_handler(host, "/readyz", on_readyz);
     register_handler(host, "/metrics", on_metrics);
     mg_gateway_register(srv.gw, host, "/");
+    mg_net_framing_guard(host, on_bad_framing); /* last: it puts itself first on every path */
 
     srv.nthreads = cfg->threads > 0 ? (size_t)cfg->threads : (size_t)sysconf(_SC_NPROCESSORS_ONLN);
     srv.nthreads = MG_MIN(MG_MAX(srv.nthreads, (size_t)1), (size_t)MAX_THREADS);

@@ -872,7 +872,7 @@ int main(int argc, char **argv)
     }
     sim.plain.ctx = &sim.ctx;
     sim.plain.hosts = sim.gconf.hosts;
-    mg_net_accept_start(sim.ctx.loop, fd, &sim.plain);
+    mg_net_accept_start(sim.ctx.loop, fd, &sim.plain, NULL);
     char host_only[128];
     mg_strlcpy(host_only, listen, sizeof(host_only));
     *strrchr(host_only, ':') = '\0';
@@ -886,7 +886,7 @@ int main(int argc, char **argv)
         }
         sim.tls = sim.plain;
         sim.tls.ssl_ctx = ssl;
-        mg_net_accept_start(sim.ctx.loop, tfd, &sim.tls);
+        mg_net_accept_start(sim.ctx.loop, tfd, &sim.tls, NULL);
         mg_strlcpy(host_only, tls_listen, sizeof(host_only));
         *strrchr(host_only, ':') = '\0';
         printf("maxgate-sim listening on https://%s:%u\n", host_only, tls_port);
