@@ -56,7 +56,7 @@ static void set_defaults(struct mg_gateway_config *c)
 #define DEFAULT(field, v)                                                                                              \
     if (c->field == 0)                                                                                                 \
     c->field = (v)
-    DEFAULT(upstream_max_conns, 256);
+    DEFAULT(upstream_max_conns, 4096);
     DEFAULT(keepalive_ms, 2000); /* below every common server keep-alive timeout (nginx 75 s, MiniMax's front ~60 s) */
     DEFAULT(send_timeout_ms, 60000);
     DEFAULT(stream_high_water, 256 * 1024);

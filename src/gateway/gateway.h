@@ -42,7 +42,7 @@ struct mg_gateway_config {
     int first_byte_timeout_ms;  /* default 60000: request sent -> response head */
     int idle_timeout_ms;        /* default 60000: gap between stream chunks */
     int cooldown_ms;            /* default 30000: a failing channel rests this long */
-    size_t upstream_max_conns;  /* connections (busy + idle) per channel per loop thread (default 256) */
+    size_t upstream_max_conns;  /* connections (busy + idle) per channel per loop thread (default 4096) */
     size_t upstream_max_idle;   /* idle keep-alive connections kept per channel per loop thread (default 64) */
     int keepalive_ms;           /* default 2000: an idle upstream connection is closed after this */
     /* toward the client */

@@ -24,6 +24,7 @@ static const struct {
     {mg_upc_err_resolve, MG_E_UPSTREAM_CONNECT},
     {mg_upc_err_connect, MG_E_UPSTREAM_CONNECT},
     {mg_upc_err_connect_timeout, MG_E_UPSTREAM_CONNECT},
+    {mg_upc_err_pool_full, MG_E_OVERLOADED}, /* our own cap, not the channel's fault */
     {mg_upc_err_proxy, MG_E_UPSTREAM_CONNECT},
     {mg_upc_err_tls, MG_E_UPSTREAM_TLS},
     {mg_upc_err_first_byte_timeout, MG_E_UPSTREAM_TIMEOUT},
@@ -138,7 +139,8 @@ static void attempt_failed(struct relay *rl, enum mg_err e, const char *err, con
     mg_metrics_upstream(c->spec.name, 0);
     mg_log(MG_LOG_WARN, "request %s: channel %s failed: %s%s%s", rl->request_id, c->spec.name, err,
            detail ? ": " : "", detail ? detail : "");
-    mg_channel_cool(c, rl->gw->cfg.cooldown_ms);
+    if (err != mg_upc_err_pool_full)
+        mg_channel_cool(c, rl->gw->cfg.cooldown_ms);
     if (e != MG_E_UPSTREAM_TIMEOUT && (next = retry_channel(rl)) >= 0) {
         rl->up.attempt++;
         start_attempt(rl, next);

@@ -23,6 +23,7 @@ const char mg_upc_eos[] = "end of response";
 const char mg_upc_err_resolve[] = "the upstream host name did not resolve";
 const char mg_upc_err_connect[] = "the connection to the upstream failed";
 const char mg_upc_err_connect_timeout[] = "no connection to the upstream before the connect timeout";
+const char mg_upc_err_pool_full[] = "no upstream connection became free (the per-channel cap) before the connect timeout";
 const char mg_upc_err_proxy[] = "the egress proxy did not open a tunnel";
 const char mg_upc_err_tls[] = "the TLS handshake with the upstream failed";
 const char mg_upc_err_first_byte_timeout[] = "no answer from the upstream before the first-byte timeout";
@@ -77,6 +78,8 @@ static void on_timer(h2o_timeout_entry_t *entry)
     }
     switch (u->state) {
     case MG_UPC_WAITING:
+        upc_fail(u, mg_upc_err_pool_full, NULL);
+        break;
     case MG_UPC_CONNECTING:
         upc_fail(u, mg_upc_err_connect_timeout, NULL);
         break;

@@ -45,6 +45,7 @@ extern const char mg_upc_eos[];
 extern const char mg_upc_err_resolve[];
 extern const char mg_upc_err_connect[];
 extern const char mg_upc_err_connect_timeout[];
+extern const char mg_upc_err_pool_full[]; /* waited past the connect timeout for a connection under the cap */
 extern const char mg_upc_err_proxy[];
 extern const char mg_upc_err_tls[];
 extern const char mg_upc_err_first_byte_timeout[];

@@ -55,8 +55,9 @@ static const struct opt opts[] = {
     I("upstream", "idle_timeout_ms", idle_timeout_ms, "60000", 10, 3600000),
     I("upstream", "cooldown_ms", cooldown_ms, "30000", 0, 3600000),
     P("upstream", "ca_file", ca_file, ""),
-    /* per channel and loop thread; past it a request waits for a connection within connect_timeout_ms */
-    I("upstream", "max_connections", upstream_max_conns, "256", 1, 100000),
+    /* per channel and loop thread (a stream holds one for its whole length); past it a request waits for
+     * a connection within connect_timeout_ms, then gets 503 overloaded */
+    I("upstream", "max_connections", upstream_max_conns, "4096", 1, 1000000),
     I("upstream", "max_idle", upstream_max_idle, "64", 0, 100000),
     /* below every common server keep-alive timeout, so we close first (no race with the upstream's close) */
     I("upstream", "keepalive_ms", keepalive_ms, "2000", 1, 600000),

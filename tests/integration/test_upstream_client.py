@@ -152,6 +152,28 @@ def test_connection_cap_per_channel_queues_requests():
         up.stop()
 
 
+def test_waiting_past_the_connect_timeout_for_a_capped_connection_is_503():
+    def slow(req):
+        time.sleep(1.0)  # holds the only connection longer than the connect timeout below
+        return json_answer()
+    up = Scripted([slow])
+    g, key = gw_for(up.url, extra={"server": {"threads": "1"},
+                                   "upstream": {"max_connections": "1", "connect_timeout_ms": "200"}})
+    try:
+        first = []
+        t = threading.Thread(target=lambda: first.append(chat(g, key).status_code))
+        t.start()
+        wait_for(lambda: len(up.requests) == 1, 10, "the first request to hold the connection")
+        r = chat(g, key)
+        assert r.status_code == 503 and error_code(r) == "overloaded" and r.headers["retry-after"] == "1"
+        t.join(30)
+        assert first == [200]
+        assert chat(g, key).status_code == 200  # the channel was not cooled down for our own cap
+    finally:
+        g.stop()
+        up.stop()
+
+
 # ---- backpressure and the send timeout ------------------------------------------
 
 def rss_kib(pid):
