@@ -31,7 +31,7 @@ lib_srcs = $(filter-out $(1)/main.c,$(wildcard $(1)/*.c))
 objs     = $(patsubst %.c,$(B)/obj/%.o,$(1))
 
 CORE_OBJ := $(call objs,$(call lib_srcs,src/core) $(call lib_srcs,src/net))
-SRV_OBJ  := $(call objs,$(foreach d,store auth billing gateway server,$(call lib_srcs,src/$(d))))
+SRV_OBJ  := $(call objs,$(foreach d,store runtime auth billing gateway server,$(call lib_srcs,src/$(d))))
 CLI_OBJ  := $(call objs,$(call lib_srcs,src/cli))
 SIM_OBJ  := $(call objs,$(call lib_srcs,tools/sim))
 

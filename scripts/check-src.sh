@@ -17,8 +17,9 @@ declare -A allow=(
   [store]="core store"
   [auth]="core store auth"
   [billing]="core store billing"
-  [gateway]="core net store auth billing gateway"
-  [server]="core net store auth billing gateway server"
+  [runtime]="core store runtime"
+  [gateway]="core net store runtime auth billing gateway"
+  [server]="core net store runtime auth billing gateway server"
   [cli]="core cli"
 )
 for layer in "${!allow[@]}"; do

@@ -17,7 +17,7 @@
 #include "auth/keycache.h"
 #include "billing/meter.h"
 #include "billing/prices.h"
-#include "store/pool.h"
+#include "runtime/pool.h"
 #include "net/upclient.h"
 
 /* An upstream channel, resolved: api_key is the plaintext upstream key (owned,

@@ -5,7 +5,7 @@
  * job travels back to the loop that submitted it as an h2o_multithread
  * message, and done() runs there.
  */
-#include "store/pool.h"
+#include "runtime/pool.h"
 #include "core/log.h"
 #include "core/mg.h"
 

@@ -5,8 +5,8 @@
  * job->done() runs back on the submitting loop thread (delivered through an
  * h2o_multithread queue).  The submitter keeps the job alive until done().
  */
-#ifndef MG_STORE_POOL_H
-#define MG_STORE_POOL_H
+#ifndef MG_RUNTIME_POOL_H
+#define MG_RUNTIME_POOL_H
 
 #define H2O_USE_LIBUV 0
 #include <h2o.h>
