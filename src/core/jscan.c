@@ -157,17 +157,19 @@ static int fail(struct lx *x, const char *pos, const char *ctx, int bare, const 
     err->line = line;
     err->column = col;
     err->position = (size_t)(pos - x->doc);
+    const char *tail = bare ? "" : " near end of file";
+    int ctx_len = 0;
     if (ctx != NULL && ctx < pos && *ctx != '\0') {
         size_t n = (size_t)(pos - ctx);
+        tail = "";
         if (n <= CONTEXT_MAX)
-            snprintf(err->text, sizeof(err->text), "%s near '%.*s'", msg, (int)strnlen(ctx, n), ctx);
-        else
-            snprintf(err->text, sizeof(err->text), "%s", msg);
-    } else if (bare) {
-        snprintf(err->text, sizeof(err->text), "%s", msg);
-    } else {
-        snprintf(err->text, sizeof(err->text), "%s near end of file", msg);
+            ctx_len = (int)strnlen(ctx, n);
     }
+    /* cut at the buffer's size, as jansson's JSON_ERROR_TEXT_LENGTH does */
+    if (ctx_len > 0 && snprintf(err->text, sizeof(err->text), "%s near '%.*s'", msg, ctx_len, ctx) >= (int)sizeof(err->text))
+        err->text[sizeof(err->text) - 1] = '\0';
+    else if (ctx_len == 0 && snprintf(err->text, sizeof(err->text), "%s%s", msg, tail) >= (int)sizeof(err->text))
+        err->text[sizeof(err->text) - 1] = '\0';
     return MG_DECLINED;
 }
 
@@ -764,4 +766,14 @@ out:
             js->fields[i].type = MG_JSCAN_ABSENT;
     }
     return rc;
+}
+
+size_t mg_jscan_string(const char *raw, size_t raw_len, char *out)
+{
+    int32_t bad[2];
+    int nul = 0;
+    long n = unescape(raw + 1, raw + raw_len - 1, out, bad, &nul);
+    n = n < 0 ? 0 : n;
+    out[n] = '\0';
+    return (size_t)n;
 }

@@ -101,4 +101,9 @@ struct mg_jscan {
  * js->err set.  The fields' raw pointers point into doc. */
 int mg_jscan_parse(struct mg_jscan *js, const char *doc, size_t len);
 
+/* Unescapes the string token raw[0..raw_len) (quotes included, as a field's
+ * raw span of a scanned document) into out, which must hold raw_len bytes;
+ * NUL-terminates and returns the length. */
+size_t mg_jscan_string(const char *raw, size_t raw_len, char *out);
+
 #endif
