@@ -54,7 +54,7 @@ struct tok {
 };
 
 struct key {
-    const char *p; /* the unescaped key */
+    const char *p; /* the unescaped key: never NULL (NULL marks a free set slot) */
     size_t len;
     uint32_t obj; /* the object's ordinal in the document */
 };
@@ -141,7 +141,7 @@ static int fail(struct lx *x, const char *pos, const char *ctx, int bare, const 
 static int fail(struct lx *x, const char *pos, const char *ctx, int bare, const char *fmt, ...)
 {
     struct mg_jscan_error *err = &x->js->err;
-    char msg[sizeof(err->text)];
+    char msg[128], near[CONTEXT_MAX + 1] = ""; /* our longest message is 44 bytes */
     va_list ap;
     int line = 1, col = 0;
 
@@ -157,19 +157,19 @@ static int fail(struct lx *x, const char *pos, const char *ctx, int bare, const 
     err->line = line;
     err->column = col;
     err->position = (size_t)(pos - x->doc);
-    const char *tail = bare ? "" : " near end of file";
-    int ctx_len = 0;
     if (ctx != NULL && ctx < pos && *ctx != '\0') {
         size_t n = (size_t)(pos - ctx);
-        tail = "";
-        if (n <= CONTEXT_MAX)
-            ctx_len = (int)strnlen(ctx, n);
+        if (n <= CONTEXT_MAX) {
+            n = strnlen(ctx, n); /* jansson prints its saved text as a C string */
+            memcpy(near, ctx, n);
+            near[n] = '\0';
+            snprintf(err->text, sizeof(err->text), "%s near '%s'", msg, near);
+        } else {
+            snprintf(err->text, sizeof(err->text), "%s", msg);
+        }
+    } else {
+        snprintf(err->text, sizeof(err->text), "%s%s", msg, bare ? "" : " near end of file");
     }
-    /* cut at the buffer's size, as jansson's JSON_ERROR_TEXT_LENGTH does */
-    if (ctx_len > 0 && snprintf(err->text, sizeof(err->text), "%s near '%.*s'", msg, ctx_len, ctx) >= (int)sizeof(err->text))
-        err->text[sizeof(err->text) - 1] = '\0';
-    else if (ctx_len == 0 && snprintf(err->text, sizeof(err->text), "%s%s", msg, tail) >= (int)sizeof(err->text))
-        err->text[sizeof(err->text) - 1] = '\0';
     return MG_DECLINED;
 }
 
@@ -548,8 +548,6 @@ static int set_add(struct lx *x, uint32_t obj, struct mg_str k)
 static int key_seen(struct lx *x, size_t base, uint32_t obj, struct mg_str k)
 {
     size_t n = x->nkeys - base;
-    if (k.ptr == NULL)
-        k.ptr = ""; /* the empty key: p == NULL marks a free set slot */
     if (n < LINEAR_KEYS) {
         for (size_t i = base; i < x->nkeys; i++)
             if (same(x->keys[i].p, x->keys[i].len, k.ptr, k.len))
