@@ -30,6 +30,37 @@ static int frame_same(enum mg_usage_kind k, const char *s, size_t n, struct mg_u
 
 #define FRAME(k, lit, ev) frame_same(k, lit, sizeof(lit) - 1, ev)
 
+/* The tree extractor on json, checked against the scanner (from_frame). */
+static int64_t extract(enum mg_usage_kind k, const char *json, struct mg_usage_event *ev)
+{
+    return frame_same(k, json, strlen(json), ev);
+}
+
+static void usage_extractors(void **state)
+{
+    struct mg_usage_event ev;
+    assert_true(extract(MG_USAGE_SPEECH, "{\"data\":{\"audio\":\"ff\",\"status\":2},\"extra_info\":{\"usage_characters\":11}}", &ev));
+    assert_int_equal(ev.characters, 11);
+    assert_true(extract(MG_USAGE_IMAGE, "{\"metadata\":{\"success_count\":\"3\",\"failed_count\":\"0\"}}", &ev));
+    assert_int_equal(ev.images, 3);
+    assert_true(extract(MG_USAGE_IMAGE, "{\"metadata\":{\"success_count\":2}}", &ev));
+    assert_int_equal(ev.images, 2);
+    assert_false(extract(MG_USAGE_IMAGE, "{\"metadata\":{\"success_count\":\"0\"}}", &ev));
+    assert_true(extract(MG_USAGE_MUSIC, "{\"data\":{\"audio\":\"ff\"},\"base_resp\":{\"status_code\":0}}", &ev));
+    assert_int_equal(ev.tracks, 1);
+    assert_false(extract(MG_USAGE_MUSIC, "{\"base_resp\":{\"status_code\":1008}}", &ev));
+    assert_true(extract(MG_USAGE_VIDEO, "{\"status\":\"Success\",\"file_id\":\"1\"}", &ev));
+    assert_int_equal(ev.videos, 1);
+    assert_false(extract(MG_USAGE_VIDEO, "{\"status\":\"Processing\"}", &ev));
+    assert_false(extract(MG_USAGE_VIDEO, "{\"status\":\"Failed\"}", &ev));
+    assert_true(extract(MG_USAGE_ANTHROPIC, "{\"type\":\"message\",\"usage\":{\"input_tokens\":42,\"output_tokens\":30}}", &ev));
+    assert_int_equal(ev.input_tokens, 42);
+    assert_int_equal(ev.output_tokens, 30);
+    assert_true(extract(MG_USAGE_CHAT, "{\"usage\":{\"prompt_tokens\":26,\"completion_tokens\":223}}", &ev));
+    assert_int_equal(ev.output_tokens, 223);
+    assert_false(extract(MG_USAGE_CHAT, "[1,2]", &ev));
+}
+
 static void usage_table_rows(void **state)
 {
     assert_null(mg_usage_kind_info(MG_USAGE_NONE));
@@ -116,6 +147,7 @@ static void usage_billing_keys(void **state)
 int main(void)
 {
     const struct CMUnitTest tests[] = {
+        cmocka_unit_test(usage_extractors),
         cmocka_unit_test(usage_table_rows),
         cmocka_unit_test(usage_frame_exact),
         cmocka_unit_test(usage_body_string_named_usage),
