@@ -48,8 +48,9 @@ FUZZ_CORE    := $(filter-out src/core/main.c,$(wildcard src/core/*.c))
 # What each harness links besides the core.
 fuzz_deps_apikey    :=
 fuzz_deps_err       :=
+fuzz_deps_jscan     :=
 fuzz_deps_sse       := src/gateway/sse.c
-fuzz_deps_usage     := src/gateway/usage.c
+fuzz_deps_usage     := src/gateway/usage.c src/billing/prices.c
 fuzz_deps_multipart := tools/sim/sim_util.c
 fuzz_deps_money     := src/billing/prices.c
 fuzz_deps_h1resp    := src/net/h1resp.c

@@ -7,6 +7,7 @@
 #include "core/log.h"
 #include "core/mg.h"
 
+#include <stddef.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -95,22 +96,65 @@ const struct mg_price *mg_prices_find(const struct mg_price_table *t, const char
     return best;
 }
 
+/* One row per billing key: where the event counts it, where the price
+ * row prices it, and the factor that brings every product to micro-units x
+ * 1,000,000 (prices per million tokens, per 10k characters, per item). */
+static const struct bill_row {
+    enum mg_bill_unit unit;
+    size_t qty;   /* offsetof(struct mg_usage_event, ...) */
+    size_t price; /* offsetof(struct mg_price, ...) */
+    int64_t scale;
+} bill_rows[] = {
+    {MG_BILL_INPUT_TOKENS, offsetof(struct mg_usage_event, input_tokens), offsetof(struct mg_price, input_per_mtok), 1},
+    {MG_BILL_OUTPUT_TOKENS, offsetof(struct mg_usage_event, output_tokens), offsetof(struct mg_price, output_per_mtok), 1},
+    {MG_BILL_CACHED_TOKENS, offsetof(struct mg_usage_event, cached_tokens), offsetof(struct mg_price, cached_per_mtok), 1},
+    {MG_BILL_CHARACTERS, offsetof(struct mg_usage_event, characters), offsetof(struct mg_price, per_10k_chars), 100},
+    {MG_BILL_IMAGES, offsetof(struct mg_usage_event, images), offsetof(struct mg_price, per_image), 1000000},
+    {MG_BILL_VIDEOS, offsetof(struct mg_usage_event, videos), offsetof(struct mg_price, per_video), 1000000},
+    {MG_BILL_TRACKS, offsetof(struct mg_usage_event, tracks), offsetof(struct mg_price, per_track), 1000000},
+    {MG_BILL_VOICES, offsetof(struct mg_usage_event, voices), offsetof(struct mg_price, per_voice), 1000000},
+};
+
+static int64_t field_at(const void *base, size_t off)
+{
+    int64_t v;
+    memcpy(&v, (const char *)base + off, sizeof(v));
+    return v;
+}
+
+/* The quantity billed for a row: input is billed net of cache reads. */
+static int64_t quantity(const struct mg_usage_event *ev, const struct bill_row *r)
+{
+    int64_t q = field_at(ev, r->qty);
+    if (r->unit == MG_BILL_INPUT_TOKENS) {
+        q -= ev->cached_tokens;
+        if (q < 0)
+            q = 0;
+    }
+    return q;
+}
+
+unsigned mg_bill_units_of(const struct mg_usage_event *ev)
+{
+    unsigned m = 0;
+    for (size_t i = 0; i < MG_ARRAY_SIZE(bill_rows); i++)
+        if (field_at(ev, bill_rows[i].qty) != 0)
+            m |= bill_rows[i].unit;
+    return m;
+}
+
 int64_t mg_prices_cost(const struct mg_price_table *t, const struct mg_usage_event *ev, int64_t ratio_ppm)
 {
     const struct mg_price *p = mg_prices_find(t, ev->model);
-    __int128 sum; /* micro-units x 1,000,000 (per-million-token prices) */
+    __int128 sum = 0; /* micro-units x 1,000,000 (per-million-token prices) */
     if (p == NULL) {
         mg_log(MG_LOG_WARN, "no price for model '%s'; the request is recorded at cost 0", ev->model);
         return 0;
     }
-    int64_t uncached = ev->input_tokens - ev->cached_tokens;
-    if (uncached < 0)
-        uncached = 0;
-    sum = (__int128)uncached * p->input_per_mtok + (__int128)ev->cached_tokens * p->cached_per_mtok +
-          (__int128)ev->output_tokens * p->output_per_mtok + (__int128)ev->characters * p->per_10k_chars * 100 +
-          ((__int128)ev->images * p->per_image + (__int128)ev->videos * p->per_video +
-           (__int128)ev->tracks * p->per_track + (__int128)ev->voices * p->per_voice) *
-              1000000;
+    for (size_t i = 0; i < MG_ARRAY_SIZE(bill_rows); i++) {
+        const struct bill_row *r = &bill_rows[i];
+        sum += (__int128)quantity(ev, r) * field_at(p, r->price) * r->scale;
+    }
     sum *= ratio_ppm;
     const __int128 div = (__int128)1000000 * MG_RATIO_ONE;
     __int128 q = (sum + div / 2) / div; /* half up; costs are never negative */

@@ -24,6 +24,23 @@ struct mg_price {
     int64_t per_voice;
 };
 
+/* The billing keys: the units a usage event counts, each priced by one
+ * column of struct mg_price.  A usage kind names the units it sets
+ * (gateway/usage.h); mg_prices_cost walks the same table. */
+enum mg_bill_unit {
+    MG_BILL_INPUT_TOKENS = 1 << 0, /* uncached input: input_tokens - cached_tokens */
+    MG_BILL_OUTPUT_TOKENS = 1 << 1,
+    MG_BILL_CACHED_TOKENS = 1 << 2,
+    MG_BILL_CHARACTERS = 1 << 3,
+    MG_BILL_IMAGES = 1 << 4,
+    MG_BILL_VIDEOS = 1 << 5,
+    MG_BILL_TRACKS = 1 << 6,
+    MG_BILL_VOICES = 1 << 7,
+};
+
+/* The units of ev that are non-zero (a mask of enum mg_bill_unit). */
+unsigned mg_bill_units_of(const struct mg_usage_event *ev);
+
 struct mg_price_table;
 
 /* The built-in official global (USD) table of MINIMAX-API.md section 4. */

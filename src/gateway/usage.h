@@ -16,6 +16,7 @@
 #define MG_GATEWAY_USAGE_H
 
 #include <jansson.h>
+#include "billing/prices.h"
 #include "store/store.h"
 
 enum mg_usage_kind {
@@ -27,16 +28,40 @@ enum mg_usage_kind {
     MG_USAGE_MUSIC,
     MG_USAGE_VOICE,
     MG_USAGE_VIDEO,     /* billed when a query first reports Success */
+    MG_USAGE_NKINDS
 };
 
-/* Returns 1 if the document carried billable units, else 0. */
+/* One row per kind (usage.c holds the table; code walks it). */
+struct mg_usage_kind_info {
+    enum mg_usage_kind kind;
+    const char *name;
+    /* Frame pre-filter: a frame that holds none of these (and no \u escape,
+     * which could spell one) cannot carry units.  {NULL}: every frame may. */
+    const char *needles[2];
+    /* Whole-body rule: a non-streamed body is billed only if its
+     * base_resp.status_code is 0 (absent counts as 0). */
+    int body_needs_base_ok;
+    unsigned bill; /* the billing keys it sets: enum mg_bill_unit (billing/prices.h) */
+};
+
+/* The row of a kind (NULL for MG_USAGE_NONE or an unknown value). */
+const struct mg_usage_kind_info *mg_usage_kind_info(enum mg_usage_kind kind);
+
+/* The reference extractor on a jansson tree: returns 1 if the document
+ * carried billable units, else 0. */
 int mg_usage_extract(enum mg_usage_kind kind, json_t *doc, struct mg_usage_event *ev);
 
-/* Usage from a whole non-streamed response body.  For chat it parses only the
- * last top-level-looking "usage" object instead of the whole document (the
- * hot path: a chat answer can be long, its usage is a few fields).  Returns 1
- * if units were found. */
+/* Usage from a whole non-streamed response body, without building a tree:
+ * exactly what json_loadb(body, 0) followed by the kind's whole-body rule and
+ * mg_usage_extract gives (an invalid body carries nothing).  Returns 1 if
+ * units were found. */
 int mg_usage_from_body(enum mg_usage_kind kind, const char *body, size_t len, struct mg_usage_event *ev);
+
+/* Usage from one SSE frame's data, without building a tree: exactly what
+ * json_loadb(data, 0) followed by mg_usage_extract gives, on every input.  The
+ * kind's needles are checked first, so most frames cost one memmem.  Returns
+ * 1 if units were found. */
+int mg_usage_from_frame(enum mg_usage_kind kind, const char *data, size_t len, struct mg_usage_event *ev);
 
 /* Cheap pre-filter for stream frames: 0 if `data` cannot hold usage for the
  * kind, so the frame need not be parsed. */

@@ -1,4 +1,5 @@
-/* Unit tests: the SSE parser, the usage extractors and the route table. */
+/* Unit tests: the SSE parser (with usage read from its frames) and the route table.
+ * The usage extractors themselves: test_usage.c. */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -121,40 +122,6 @@ static void usage_openai_stream_final_frame(void **state)
     mg_buf_free(&c.out);
 }
 
-static int64_t extract(enum mg_usage_kind k, const char *json, struct mg_usage_event *ev)
-{
-    json_t *doc = json_loads(json, 0, NULL);
-    memset(ev, 0, sizeof(*ev));
-    int r = mg_usage_extract(k, doc, ev);
-    json_decref(doc);
-    return r;
-}
-
-static void usage_extractors(void **state)
-{
-    struct mg_usage_event ev;
-    assert_true(extract(MG_USAGE_SPEECH, "{\"data\":{\"audio\":\"ff\",\"status\":2},\"extra_info\":{\"usage_characters\":11}}", &ev));
-    assert_int_equal(ev.characters, 11);
-    assert_true(extract(MG_USAGE_IMAGE, "{\"metadata\":{\"success_count\":\"3\",\"failed_count\":\"0\"}}", &ev));
-    assert_int_equal(ev.images, 3);
-    assert_true(extract(MG_USAGE_IMAGE, "{\"metadata\":{\"success_count\":2}}", &ev));
-    assert_int_equal(ev.images, 2);
-    assert_false(extract(MG_USAGE_IMAGE, "{\"metadata\":{\"success_count\":\"0\"}}", &ev));
-    assert_true(extract(MG_USAGE_MUSIC, "{\"data\":{\"audio\":\"ff\"},\"base_resp\":{\"status_code\":0}}", &ev));
-    assert_int_equal(ev.tracks, 1);
-    assert_false(extract(MG_USAGE_MUSIC, "{\"base_resp\":{\"status_code\":1008}}", &ev));
-    assert_true(extract(MG_USAGE_VIDEO, "{\"status\":\"Success\",\"file_id\":\"1\"}", &ev));
-    assert_int_equal(ev.videos, 1);
-    assert_false(extract(MG_USAGE_VIDEO, "{\"status\":\"Processing\"}", &ev));
-    assert_false(extract(MG_USAGE_VIDEO, "{\"status\":\"Failed\"}", &ev));
-    assert_true(extract(MG_USAGE_ANTHROPIC, "{\"type\":\"message\",\"usage\":{\"input_tokens\":42,\"output_tokens\":30}}", &ev));
-    assert_int_equal(ev.input_tokens, 42);
-    assert_int_equal(ev.output_tokens, 30);
-    assert_true(extract(MG_USAGE_CHAT, "{\"usage\":{\"prompt_tokens\":26,\"completion_tokens\":223}}", &ev));
-    assert_int_equal(ev.output_tokens, 223);
-    assert_false(extract(MG_USAGE_CHAT, "[1,2]", &ev));
-}
-
 static void route_table(void **state)
 {
     int ok;
@@ -183,7 +150,7 @@ int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(sse_split_at_every_byte),   cmocka_unit_test(sse_multiline_data_and_cap),
-        cmocka_unit_test(usage_openai_stream_final_frame), cmocka_unit_test(usage_extractors),
+        cmocka_unit_test(usage_openai_stream_final_frame),
         cmocka_unit_test(route_table),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
