@@ -7,6 +7,7 @@
 #include "gateway/relay.h"
 #include "core/apikey.h"
 #include "core/clock.h"
+#include "core/jscan.h"
 #include "net/http.h"
 
 #include <stdio.h>
@@ -134,7 +135,6 @@ int rl_admit_body(struct relay *rl)
     const struct mg_route *r = rl->route;
     const struct mg_gateway_config *cfg = &rl->gw->cfg;
     char detail[256];
-    json_error_t jerr;
 
     if (r->body == MG_BODY_NONE)
         return MG_OK;
@@ -161,27 +161,39 @@ int rl_admit_body(struct relay *rl)
         rl_send_error(rl, MG_E_CONTENT_TYPE, NULL);
         return MG_ERR;
     }
-    rl->in.body = json_loadb(req->entity.base, req->entity.len, JSON_REJECT_DUPLICATES, &jerr);
-    if (rl->in.body == NULL) {
-        snprintf(detail, sizeof(detail), "At line %d, column %d: %s.", jerr.line, jerr.column, jerr.text);
+    /* one pass, no tree: validates as json_loadb(JSON_REJECT_DUPLICATES) and reads the fields we need */
+    char id[MAX_RESOURCE_ID];
+    struct mg_jscan_field f[3] = {
+        {.key = "model", .str = rl->in.model, .str_cap = sizeof(rl->in.model)},
+        {.key = "stream"},
+        {.key = r->own.body, .str = id, .str_cap = sizeof(id)},
+    };
+    struct mg_jscan js = {.flags = MG_JSCAN_REJECT_DUPLICATES, .fields = f, .nfields = r->own.body ? 3 : 2};
+    if (mg_jscan_parse(&js, req->entity.base, req->entity.len) != MG_OK) {
+        snprintf(detail, sizeof(detail), "At line %d, column %d: %s.", js.err.line, js.err.column, js.err.text);
         rl_send_error(rl, MG_E_JSON_MALFORMED, detail);
         return MG_ERR;
     }
-    if (!json_is_object(rl->in.body)) {
+    if (js.top != MG_JSCAN_OBJECT) {
         rl_send_error(rl, MG_E_JSON_NOT_OBJECT, NULL);
         return MG_ERR;
     }
-    json_t *m = json_object_get(rl->in.body, "model");
-    if (json_is_string(m) && json_string_length(m) < sizeof(rl->in.model))
-        mg_strlcpy(rl->in.model, json_string_value(m), sizeof(rl->in.model));
-    else if (r->needs_model || m != NULL) {
-        rl_send_error(rl, MG_E_MODEL_MISSING, NULL);
-        return MG_ERR;
+    if (!(f[0].type == MG_JSCAN_STRING && f[0].str_len < sizeof(rl->in.model))) {
+        rl->in.model[0] = '\0';
+        if (r->needs_model || f[0].type != MG_JSCAN_ABSENT) {
+            rl_send_error(rl, MG_E_MODEL_MISSING, NULL);
+            return MG_ERR;
+        }
     }
-    json_t *st = json_object_get(rl->in.body, "stream");
-    if (st != NULL && !json_is_boolean(st)) {
+    if (f[1].type != MG_JSCAN_ABSENT && f[1].type != MG_JSCAN_TRUE && f[1].type != MG_JSCAN_FALSE) {
         rl_send_error(rl, MG_E_FIELD_INVALID, "'stream' must be true or false.");
         return MG_ERR;
+    }
+    if (r->own.body != NULL) { /* the id a USE/DELETE/CREATE-by-body route names, as a string or a number */
+        if (f[2].type == MG_JSCAN_STRING && f[2].str_len > 0 && f[2].str_len < sizeof(id))
+            mg_strlcpy(rl->in.res_id, id, sizeof(rl->in.res_id));
+        else if (f[2].type == MG_JSCAN_INTEGER)
+            snprintf(rl->in.res_id, sizeof(rl->in.res_id), "%lld", (long long)f[2].integer);
     }
     return MG_OK;
 }
@@ -195,11 +207,8 @@ int rl_resource_id(struct relay *rl)
         snprintf(rl->in.res_id, sizeof(rl->in.res_id), "%.*s", (int)v.len, v.ptr);
         return MG_OK;
     }
-    if (o->body != NULL && rl->in.body != NULL) {
-        const char *const path[2] = {o->body, NULL};
-        if (rl_id_from(rl->in.body, path, rl->in.res_id, sizeof(rl->in.res_id)) == MG_OK)
-            return MG_OK;
-    }
+    if (o->body != NULL && rl->in.res_id[0] != '\0') /* read by rl_admit_body */
+        return MG_OK;
     snprintf(detail, sizeof(detail), "Name the resource with '%s'.", o->query ? o->query : o->body);
     rl_send_error(rl, MG_E_FIELD_INVALID, detail);
     return MG_ERR;

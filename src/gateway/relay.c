@@ -121,7 +121,6 @@ static void on_req_gone(void *p)
 static void relay_dispose(void *p)
 {
     struct relay *rl = p;
-    json_decref(rl->in.body);
     if (rl->st.sse_init)
         mg_sse_free(&rl->st.sse);
     mg_upc_dispose(&rl->up.upc);

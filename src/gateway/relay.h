@@ -96,7 +96,6 @@ struct relay {
     struct {                     /* RL_ADMIT's findings, read by every later phase */
         struct mg_key_record key;
         int authed;
-        json_t *body;
         char model[96];
         char res_id[MAX_RESOURCE_ID]; /* the resource a USE/DELETE/CREATE-by-body route names */
     } in;
