@@ -81,10 +81,12 @@ void mg_sse_feed(struct mg_sse *p, const char *bytes, size_t len)
                 continue;
             }
         }
-        /* find the next line end in this chunk */
-        size_t j = i;
-        while (j < len && bytes[j] != '\n' && bytes[j] != '\r')
-            j++;
+        /* find the next line end in this chunk: LF with memchr, then a CR before it (rare) */
+        const char *lf = memchr(bytes + i, '\n', len - i);
+        size_t j = lf ? (size_t)(lf - bytes) : len;
+        const char *cr = memchr(bytes + i, '\r', j - i);
+        if (cr != NULL)
+            j = (size_t)(cr - bytes);
         if (j == len) {
             if (mg_buf_append(&p->line, bytes + i, j - i) != MG_OK)
                 p->truncated = 1; /* keep the start; the rest is dropped */
