@@ -1,8 +1,12 @@
 /*
  * usage.h: reading billable units out of MiniMax responses (GW-5, BL-2).
- * Each extractor takes one parsed JSON document (a whole response, or one SSE
- * frame's data) and adds what it finds to a usage event.  Streams call the
- * extractor once per frame; the rules below make that idempotent:
+ * Each kind is one row of a table (usage.c): its extractor, the needles that
+ * pre-filter stream frames, its whole-body rule and its billing keys.  An
+ * extractor reads one JSON document (a whole response, or one SSE frame's
+ * data) and adds what it finds to a usage event; mg_usage_extract runs it on
+ * a jansson tree (the reference), mg_usage_from_body/_from_frame on the bytes
+ * through core/jscan.h with exactly the same result and no tree.  Streams
+ * read every frame; the rules below make that idempotent:
  *   chat (native/OpenAI): the frame with real usage (prompt_tokens present)
  *       sets input/output/cached tokens (later ones replace earlier ones);
  *   anthropic: message_start.message.usage.input_tokens sets input,
