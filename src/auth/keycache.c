@@ -9,6 +9,7 @@
 #include "auth/keycache.h"
 #include "core/clock.h"
 #include "core/log.h"
+#include "store/store.h"
 #include "core/mg.h"
 
 #include <pthread.h>

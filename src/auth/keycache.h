@@ -9,7 +9,7 @@
 #ifndef MG_AUTH_KEYCACHE_H
 #define MG_AUTH_KEYCACHE_H
 
-#include "store/store.h"
+#include "core/account.h"
 
 struct mg_keycache;
 

@@ -26,7 +26,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include "store/store.h"
+#include "core/usage_event.h"
 
 /* One slot: 512 bytes hold the largest event (about 350 bytes encoded) and
  * divide a 4 KiB page, so no record straddles two pages. */

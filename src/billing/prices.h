@@ -8,7 +8,7 @@
 #define MG_BILLING_PRICES_H
 
 #include <stdint.h>
-#include "store/store.h"
+#include "core/usage_event.h"
 
 #define MG_RATIO_ONE 1000000 /* ratios are parts per million: 400000 = 40 % */
 

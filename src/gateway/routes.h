@@ -13,7 +13,7 @@
 #include "core/err.h"
 #include "core/service.h"
 #include "gateway/usage.h"
-#include "store/store.h"
+#include "core/owned.h"
 
 enum mg_body_kind { MG_BODY_NONE, MG_BODY_JSON, MG_BODY_MULTIPART };
 

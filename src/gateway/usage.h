@@ -21,7 +21,7 @@
 
 #include <jansson.h>
 #include "billing/prices.h"
-#include "store/store.h"
+#include "core/usage_event.h"
 
 enum mg_usage_kind {
     MG_USAGE_NONE = 0,

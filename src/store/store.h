@@ -1,6 +1,7 @@
 /*
- * store.h: the one storage interface.  Everything durable goes through a
- * struct mg_store; SQLite implements it now (sqlite.c), PostgreSQL later.
+ * store.h: the one storage interface: operations only (the nouns are in
+ * core/account.h, usage_event.h, owned.h, channel_record.h).  Everything
+ * durable goes through a struct mg_store; SQLite implements it now (sqlite.c), PostgreSQL later.
  * Nothing SQLite-specific appears above this line.
  *
  * Threading: a handle belongs to one thread at a time.  Every thread that
@@ -16,83 +17,14 @@
 
 #include <stddef.h>
 #include <stdint.h>
+#include "core/account.h"
 #include "core/apikey.h"
+#include "core/channel_record.h"
+#include "core/owned.h"
 #include "core/region.h"
+#include "core/usage_event.h"
 
 struct mg_store;
-
-enum mg_key_status { MG_KEY_ACTIVE = 0, MG_KEY_REVOKED = 1 };
-
-struct mg_account {
-    int64_t id;
-    char email[256];      /* stored lower-cased */
-    int is_admin;
-    int suspended;
-    int64_t cap_micros;   /* monthly hard cap; 0 = none */
-    int64_t created_ms;
-};
-
-/* A key as the gateway needs it (joined with its account). */
-struct mg_key_record {
-    int64_t id;
-    int64_t account_id;
-    char public_id[MG_KEY_PUBID_LEN + 1];
-    char name[128];
-    enum mg_region region;
-    uint32_t scopes;             /* MG_SCOPE bits */
-    enum mg_key_status status;
-    int64_t expires_ms;          /* 0 = never */
-    int64_t created_ms;
-    int64_t last_used_ms;
-    uint8_t digest[MG_KEY_DIGEST_LEN];
-    char models[512];            /* comma-separated allowlist; "" = any */
-    /* from the account */
-    int account_suspended;
-    int64_t account_cap_micros;
-    int64_t seq;                 /* change sequence: bumps on every change of the key or its account */
-};
-
-/* An upstream channel.  The upstream key itself is never stored in plaintext:
- * key_ref is "env:NAME", "file:/path", or "db" (then key_enc holds it,
- * encrypted with the server secret by the caller). */
-struct mg_channel_record {
-    int64_t id;
-    char name[64];
-    enum mg_region region;
-    char base_url[512];
-    char key_ref[512];
-    uint8_t key_enc[512];
-    size_t key_enc_len;
-    int weight;
-    char models[1024];           /* comma-separated; "" = any model */
-    int enabled;
-};
-
-/* One billed response (BL-2).  Keyed by request_id: inserting the same
- * request id twice is a no-op. */
-struct mg_usage_event {
-    char request_id[40];
-    int64_t ts_ms;
-    int64_t account_id;
-    int64_t key_id;
-    char key_public_id[MG_KEY_PUBID_LEN + 1];
-    char model[96];
-    char service[16];            /* mg_service_name() */
-    char route[64];              /* the path family, e.g. "/v1/chat/completions" */
-    int64_t input_tokens;
-    int64_t output_tokens;
-    int64_t cached_tokens;
-    int64_t characters;          /* speech */
-    int64_t images;
-    int64_t videos;
-    int64_t tracks;              /* music */
-    int64_t voices;              /* voice clone / design */
-    int64_t cost_micros;
-    int http_status;
-};
-
-/* Who owns an async resource (GW-6). */
-enum mg_owned_kind { MG_OWNED_VIDEO_TASK = 'v', MG_OWNED_SPEECH_TASK = 's', MG_OWNED_FILE = 'f', MG_OWNED_VOICE = 'o' };
 
 typedef int (*mg_store_key_cb)(void *arg, const struct mg_key_record *k);
 typedef int (*mg_store_usage_cb)(void *arg, const struct mg_usage_event *e);

@@ -1,0 +1,43 @@
+/*
+ * account.h: an account and a key bound to it, as the key cache and the gateway
+ * see them (the store keeps them; auth and the gateway own their meaning).
+ */
+#ifndef MG_CORE_ACCOUNT_H
+#define MG_CORE_ACCOUNT_H
+
+#include <stdint.h>
+#include "core/apikey.h"
+#include "core/region.h"
+
+enum mg_key_status { MG_KEY_ACTIVE = 0, MG_KEY_REVOKED = 1 };
+
+struct mg_account {
+    int64_t id;
+    char email[256];      /* stored lower-cased */
+    int is_admin;
+    int suspended;
+    int64_t cap_micros;   /* monthly hard cap; 0 = none */
+    int64_t created_ms;
+};
+
+/* A key as the gateway needs it (joined with its account). */
+struct mg_key_record {
+    int64_t id;
+    int64_t account_id;
+    char public_id[MG_KEY_PUBID_LEN + 1];
+    char name[128];
+    enum mg_region region;
+    uint32_t scopes;             /* MG_SCOPE bits */
+    enum mg_key_status status;
+    int64_t expires_ms;          /* 0 = never */
+    int64_t created_ms;
+    int64_t last_used_ms;
+    uint8_t digest[MG_KEY_DIGEST_LEN];
+    char models[512];            /* comma-separated allowlist; "" = any */
+    /* from the account */
+    int account_suspended;
+    int64_t account_cap_micros;
+    int64_t seq;                 /* change sequence: bumps on every change of the key or its account */
+};
+
+#endif

@@ -1,0 +1,34 @@
+/*
+ * usage_event.h: one billed response (BL-2), as the gateway records it, the
+ * meter journals it and the store keeps it.
+ */
+#ifndef MG_CORE_USAGE_EVENT_H
+#define MG_CORE_USAGE_EVENT_H
+
+#include <stdint.h>
+#include "core/apikey.h"
+
+/* One billed response (BL-2).  Keyed by request_id: inserting the same
+ * request id twice is a no-op. */
+struct mg_usage_event {
+    char request_id[40];
+    int64_t ts_ms;
+    int64_t account_id;
+    int64_t key_id;
+    char key_public_id[MG_KEY_PUBID_LEN + 1];
+    char model[96];
+    char service[16];            /* mg_service_name() */
+    char route[64];              /* the path family, e.g. "/v1/chat/completions" */
+    int64_t input_tokens;
+    int64_t output_tokens;
+    int64_t cached_tokens;
+    int64_t characters;          /* speech */
+    int64_t images;
+    int64_t videos;
+    int64_t tracks;              /* music */
+    int64_t voices;              /* voice clone / design */
+    int64_t cost_micros;
+    int http_status;
+};
+
+#endif
