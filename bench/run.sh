@@ -97,7 +97,7 @@ run() {
   [ "$2" = stream ] && stream=1
   local c0=0; [ -n "$pid" ] && c0=$(cpu_ticks "$pid")
   local out
-  out=$(BENCH_AUTH=$auth BENCH_STREAM=$stream wrk -t2 -c"$CONNS" -d"${SECS}s" --latency -s bench/chat.lua \
+  out=$(BENCH_AUTH=$auth BENCH_STREAM=$stream wrk -t$((CONNS < 2 ? 1 : 2)) -c"$CONNS" -d"${SECS}s" --latency -s bench/chat.lua \
         "$url/v1/chat/completions")
   local c1=0; [ -n "$pid" ] && c1=$(cpu_ticks "$pid")
   echo "$out" | /usr/bin/python3 -c '
@@ -138,7 +138,7 @@ if has_row cpu; then
   done
   RSS=$(awk '/VmHWM/ {print $2}' /proc/$GW_PID/status)
   echo
-  echo "wrk -t2 -c$CONNS -d${SECS}s, $ROUNDS interleaved rounds, medians"
+  echo "wrk -t$((CONNS < 2 ? 1 : 2)) -c$CONNS -d${SECS}s, $ROUNDS interleaved rounds, medians"
   echo
   echo "| request | target | req/s | p50 µs | p99 µs | CPU µs/req | non-2xx |"
   echo "|---|---|---|---|---|---|---|"
