@@ -243,6 +243,9 @@ void mg_http_respond(h2o_req_t *req, int status, const char *content_type, const
 {
     req->res.status = status;
     req->res.reason = mg_http_reason(status);
+    /* With a length the connection stays open: h2o 2.2's chunked encoder takes only 200s, and
+     * closes the connection after any other answer of unknown length. */
+    req->res.content_length = len;
     if (content_type != NULL)
         h2o_add_header(&req->pool, &req->res.headers, H2O_TOKEN_CONTENT_TYPE, NULL, content_type,
                        strlen(content_type));

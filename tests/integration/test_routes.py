@@ -129,3 +129,33 @@ def test_sim_record_of_a_binary_upload_stays_json(gateway, key, sim_global):
     assert r.status_code == 200
     rec = [q for q in sim_global.requests() if q["path"] == "/v1/files/upload"][-1]
     assert rec["body"].startswith("<") and "not UTF-8" in rec["body"]
+
+
+def test_error_answers_keep_the_connection_open(gateway, key):
+    """An error has a Content-Length, so the client's connection is reused
+    (h2o 2.2 closed it after every non-200 answer of unknown length)."""
+    import socket
+    s = socket.create_connection(("127.0.0.1", gateway.port), timeout=10)
+    try:
+        f = s.makefile("rb")
+        for path, auth in (("/v1/nope", key), ("/v1/chat/completions", "mgk_bad"), ("/healthz", key)):
+            s.sendall(("GET %s HTTP/1.1\r\nhost: x\r\nauthorization: Bearer %s\r\n\r\n" % (path, auth)).encode())
+            status = f.readline()
+            headers = {}
+            while True:
+                line = f.readline().strip()
+                if not line:
+                    break
+                k, _, v = line.decode().partition(":")
+                headers[k.strip().lower()] = v.strip()
+            assert headers.get("connection", "keep-alive").lower() != "close", (status, headers)
+            if "content-length" in headers:
+                f.read(int(headers["content-length"]))
+            else:  # chunked
+                while True:
+                    n = int(f.readline().split(b";")[0], 16)
+                    f.read(n + 2)
+                    if n == 0:
+                        break
+    finally:
+        s.close()
