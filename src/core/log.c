@@ -83,6 +83,8 @@ static void str_field(struct mg_buf *b, const char *name, const char *v)
     mg_buf_append_json_str(b, v, strlen(v));
 }
 
+int mg_log_access_enabled(void) { return access_fd >= 0; }
+
 void mg_log_access(const struct mg_access_entry *e)
 {
     char ts[32];

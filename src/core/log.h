@@ -40,5 +40,7 @@ struct mg_access_entry {
 int mg_log_access_open(const char *where);
 /* Writes one line with a single write(2); safe from any thread. */
 void mg_log_access(const struct mg_access_entry *e);
+/* 1 if access lines go anywhere (callers skip building an entry otherwise). */
+int mg_log_access_enabled(void);
 
 #endif

@@ -63,6 +63,9 @@ void rl_finish(struct relay *rl, int status)
         return;
     rl->finished = 1;
     int64_t lat = mg_monotonic_us() - rl->t0_us;
+    mg_metrics_request(rl->route ? rl->route->name : "unknown", status, lat, rl->up.ttfb_us);
+    if (!mg_log_access_enabled())
+        return;
     struct mg_str path = rl->req ? mg_http_path(rl->req) : MG_STR_LIT("");
     const struct mg_usage_event *ev = &rl->bill.ev;
     char pathbuf[256];
@@ -92,7 +95,6 @@ void rl_finish(struct relay *rl, int status)
         .cost_micros = ev->cost_micros,
     };
     mg_log_access(&a);
-    mg_metrics_request(rl->route ? rl->route->name : "unknown", status, lat, rl->up.ttfb_us);
 }
 
 /* ---- lifetime ------------------------------------------------------------- */

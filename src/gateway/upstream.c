@@ -60,8 +60,19 @@ static h2o_iovec_t build_request(struct relay *rl, const struct mg_channel *c)
     char clen[48];
     size_t clen_len = 0, len;
     h2o_iovec_t prefix = c->url.path.len > 1 ? c->url.path : h2o_iovec_init("", 0);
-    if (req->entity.base != NULL)
-        clen_len = (size_t)snprintf(clen, sizeof(clen), "content-length: %zu\r\n", req->entity.len);
+    if (req->entity.base != NULL) { /* "content-length: N\r\n" without printf */
+        char digits[24];
+        size_t nd = 0, v = req->entity.len;
+        do
+            digits[nd++] = (char)('0' + v % 10);
+        while ((v /= 10) != 0);
+        memcpy(clen, "content-length: ", 16);
+        clen_len = 16;
+        while (nd > 0)
+            clen[clen_len++] = digits[--nd];
+        clen[clen_len++] = '\r';
+        clen[clen_len++] = '\n';
+    }
     len = req->method.len + 1 + prefix.len + req->path.len + sizeof(" HTTP/1.1\r\nhost: ") - 1 +
           c->url.authority.len + 2 + c->auth_header_len + clen_len + sizeof("x-request-id: \r\n\r\n") - 1 +
           strlen(rl->request_id);
