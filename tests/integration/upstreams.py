@@ -7,7 +7,38 @@ import socket
 import threading
 
 
-class Scripted:
+class _Listener:
+    """A loopback listening socket on port 0 whose accept loop hands each
+    connection to self._handle in a thread of its own."""
+
+    def __init__(self, backlog=128):
+        self.sock = socket.socket()
+        self.sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        self.sock.bind(("127.0.0.1", 0))
+        self.sock.listen(backlog)
+        self.port = self.sock.getsockname()[1]
+        self.url = "http://127.0.0.1:%d" % self.port
+        self.stopping = False
+        threading.Thread(target=self._accept, daemon=True).start()
+
+    def _accept(self):
+        while not self.stopping:
+            try:
+                c, _ = self.sock.accept()
+            except OSError:
+                return
+            self._accepted()
+            threading.Thread(target=self._handle, args=(c,), daemon=True).start()
+
+    def _accepted(self):
+        pass
+
+    def stop(self):
+        self.stopping = True
+        self.sock.close()
+
+
+class Scripted(_Listener):
     """An upstream whose answers are raw bytes.  `answers` is a list (one per
     request, reused cyclically) of bytes, or of callables taking the request
     bytes and returning bytes.  After each answer the connection stays open
@@ -22,31 +53,13 @@ class Scripted:
         self.open_now = 0
         self.max_open = 0
         self.lock = threading.Lock()
-        self.sock = socket.socket()
-        self.sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-        self.sock.bind(("127.0.0.1", 0))
-        self.sock.listen(128)
-        self.port = self.sock.getsockname()[1]
-        self.url = "http://127.0.0.1:%d" % self.port
-        self.stopping = False
-        self.threads = []
-        t = threading.Thread(target=self._accept, daemon=True)
-        t.start()
-        self.threads.append(t)
+        super().__init__()
 
-    def _accept(self):
-        while not self.stopping:
-            try:
-                c, _ = self.sock.accept()
-            except OSError:
-                return
-            with self.lock:
-                self.connections += 1
-                self.open_now += 1
-                self.max_open = max(self.max_open, self.open_now)
-            t = threading.Thread(target=self._serve, args=(c,), daemon=True)
-            t.start()
-            self.threads.append(t)
+    def _accepted(self):
+        with self.lock:
+            self.connections += 1
+            self.open_now += 1
+            self.max_open = max(self.max_open, self.open_now)
 
     @staticmethod
     def _read_request(c):
@@ -69,7 +82,7 @@ class Scripted:
             rest += chunk
         return head + b"\r\n\r\n" + rest
 
-    def _serve(self, c):
+    def _handle(self, c):
         try:
             while not self.stopping:
                 req = self._read_request(c)
@@ -89,10 +102,6 @@ class Scripted:
                 self.open_now -= 1
             c.close()
 
-    def stop(self):
-        self.stopping = True
-        self.sock.close()
-
 
 def json_answer(body=b'{"id":"x","choices":[],"usage":{"prompt_tokens":3,"completion_tokens":2,"total_tokens":5},'
                      b'"base_resp":{"status_code":0,"status_msg":"success"}}', extra=b""):
@@ -100,7 +109,7 @@ def json_answer(body=b'{"id":"x","choices":[],"usage":{"prompt_tokens":3,"comple
             % (len(body), extra, body))
 
 
-class ConnectProxy:
+class ConnectProxy(_Listener):
     """An HTTP CONNECT proxy on loopback: records each CONNECT target and its
     Proxy-Authorization header; `refuse` answers 403 instead."""
 
@@ -108,24 +117,9 @@ class ConnectProxy:
         self.refuse = refuse
         self.targets = []
         self.auth = []
-        self.sock = socket.socket()
-        self.sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-        self.sock.bind(("127.0.0.1", 0))
-        self.sock.listen(64)
-        self.port = self.sock.getsockname()[1]
-        self.url = "http://127.0.0.1:%d" % self.port
-        self.stopping = False
-        threading.Thread(target=self._accept, daemon=True).start()
+        super().__init__(backlog=64)
 
-    def _accept(self):
-        while not self.stopping:
-            try:
-                c, _ = self.sock.accept()
-            except OSError:
-                return
-            threading.Thread(target=self._tunnel, args=(c,), daemon=True).start()
-
-    def _tunnel(self, c):
+    def _handle(self, c):
         up = None
         try:
             data = b""
@@ -160,10 +154,6 @@ class ConnectProxy:
             c.close()
             if up is not None:
                 up.close()
-
-    def stop(self):
-        self.stopping = True
-        self.sock.close()
 
 
 def basic(user, password):
