@@ -122,8 +122,8 @@ static enum mg_estimate_kind estimate_kind(const struct mg_route *r)
 }
 
 /* 429 cap_reached saying what was needed, what is left and when the period
- * resets; Retry-After is the seconds until then (never a small number, so
- * SDKs that honour it do not retry at once). */
+ * resets; Retry-After is the seconds until then (never a small number), and
+ * x-should-retry: false keeps SDKs from retrying at all. */
 static void cap_refused(struct relay *rl, int64_t need, int64_t left)
 {
     char detail[400], need_s[32], left_s[32], cap_s[32], secs[24];
@@ -145,6 +145,11 @@ static void cap_refused(struct relay *rl, int64_t need, int64_t left)
     int n = snprintf(secs, sizeof(secs), "%lld", (long long)wait_s);
     h2o_iovec_t v = h2o_strdup(&rl->req->pool, secs, (size_t)n);
     h2o_add_header(&rl->req->pool, &rl->req->res.headers, H2O_TOKEN_RETRY_AFTER, NULL, v.base, v.len);
+    /* The openai and anthropic SDKs retry a 429 unless told not to: the Python
+     * ones back off and retry twice when Retry-After exceeds 60 s, the Node one
+     * would sleep for Retry-After.  This header makes them all raise at once. */
+    h2o_add_header_by_str(&rl->req->pool, &rl->req->res.headers, H2O_STRLIT("x-should-retry"), 0, NULL,
+                          H2O_STRLIT("false"));
     rl_send_error(rl, MG_E_CAP_REACHED, detail);
 }
 

@@ -70,6 +70,8 @@ def check_refusal(r, cap_micros):
     # Retry-After is the time to the period reset: never a small number an SDK would retry at once
     assert int(r.headers["retry-after"]) >= 1
     assert int(r.headers["retry-after"]) <= 31 * 86400
+    # the openai / anthropic SDKs retry a 429 (or sleep for Retry-After) unless told not to
+    assert r.headers["x-should-retry"] == "false"
 
 
 @pytest.mark.parametrize("threads", [1, 2])
