@@ -19,7 +19,11 @@
  *
  * Spend.  An open-addressed table of accounts; each slot packs (month,
  * micros) in one 64-bit word updated by compare-and-swap, so a month's
- * rollover and an addition cannot interleave, and readers take no lock.
+ * rollover and an addition cannot interleave, and readers take no lock
+ * (billing/spendword.h).  A second word, `held`, is spend plus what
+ * billing/reserve.c has reserved: a recorded event adds its cost to both, a
+ * reservation only to `held`, and settling one moves `held` by cost - hold
+ * in the same CAS, so a cap checked against `held` holds at every instant.
  *
  * open():  replays the journal (journal.c) into the store, then deletes the
  * segments.  Replaying an event that was already committed is a no-op, so a
@@ -27,6 +31,7 @@
  */
 #include "billing/meter.h"
 #include "billing/journal.h"
+#include "billing/spendword.h"
 #include "core/buf.h"
 #include "core/clock.h"
 #include "core/log.h"
@@ -56,14 +61,11 @@
 #define SEGMENTS_MAX 128
 #define TL_CACHE 4 /* meters a thread records to at once (one in maxgated; tests open several) */
 
-/* Spend word: month since 1970 in the top 16 bits (until year 7431), micro-
- * units in the low 48 bits (2.8e8 currency units a month, saturating). */
-#define SPEND_MICROS_BITS 48
-#define SPEND_MICROS_MAX ((UINT64_C(1) << SPEND_MICROS_BITS) - 1)
 
 struct spend {
     _Atomic int64_t account_id; /* 0 = empty; set once by CAS */
-    _Atomic uint64_t word;      /* month << 48 | micros */
+    _Atomic uint64_t word;      /* month << 48 | micros spent */
+    _Atomic uint64_t held;      /* month << 48 | micros spent + reserved */
 };
 
 struct lane {
@@ -104,23 +106,6 @@ static _Thread_local struct {
 } tl_lanes[TL_CACHE];
 static _Thread_local unsigned tl_next;
 
-static int64_t month_of(int64_t ms)
-{
-    time_t s = (time_t)(ms / 1000);
-    struct tm tm;
-    gmtime_r(&s, &tm);
-    return (int64_t)(tm.tm_year + 1900 - 1970) * 12 + tm.tm_mon;
-}
-
-static int64_t month_start_ms(int64_t month)
-{
-    struct tm tm = {0};
-    tm.tm_year = (int)(month / 12) + 70;
-    tm.tm_mon = (int)(month % 12);
-    tm.tm_mday = 1;
-    return (int64_t)timegm(&tm) * 1000;
-}
-
 /* ---- spend ---------------------------------------------------------------- */
 
 static struct spend *spend_slot(struct mg_meter *m, int64_t account_id, int create)
@@ -142,8 +127,11 @@ static struct spend *spend_slot(struct mg_meter *m, int64_t account_id, int crea
     return NULL;
 }
 
-/* A newer month starts from zero; an older one is not added. */
-static void add_spend(struct mg_meter *m, int64_t account_id, int64_t month, int64_t micros)
+/* A newer month starts from zero; an older one is not added.  `hold` (of
+ * `hold_month`) is a reservation this event settles: it leaves `held` in the
+ * same CAS that adds the cost when both are of one month. */
+static void add_spend(struct mg_meter *m, int64_t account_id, int64_t month, int64_t micros, int64_t hold_month,
+                      int64_t hold)
 {
     struct spend *s = spend_slot(m, account_id, 1);
     if (s == NULL) {
@@ -151,24 +139,21 @@ static void add_spend(struct mg_meter *m, int64_t account_id, int64_t month, int
                SPEND_SLOTS, (long long)account_id);
         return;
     }
-    uint64_t add = micros > 0 ? (uint64_t)micros : 0;
-    uint64_t old = atomic_load_explicit(&s->word, memory_order_relaxed), next;
-    do {
-        int64_t cur_month = old ? (int64_t)(old >> SPEND_MICROS_BITS) : -1;
-        uint64_t cur = old & SPEND_MICROS_MAX;
-        if (cur_month > month)
-            return;
-        if (cur_month < month)
-            cur = 0;
-        cur = cur + add > SPEND_MICROS_MAX ? SPEND_MICROS_MAX : cur + add;
-        next = (uint64_t)month << SPEND_MICROS_BITS | cur;
-    } while (!atomic_compare_exchange_weak(&s->word, &old, next));
+    int64_t add = micros > 0 ? micros : 0;
+    mg_spendword_add(&s->word, month, add);
+    if (hold > 0 && hold_month == month) {
+        mg_spendword_add(&s->held, month, add - hold);
+        return;
+    }
+    mg_spendword_add(&s->held, month, add);
+    if (hold > 0)
+        mg_spendword_add(&s->held, hold_month, -hold); /* dropped if that month is over */
 }
 
 static int load_spend(void *arg, int64_t account_id, int64_t micros)
 {
     struct mg_meter *m = arg;
-    add_spend(m, account_id, month_of(mg_now_ms()), micros);
+    add_spend(m, account_id, mg_month_of(mg_now_ms()), micros, 0, 0);
     return MG_OK;
 }
 
@@ -178,9 +163,20 @@ int64_t mg_meter_spend(struct mg_meter *m, int64_t account_id)
     if (s == NULL)
         return 0;
     uint64_t w = atomic_load_explicit(&s->word, memory_order_relaxed);
-    if (w == 0 || (int64_t)(w >> SPEND_MICROS_BITS) != month_of(mg_now_ms()))
+    if (w == 0 || (int64_t)(w >> MG_SPENDWORD_MICROS_BITS) != mg_month_of(mg_now_ms()))
         return 0;
-    return (int64_t)(w & SPEND_MICROS_MAX);
+    return (int64_t)(w & MG_SPENDWORD_MICROS_MAX);
+}
+
+_Atomic uint64_t *mg_meter_held_word(struct mg_meter *m, int64_t account_id)
+{
+    struct spend *s = spend_slot(m, account_id, 1);
+    if (s == NULL) {
+        mg_log(MG_LOG_WARN, "usage meter: more than %d accounts with spend; account %lld's cap is not enforced",
+               SPEND_SLOTS, (long long)account_id);
+        return NULL;
+    }
+    return &s->held;
 }
 
 /* ---- the previous format: one file of JSON lines -------------------------- */
@@ -389,19 +385,24 @@ static int append(struct mg_meter *m, struct lane *l, const struct mg_usage_even
 
 int mg_meter_record(struct mg_meter *m, const struct mg_usage_event *ev)
 {
+    return mg_meter_record_settle(m, ev, 0, 0);
+}
+
+int mg_meter_record_settle(struct mg_meter *m, const struct mg_usage_event *ev, int64_t hold_month, int64_t hold)
+{
     struct lane *l = lane_for(m);
     if (l->shared)
         pthread_mutex_lock(l->shared);
     int rc = append(m, l, ev);
     if (ev->ts_ms < l->month_lo || ev->ts_ms >= l->month_hi) {
-        l->month = month_of(ev->ts_ms);
-        l->month_lo = month_start_ms(l->month);
-        l->month_hi = month_start_ms(l->month + 1);
+        l->month = mg_month_of(ev->ts_ms);
+        l->month_lo = mg_month_start_ms(l->month);
+        l->month_hi = mg_month_start_ms(l->month + 1);
     }
     int64_t month = l->month;
     if (l->shared)
         pthread_mutex_unlock(l->shared);
-    add_spend(m, ev->account_id, month, ev->cost_micros);
+    add_spend(m, ev->account_id, month, ev->cost_micros, hold_month, hold);
     mg_metrics_usage_event(ev->cost_micros);
     return rc;
 }
@@ -609,8 +610,8 @@ struct mg_meter *mg_meter_open_opts(const char *store_spec, const char *journal_
     if (replay(m, err, errlen) != MG_OK)
         goto fail;
     {
-        int64_t month = month_of(mg_now_ms());
-        if (m->store->ops->usage_spend_all(m->store, month_start_ms(month), month_start_ms(month + 1), load_spend,
+        int64_t month = mg_month_of(mg_now_ms());
+        if (m->store->ops->usage_spend_all(m->store, mg_month_start_ms(month), mg_month_start_ms(month + 1), load_spend,
                                            m) != MG_OK) {
             snprintf(err, errlen, "cannot read this month's spend from the database");
             goto fail;

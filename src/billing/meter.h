@@ -13,6 +13,8 @@
 
 #include "store/store.h"
 
+#include <stdatomic.h>
+
 struct mg_meter;
 
 /* Journal limits; 0 in a field means the default named in meter.c. */
@@ -43,6 +45,14 @@ int mg_meter_record(struct mg_meter *m, const struct mg_usage_event *ev);
  * this node knows it: the store's sum at open plus what was recorded since.
  * Lock-free. */
 int64_t mg_meter_spend(struct mg_meter *m, int64_t account_id);
+/* mg_meter_record for an event that settles a reservation (billing/
+ * reserve.c): `hold` micros of month `hold_month` leave the account's held
+ * word in the same atomic step as the cost enters it.  hold 0 = none. */
+int mg_meter_record_settle(struct mg_meter *m, const struct mg_usage_event *ev, int64_t hold_month, int64_t hold);
+/* The account's held word (billing/spendword.h: month, spend + reserved
+ * micros), created on first use; NULL when the table is full (logged).
+ * For billing/reserve.c only: it lives as long as the meter. */
+_Atomic uint64_t *mg_meter_held_word(struct mg_meter *m, int64_t account_id);
 /* Commits everything recorded before the call, on the calling thread;
  * blocks on the database (never call it on a loop thread).  MG_OK, or MG_ERR
  * if the store refused (the events stay in the journal). */

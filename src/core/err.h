@@ -35,7 +35,7 @@
       "This API key is not allowed to use this model. Use a model from the key's allowlist.")                            \
     X(ACCOUNT_SUSPENDED,      403, 0, 1004, "permission_error", "permission_error",                                     \
       "This account is suspended. Contact your administrator.")                                                        \
-    X(CAP_REACHED,            429, 1, 1008, "insufficient_quota", "rate_limit_error",                                   \
+    X(CAP_REACHED,            429, 0, 1008, "insufficient_quota", "rate_limit_error",                                   \
       "Spending cap reached; raise the cap or wait for the next billing period.")                                      \
     X(RATE_LIMITED,           429, 1, 1002, "rate_limit_error", "rate_limit_error",                                     \
       "Rate limit reached for this API key. Retry after the time in the Retry-After header.")                           \

@@ -31,6 +31,7 @@ static struct chan_slot chans[MAX_SLOTS];
 static pthread_mutex_t slot_lock = PTHREAD_MUTEX_INITIALIZER;
 static _Atomic int64_t inflight;
 static _Atomic uint64_t usage_events, usage_cost;
+static _Atomic int64_t reserved;
 
 #define SLOT_FIND(table, nm)                                                                              \
     do {                                                                                                  \
@@ -88,6 +89,10 @@ void mg_metrics_usage_event(int64_t cost_micros)
     atomic_fetch_add_explicit(&usage_cost, (uint64_t)cost_micros, memory_order_relaxed);
 }
 
+void mg_metrics_reserved(int64_t delta) { atomic_fetch_add_explicit(&reserved, delta, memory_order_relaxed); }
+
+int64_t mg_metrics_reserved_now(void) { return atomic_load_explicit(&reserved, memory_order_relaxed); }
+
 char *mg_metrics_render(size_t *len)
 {
     struct mg_buf b;
@@ -142,9 +147,11 @@ char *mg_metrics_render(size_t *len)
                    "# HELP maxgate_usage_events_total Usage events recorded.\n# TYPE maxgate_usage_events_total counter\n"
                    "maxgate_usage_events_total %llu\n"
                    "# HELP maxgate_billed_micros_total Cost recorded, micro-units.\n"
-                   "# TYPE maxgate_billed_micros_total counter\nmaxgate_billed_micros_total %llu\n",
+                   "# TYPE maxgate_billed_micros_total counter\nmaxgate_billed_micros_total %llu\n"
+                   "# HELP maxgate_reserved_micros Worst-case cost reserved by requests in flight, micro-units.\n"
+                   "# TYPE maxgate_reserved_micros gauge\nmaxgate_reserved_micros %lld\n",
                    (long long)atomic_load(&inflight), (unsigned long long)atomic_load(&usage_events),
-                   (unsigned long long)atomic_load(&usage_cost));
+                   (unsigned long long)atomic_load(&usage_cost), (long long)atomic_load(&reserved));
     *len = b.len;
     return b.data;
 }

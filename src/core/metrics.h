@@ -16,6 +16,11 @@ void mg_metrics_request(const char *route, int status, int64_t latency_us, int64
 void mg_metrics_upstream(const char *channel, int status);
 void mg_metrics_inflight(int delta);
 void mg_metrics_usage_event(int64_t cost_micros);
+/* Micro-units reserved (delta > 0) or settled/released (delta < 0) by
+ * billing/reserve.c; rendered as the gauge maxgate_reserved_micros. */
+void mg_metrics_reserved(int64_t delta);
+/* What is reserved now, process-wide. */
+int64_t mg_metrics_reserved_now(void);
 /* Renders every metric in the Prometheus text exposition format into a new
  * malloc'd string (caller frees); *len gets its length. */
 char *mg_metrics_render(size_t *len);

@@ -5,6 +5,7 @@
  * error from the registry and returns MG_ERR; MG_OK lets the request on.
  */
 #include "gateway/relay.h"
+#include "billing/spendword.h"
 #include "core/apikey.h"
 #include "core/clock.h"
 #include "core/jscan.h"
@@ -104,6 +105,70 @@ int rl_admit_key(struct relay *rl)
     return MG_OK;
 }
 
+/* ---- BL-3: the worst case reserved against the cap (billing/reserve.h) ---- */
+
+/* What a route's request can cost by itself.  A video is billed when a query
+ * first reports it done, so its create reserves one video for the check and
+ * releases it with the create's answer (the query's event is not reserved). */
+static enum mg_estimate_kind estimate_kind(const struct mg_route *r)
+{
+    static const enum mg_estimate_kind by_usage[MG_USAGE_NKINDS] = {
+        [MG_USAGE_CHAT] = MG_EST_CHAT,   [MG_USAGE_ANTHROPIC] = MG_EST_CHAT, [MG_USAGE_SPEECH] = MG_EST_SPEECH,
+        [MG_USAGE_IMAGE] = MG_EST_IMAGE, [MG_USAGE_MUSIC] = MG_EST_MUSIC,    [MG_USAGE_VOICE] = MG_EST_VOICE,
+    };
+    if (r->service == MG_SVC_VIDEO && r->body == MG_BODY_JSON)
+        return MG_EST_VIDEO;
+    return r->usage < MG_USAGE_NKINDS ? by_usage[r->usage] : MG_EST_NONE;
+}
+
+/* 429 cap_reached saying what was needed, what is left and when the period
+ * resets; Retry-After is the seconds until then (never a small number), and
+ * x-should-retry: false keeps SDKs from retrying at all. */
+static void cap_refused(struct relay *rl, int64_t need, int64_t left)
+{
+    char detail[400], need_s[32], left_s[32], cap_s[32], secs[24];
+    int64_t month = mg_month_of(mg_now_ms()) + 1, wait_s = mg_reserve_period_left_s();
+    mg_money_format(need, need_s, sizeof(need_s));
+    mg_money_format(left, left_s, sizeof(left_s));
+    mg_money_format(rl->in.key.account_cap_micros, cap_s, sizeof(cap_s));
+    if (need > 0)
+        snprintf(detail, sizeof(detail),
+                 "This request may cost up to %s (its worst case, e.g. max_tokens at the output price); %s of the "
+                 "account's cap of %s is left this period (spent and in flight counted). Lower the request's worst "
+                 "case, raise the cap, or wait for the period to reset at %04lld-%02lld-01T00:00:00Z.",
+                 need_s, left_s, cap_s, (long long)(1970 + month / 12), (long long)(month % 12 + 1));
+    else
+        snprintf(detail, sizeof(detail),
+                 "Nothing of the account's cap of %s is left this period. Raise the cap, or wait for the period "
+                 "to reset at %04lld-%02lld-01T00:00:00Z.",
+                 cap_s, (long long)(1970 + month / 12), (long long)(month % 12 + 1));
+    int n = snprintf(secs, sizeof(secs), "%lld", (long long)wait_s);
+    h2o_iovec_t v = h2o_strdup(&rl->req->pool, secs, (size_t)n);
+    h2o_add_header(&rl->req->pool, &rl->req->res.headers, H2O_TOKEN_RETRY_AFTER, NULL, v.base, v.len);
+    /* The openai and anthropic SDKs retry a 429 unless told not to: the Python
+     * ones back off and retry twice when Retry-After exceeds 60 s, the Node one
+     * would sleep for Retry-After.  This header makes them all raise at once. */
+    h2o_add_header_by_str(&rl->req->pool, &rl->req->res.headers, H2O_STRLIT("x-should-retry"), 0, NULL,
+                          H2O_STRLIT("false"));
+    rl_send_error(rl, MG_E_CAP_REACHED, detail);
+}
+
+static int reserve(struct relay *rl)
+{
+    struct mg_gateway *gw = rl->gw;
+    struct mg_estimate_req *q = &rl->res.q;
+    int64_t left;
+    q->kind = estimate_kind(rl->route);
+    q->model = rl->in.model;
+    q->body_len = rl->req->entity.len;
+    int64_t need = mg_estimate_cost(gw->prices, q, gw->cfg.ratio_ppm);
+    if (mg_reserve_take(gw->meter, rl->in.key.account_id, rl->in.key.account_cap_micros, need, &rl->res.r, &left) ==
+        MG_OK)
+        return MG_OK;
+    cap_refused(rl, need, left);
+    return MG_ERR;
+}
+
 int rl_admit_model_and_cap(struct relay *rl)
 {
     assert(rl->phase == RL_ADMIT);
@@ -113,11 +178,8 @@ int rl_admit_model_and_cap(struct relay *rl)
         rl_send_error(rl, MG_E_MODEL_NOT_ALLOWED, detail);
         return MG_ERR;
     }
-    if (rl->in.key.account_cap_micros > 0 && rl->route->service != MG_SVC_QUOTA &&
-        mg_meter_spend(rl->gw->meter, rl->in.key.account_id) >= rl->in.key.account_cap_micros) {
-        rl_send_error(rl, MG_E_CAP_REACHED, NULL);
-        return MG_ERR;
-    }
+    if (rl->in.key.account_cap_micros > 0 && rl->route->service != MG_SVC_QUOTA)
+        return reserve(rl);
     return MG_OK;
 }
 
@@ -163,12 +225,18 @@ int rl_admit_body(struct relay *rl)
     }
     /* one pass, no tree: validates as json_loadb(JSON_REJECT_DUPLICATES) and reads the fields we need */
     char id[MAX_RESOURCE_ID];
-    struct mg_jscan_field f[3] = {
-        {.key = "model", .str = rl->in.model, .str_cap = sizeof(rl->in.model)},
-        {.key = "stream"},
-        {.key = r->own.body, .str = id, .str_cap = sizeof(id)},
+    enum { F_MODEL, F_STREAM, F_MAX_TOKENS, F_MAX_COMPLETION, F_N, F_TEXT, F_OWN };
+    struct mg_jscan_field f[F_OWN + 1] = {
+        [F_MODEL] = {.key = "model", .str = rl->in.model, .str_cap = sizeof(rl->in.model)},
+        [F_STREAM] = {.key = "stream"},
+        /* BL-3: the worst case's inputs (billing/estimate.h); read, never judged here */
+        [F_MAX_TOKENS] = {.key = "max_tokens"},
+        [F_MAX_COMPLETION] = {.key = "max_completion_tokens"},
+        [F_N] = {.key = "n"},
+        [F_TEXT] = {.key = "text"}, /* no buffer: only its decoded length */
+        [F_OWN] = {.key = r->own.body, .str = id, .str_cap = sizeof(id)},
     };
-    struct mg_jscan js = {.flags = MG_JSCAN_REJECT_DUPLICATES, .fields = f, .nfields = r->own.body ? 3 : 2};
+    struct mg_jscan js = {.flags = MG_JSCAN_REJECT_DUPLICATES, .fields = f, .nfields = r->own.body ? F_OWN + 1 : F_OWN};
     if (mg_jscan_parse(&js, req->entity.base, req->entity.len) != MG_OK) {
         snprintf(detail, sizeof(detail), "At line %d, column %d: %s.", js.err.line, js.err.column, js.err.text);
         rl_send_error(rl, MG_E_JSON_MALFORMED, detail);
@@ -190,10 +258,18 @@ int rl_admit_body(struct relay *rl)
         return MG_ERR;
     }
     if (r->own.body != NULL) { /* the id a USE/DELETE/CREATE-by-body route names, as a string or a number */
-        if (f[2].type == MG_JSCAN_STRING && f[2].str_len > 0 && f[2].str_len < sizeof(id))
+        if (f[F_OWN].type == MG_JSCAN_STRING && f[F_OWN].str_len > 0 && f[F_OWN].str_len < sizeof(id))
             mg_strlcpy(rl->in.res_id, id, sizeof(rl->in.res_id));
-        else if (f[2].type == MG_JSCAN_INTEGER)
-            snprintf(rl->in.res_id, sizeof(rl->in.res_id), "%lld", (long long)f[2].integer);
+        else if (f[F_OWN].type == MG_JSCAN_INTEGER)
+            snprintf(rl->in.res_id, sizeof(rl->in.res_id), "%lld", (long long)f[F_OWN].integer);
+    }
+    { /* BL-3: what the worst-case estimate needs (the cap's reservation, rl_admit_model_and_cap) */
+        struct mg_estimate_req *q = &rl->res.q;
+        for (int i = F_MAX_TOKENS; i <= F_MAX_COMPLETION; i++)
+            if (f[i].type == MG_JSCAN_INTEGER && f[i].integer > q->max_tokens)
+                q->max_tokens = f[i].integer;
+        q->n = f[F_N].type == MG_JSCAN_INTEGER ? f[F_N].integer : 0;
+        q->text_bytes = f[F_TEXT].type == MG_JSCAN_STRING ? (int64_t)f[F_TEXT].str_len : -1;
     }
     return MG_OK;
 }

@@ -49,5 +49,5 @@ void rl_bill(struct relay *rl, int status)
     mg_strlcpy(ev->route, rl->route->path, sizeof(ev->route));
     ev->http_status = status;
     ev->cost_micros = mg_prices_cost(rl->gw->prices, ev, rl->gw->cfg.ratio_ppm);
-    mg_meter_record(rl->gw->meter, ev);
+    mg_reserve_settle(rl->gw->meter, &rl->res.r, ev); /* records it; spent += cost, reserved -= hold */
 }

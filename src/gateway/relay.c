@@ -110,6 +110,7 @@ static void on_req_gone(void *p)
     /* a client that went away mid-stream is still billed for what it got */
     if (rl->in.authed && rl->route != NULL)
         rl_bill(rl, 499);
+    mg_reserve_release(&rl->res.r); /* BL-3: every path that recorded no event gives its hold back here */
     rl_finish(rl, 499);
     mg_upc_cancel(&rl->up.upc);
     if (h2o_timeout_is_linked(&rl->st.stall))

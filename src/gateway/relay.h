@@ -26,6 +26,8 @@
 #define MG_GATEWAY_RELAY_H
 
 #include "gateway/gateway.h"
+#include "billing/estimate.h"
+#include "billing/reserve.h"
 #include "gateway/channel.h"
 #include "core/apikey.h"
 #include "core/err.h"
@@ -135,6 +137,11 @@ struct relay {
         int seen;                /* the answer carried billable units */
         int done;                /* the event was recorded (or deliberately not) */
     } bill;
+
+    struct {                     /* BL-3: the worst case held against the cap (billing/reserve.h) */
+        struct mg_estimate_req q; /* the body's fields, read by rl_admit_body */
+        struct mg_reservation r; /* settled by rl_bill, else released in on_req_gone: once */
+    } res;
 };
 
 /* relay.c */

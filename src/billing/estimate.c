@@ -1,0 +1,66 @@
+/*
+ * estimate.c: worst-case cost of a request (see estimate.h for the rule
+ * per kind).  The worst-case units are put in a usage event and priced by
+ * mg_prices_cost, so an estimate and the real bill can never disagree on
+ * arithmetic, only on units.
+ */
+#include "billing/estimate.h"
+#include "core/mg.h"
+
+#include <string.h>
+
+#define MAX_IMAGES 9 /* MiniMax's image_generation takes n in 1..9 */
+
+/* Maximum output tokens per model family (prefix ending in '*' or exact). */
+static const struct {
+    const char *model;
+    int64_t max_output;
+} max_output[] = {
+    {"MiniMax-M*", 131072},
+    {"abab*", 8192},
+};
+
+int64_t mg_estimate_max_output(const char *model)
+{
+    for (size_t i = 0; i < MG_ARRAY_SIZE(max_output); i++) {
+        const char *p = max_output[i].model;
+        size_t n = strlen(p);
+        if (p[n - 1] == '*' ? strncmp(p, model, n - 1) == 0 : strcmp(p, model) == 0)
+            return max_output[i].max_output;
+    }
+    return MG_ESTIMATE_DEFAULT_MAX_OUTPUT;
+}
+
+int64_t mg_estimate_cost(const struct mg_price_table *t, const struct mg_estimate_req *q, int64_t ratio_ppm)
+{
+    struct mg_usage_event ev;
+    memset(&ev, 0, sizeof(ev));
+    const char *model = q->model ? q->model : "";
+    mg_strlcpy(ev.model, model, sizeof(ev.model));
+    switch (q->kind) {
+    case MG_EST_CHAT:
+        ev.input_tokens = (int64_t)q->body_len;
+        ev.output_tokens = q->max_tokens > 0 ? q->max_tokens : mg_estimate_max_output(model);
+        break;
+    case MG_EST_SPEECH:
+        ev.characters = q->text_bytes >= 0 ? q->text_bytes : MG_ESTIMATE_SPEECH_CHARS;
+        break;
+    case MG_EST_IMAGE:
+        ev.images = q->n > 0 ? MG_MIN(q->n, (int64_t)MAX_IMAGES) : 1;
+        break;
+    case MG_EST_VIDEO:
+        ev.videos = 1;
+        break;
+    case MG_EST_MUSIC:
+        ev.tracks = 1;
+        break;
+    case MG_EST_VOICE:
+        ev.voices = 1;
+        break;
+    case MG_EST_NONE:
+        return 0;
+    }
+    if (mg_prices_find(t, model) == NULL)
+        return 0; /* unpriced: mg_prices_cost would log it; pricing refuses such models before this */
+    return mg_prices_cost(t, &ev, ratio_ppm);
+}
