@@ -162,13 +162,11 @@ int rl_admit_body(struct relay *rl)
         return MG_ERR;
     }
     /* one pass, no tree: validates as json_loadb(JSON_REJECT_DUPLICATES) and reads the fields we need */
-    char id[MAX_RESOURCE_ID];
-    struct mg_jscan_field f[3] = {
+    struct mg_jscan_field f[2] = {
         {.key = "model", .str = rl->in.model, .str_cap = sizeof(rl->in.model)},
         {.key = "stream"},
-        {.key = r->own.body, .str = id, .str_cap = sizeof(id)},
     };
-    struct mg_jscan js = {.flags = MG_JSCAN_REJECT_DUPLICATES, .fields = f, .nfields = r->own.body ? 3 : 2};
+    struct mg_jscan js = {.flags = MG_JSCAN_REJECT_DUPLICATES, .fields = f, .nfields = 2};
     if (mg_jscan_parse(&js, req->entity.base, req->entity.len) != MG_OK) {
         snprintf(detail, sizeof(detail), "At line %d, column %d: %s.", js.err.line, js.err.column, js.err.text);
         rl_send_error(rl, MG_E_JSON_MALFORMED, detail);
@@ -189,27 +187,6 @@ int rl_admit_body(struct relay *rl)
         rl_send_error(rl, MG_E_FIELD_INVALID, "'stream' must be true or false.");
         return MG_ERR;
     }
-    if (r->own.body != NULL) { /* the id a USE/DELETE/CREATE-by-body route names, as a string or a number */
-        if (f[2].type == MG_JSCAN_STRING && f[2].str_len > 0 && f[2].str_len < sizeof(id))
-            mg_strlcpy(rl->in.res_id, id, sizeof(rl->in.res_id));
-        else if (f[2].type == MG_JSCAN_INTEGER)
-            snprintf(rl->in.res_id, sizeof(rl->in.res_id), "%lld", (long long)f[2].integer);
-    }
+    /* the ids of owned resources the body names are read by owners.c (rl_owned_request) */
     return MG_OK;
-}
-
-int rl_resource_id(struct relay *rl)
-{
-    const struct mg_own_rule *o = &rl->route->own;
-    struct mg_str v;
-    char detail[128];
-    if (o->query != NULL && mg_http_query(rl->req, o->query, &v) == MG_OK && v.len > 0 && v.len < MAX_RESOURCE_ID) {
-        snprintf(rl->in.res_id, sizeof(rl->in.res_id), "%.*s", (int)v.len, v.ptr);
-        return MG_OK;
-    }
-    if (o->body != NULL && rl->in.res_id[0] != '\0') /* read by rl_admit_body */
-        return MG_OK;
-    snprintf(detail, sizeof(detail), "Name the resource with '%s'.", o->query ? o->query : o->body);
-    rl_send_error(rl, MG_E_FIELD_INVALID, detail);
-    return MG_ERR;
 }
