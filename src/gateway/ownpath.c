@@ -229,7 +229,7 @@ static size_t decode(const char *s, size_t len, char *out, size_t cap)
 int mg_ownpath_query(const char *query, size_t len, const char *name, struct mg_own_id *out)
 {
     const char *p = query, *end = query + len;
-    char key[MAX_KEY];
+    char pname[MAX_KEY];
     int count = 0;
     out->id[0] = '\0';
     while (p < end) {
@@ -237,8 +237,8 @@ int mg_ownpath_query(const char *query, size_t len, const char *name, struct mg_
         const char *e = amp ? amp : end;
         const char *eq = memchr(p, '=', (size_t)(e - p));
         const char *ke = eq ? eq : e;
-        size_t kl = decode(p, (size_t)(ke - p), key, sizeof(key));
-        if (kl != SIZE_MAX && kl == strlen(name) && strlen(key) == kl && memcmp(key, name, kl) == 0) {
+        size_t kl = decode(p, (size_t)(ke - p), pname, sizeof(pname));
+        if (kl != SIZE_MAX && kl == strlen(name) && strlen(pname) == kl && memcmp(pname, name, kl) == 0) {
             if (count++ == 0 && eq != NULL) {
                 size_t vl = decode(eq + 1, (size_t)(e - eq - 1), out->id, sizeof(out->id));
                 if (vl == SIZE_MAX || strlen(out->id) != vl)
