@@ -160,6 +160,10 @@ int rl_owned_request(struct relay *rl)
         } else if (o->body != NULL) {
             struct mg_own_id ids[OWN_IDS];
             size_t m = 0;
+            const char *leaf = strrchr(o->body, '.');
+            leaf = leaf ? leaf + 1 : o->body;
+            if (mg_ownpath_query(q, qlen, leaf, &ids[0]) > 0) /* the upstream might read the query's instead */
+                return bad_id(rl, "Name ", leaf, " in the body, not in the query.");
             int rc = mg_ownpath_body(req->entity.base, req->entity.len, o->body, ids, OWN_IDS - rl->own.n, &m);
             if (rc == MG_DECLINED)
                 return bad_id(rl, "", o->body, " must be a non-empty string (at most 256 characters) or an integer.");

@@ -180,6 +180,9 @@ def test_ids_that_cannot_be_checked_are_refused(gateway, key, sim_global):
         ("POST", "/v1/t2a_v2", speech(weights=["a%d" % i for i in range(9)])),  # more than 8 ids
         ("POST", "/v1/t2a_v2", speech(voice="v" * 300)),
         ("POST", "/v1/delete_voice", {"voice_type": "voice_cloning"}),
+        # an id in the query of a route that reads it from the body: the upstream might prefer the query's
+        ("POST", "/v1/files/delete?file_id=1", {"file_id": fid, "purpose": "voice_clone"}),
+        ("POST", "/v1/t2a_v2?voice%5Fid=AliceClone01", speech(SYSTEM_VOICE)),
     ]
     for method, path, body in cases:
         sim_global.reset()
