@@ -224,9 +224,8 @@ int rl_admit_body(struct relay *rl)
         return MG_ERR;
     }
     /* one pass, no tree: validates as json_loadb(JSON_REJECT_DUPLICATES) and reads the fields we need */
-    char id[MAX_RESOURCE_ID];
-    enum { F_MODEL, F_STREAM, F_MAX_TOKENS, F_MAX_COMPLETION, F_N, F_TEXT, F_OWN };
-    struct mg_jscan_field f[F_OWN + 1] = {
+    enum { F_MODEL, F_STREAM, F_MAX_TOKENS, F_MAX_COMPLETION, F_N, F_TEXT, F__COUNT };
+    struct mg_jscan_field f[F__COUNT] = {
         [F_MODEL] = {.key = "model", .str = rl->in.model, .str_cap = sizeof(rl->in.model)},
         [F_STREAM] = {.key = "stream"},
         /* BL-3: the worst case's inputs (billing/estimate.h); read, never judged here */
@@ -234,9 +233,8 @@ int rl_admit_body(struct relay *rl)
         [F_MAX_COMPLETION] = {.key = "max_completion_tokens"},
         [F_N] = {.key = "n"},
         [F_TEXT] = {.key = "text"}, /* no buffer: only its decoded length */
-        [F_OWN] = {.key = r->own.body, .str = id, .str_cap = sizeof(id)},
     };
-    struct mg_jscan js = {.flags = MG_JSCAN_REJECT_DUPLICATES, .fields = f, .nfields = r->own.body ? F_OWN + 1 : F_OWN};
+    struct mg_jscan js = {.flags = MG_JSCAN_REJECT_DUPLICATES, .fields = f, .nfields = F__COUNT};
     if (mg_jscan_parse(&js, req->entity.base, req->entity.len) != MG_OK) {
         snprintf(detail, sizeof(detail), "At line %d, column %d: %s.", js.err.line, js.err.column, js.err.text);
         rl_send_error(rl, MG_E_JSON_MALFORMED, detail);
@@ -246,22 +244,16 @@ int rl_admit_body(struct relay *rl)
         rl_send_error(rl, MG_E_JSON_NOT_OBJECT, NULL);
         return MG_ERR;
     }
-    if (!(f[0].type == MG_JSCAN_STRING && f[0].str_len < sizeof(rl->in.model))) {
+    if (!(f[F_MODEL].type == MG_JSCAN_STRING && f[F_MODEL].str_len < sizeof(rl->in.model))) {
         rl->in.model[0] = '\0';
-        if (r->needs_model || f[0].type != MG_JSCAN_ABSENT) {
+        if (r->needs_model || f[F_MODEL].type != MG_JSCAN_ABSENT) {
             rl_send_error(rl, MG_E_MODEL_MISSING, NULL);
             return MG_ERR;
         }
     }
-    if (f[1].type != MG_JSCAN_ABSENT && f[1].type != MG_JSCAN_TRUE && f[1].type != MG_JSCAN_FALSE) {
+    if (f[F_STREAM].type != MG_JSCAN_ABSENT && f[F_STREAM].type != MG_JSCAN_TRUE && f[F_STREAM].type != MG_JSCAN_FALSE) {
         rl_send_error(rl, MG_E_FIELD_INVALID, "'stream' must be true or false.");
         return MG_ERR;
-    }
-    if (r->own.body != NULL) { /* the id a USE/DELETE/CREATE-by-body route names, as a string or a number */
-        if (f[F_OWN].type == MG_JSCAN_STRING && f[F_OWN].str_len > 0 && f[F_OWN].str_len < sizeof(id))
-            mg_strlcpy(rl->in.res_id, id, sizeof(rl->in.res_id));
-        else if (f[F_OWN].type == MG_JSCAN_INTEGER)
-            snprintf(rl->in.res_id, sizeof(rl->in.res_id), "%lld", (long long)f[F_OWN].integer);
     }
     { /* BL-3: what the worst-case estimate needs (the cap's reservation, rl_admit_model_and_cap) */
         struct mg_estimate_req *q = &rl->res.q;
@@ -271,21 +263,6 @@ int rl_admit_body(struct relay *rl)
         q->n = f[F_N].type == MG_JSCAN_INTEGER ? f[F_N].integer : 0;
         q->text_bytes = f[F_TEXT].type == MG_JSCAN_STRING ? (int64_t)f[F_TEXT].str_len : -1;
     }
+    /* the ids of owned resources the body names are read by owners.c (rl_owned_request) */
     return MG_OK;
-}
-
-int rl_resource_id(struct relay *rl)
-{
-    const struct mg_own_rule *o = &rl->route->own;
-    struct mg_str v;
-    char detail[128];
-    if (o->query != NULL && mg_http_query(rl->req, o->query, &v) == MG_OK && v.len > 0 && v.len < MAX_RESOURCE_ID) {
-        snprintf(rl->in.res_id, sizeof(rl->in.res_id), "%.*s", (int)v.len, v.ptr);
-        return MG_OK;
-    }
-    if (o->body != NULL && rl->in.res_id[0] != '\0') /* read by rl_admit_body */
-        return MG_OK;
-    snprintf(detail, sizeof(detail), "Name the resource with '%s'.", o->query ? o->query : o->body);
-    rl_send_error(rl, MG_E_FIELD_INVALID, detail);
-    return MG_ERR;
 }

@@ -155,7 +155,6 @@ static struct relay *relay_new(struct mg_gateway *gw, h2o_handler_t *self, h2o_r
 int mg_gateway_on_req(struct mg_gateway *gw, h2o_handler_t *self, h2o_req_t *req)
 {
     struct relay *rl = relay_new(gw, self, req);
-    const struct mg_own_rule *own;
     int method_ok;
 
     struct mg_str path = mg_http_path(req);
@@ -178,16 +177,8 @@ int mg_gateway_on_req(struct mg_gateway *gw, h2o_handler_t *self, h2o_req_t *req
         rl_answer_quota(rl);
         return 0;
     }
-    own = &rl->route->own;
-    if (own->op == MG_OWN_USE || own->op == MG_OWN_DELETE) {
-        if (rl_resource_id(rl) != MG_OK)
-            return 0;
-        if (rl_owner_submit(rl, JOB_OWNER_GET, own->kind, rl->in.res_id) != MG_OK)
-            rl_send_error(rl, MG_E_OVERLOADED, NULL);
+    if (rl_owned_request(rl) != MG_OK) /* GW-6: the ids it names, checked on the pool before forwarding */
         return 0;
-    }
-    if (own->op == MG_OWN_CREATE && own->body != NULL && rl_resource_id(rl) != MG_OK)
-        return 0;
-    rl_forward(rl);
+    rl_owned_check(rl);
     return 0;
 }

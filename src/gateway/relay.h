@@ -32,6 +32,7 @@
 #include "core/apikey.h"
 #include "core/err.h"
 #include "core/mg.h"
+#include "gateway/ownpath.h"
 #include "gateway/routes.h"
 #include "gateway/sse.h"
 #include "net/upclient.h"
@@ -81,7 +82,20 @@ enum rl_phase {
     RL_DONE,         /* the final answer is with h2o */
 };
 
-enum rl_job { JOB_OWNER_GET, JOB_OWNER_PUT, JOB_OWNER_DELETE };
+enum rl_job {
+    JOB_OWNER_CHECK,  /* before forwarding: the owners of what the request names */
+    JOB_OWNER_RECORD, /* before answering: record (or delete) what the answer created, granted or removed */
+    JOB_OWNER_FILTER, /* before answering: the owners of what a list answer lists */
+};
+
+#define OWN_IDS 8 /* ids one request may name: timbre_weights mixes up to 4 voices, plus voice_setting and files */
+
+/* One id a request or its answer names (GW-6). */
+struct rl_owned {
+    const struct mg_own_rule *rule;
+    struct mg_own_id id;
+    int64_t owner; /* JOB_OWNER_CHECK: the owner's account, 0 = nobody */
+};
 
 struct relay {
     h2o_generator_t gen;
@@ -121,13 +135,17 @@ struct relay {
         h2o_timeout_entry_t stall; /* the client took nothing for send_timeout_ms */
     } st;
 
-    struct {                     /* RL_OWNER_CHECK / RL_OWNER_RECORD */
+    struct {                     /* RL_OWNER_CHECK / RL_OWNER_RECORD (owners.c) */
         struct mg_job job;
         enum rl_job kind;
-        enum mg_owned_kind owned;
-        char id[MAX_RESOURCE_ID];
-        int64_t owner_account;
-        char owner_model[96];
+        struct rl_owned items[OWN_IDS]; /* CHECK: what the request names; RECORD: what to put or delete */
+        size_t n;
+        char owner_model[96];    /* CHECK: the model items[0] was created with (a video's, for its bill) */
+        json_t *list;            /* FILTER: the answer, filtered once the owners are known */
+        struct mg_own_id *listed;
+        const char **listed_ids;
+        int64_t *listed_owner;
+        size_t nper[MG_OWN_RULES]; /* FILTER: how many of listed each rule found */
         int rc;
         h2o_iovec_t held;        /* RL_OWNER_RECORD: the answer to send once recorded */
     } own;
@@ -153,12 +171,19 @@ void rl_finish(struct relay *rl, int status); /* access log + metrics, once */
 int rl_admit_key(struct relay *rl);
 int rl_admit_body(struct relay *rl);
 int rl_admit_model_and_cap(struct relay *rl);
-int rl_resource_id(struct relay *rl);
 int rl_key_in_query(h2o_req_t *req);
 
-/* owners.c: MG_OK, or MG_AGAIN when the pool's queue is full (nothing submitted) */
-int rl_owner_submit(struct relay *rl, enum rl_job kind, enum mg_owned_kind owned, const char *id);
-int rl_id_from(json_t *doc, const char *const path[2], char *out, size_t cap);
+/* owners.c (GW-6).  rl_owned_request: collects the ids the request names into
+ * rl->own.items (MG_OK), or answers 400 for one that is missing or not an id
+ * (MG_ERR).  rl_owned_check: forwards the request, at once when it names
+ * nothing, else once the pool found that nothing it names is someone else's.
+ * rl_owned_answer: for a successful whole answer, records what it created,
+ * granted or deleted, or filters the list it carries, on the pool, and then
+ * sends it: MG_OK when it took the answer over (or answered an error),
+ * MG_DECLINED when there is nothing to do. */
+int rl_owned_request(struct relay *rl);
+void rl_owned_check(struct relay *rl);
+int rl_owned_answer(struct relay *rl, const char *body, size_t len);
 
 /* upstream.c */
 void rl_forward(struct relay *rl);

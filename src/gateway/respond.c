@@ -1,8 +1,9 @@
 /*
  * respond.c: a whole (non-streamed) answer.  Its body is read up to
  * max_upstream_body, its usage read (for chat only the "usage" object is
- * parsed), a resource it creates or grants is recorded as the caller's on
- * the worker pool, and then it is sent with a Content-Length.  The body is
+ * parsed), a resource it creates or grants is recorded as the caller's and
+ * a list it carries is cut to the caller's entries on the worker pool
+ * (owners.c), and then it is sent with a Content-Length.  The body is
  * sent from the upstream client's buffer, which lives as long as the relay,
  * which lives until h2o has written the answer.
  */
@@ -21,48 +22,18 @@ void rl_whole_send(struct relay *rl)
     h2o_send(rl->req, &rl->own.held, 1, H2O_SEND_STATE_FINAL);
 }
 
-/* The answer is complete: usage, ownership, then send. */
+/* The answer is complete: usage, ownership (owners.c), then send. */
 static void on_complete(struct relay *rl)
 {
     const struct mg_route *r = rl->route;
     h2o_buffer_t *body = rl->up.upc.body;
     int ok = rl->up.status >= 200 && rl->up.status < 300;
-    json_t *doc = NULL;
 
     rl->own.held = h2o_iovec_init(body->bytes, body->size);
     if (ok && r->usage != MG_USAGE_NONE && mg_usage_from_body(r->usage, body->bytes, body->size, &rl->bill.ev))
         rl->bill.seen = 1;
-    if (ok && (r->own.op != MG_OWN_NONE || r->own.grants[0] != NULL))
-        doc = json_loadb(body->bytes, body->size, 0, NULL);
-    if (doc != NULL && mg_usage_base_code(doc) == 0) {
-        char granted[MAX_RESOURCE_ID];
-        enum rl_job kind = JOB_OWNER_PUT;
-        enum mg_owned_kind owned = r->own.kind;
-        const char *id = NULL;
-        if (r->own.op == MG_OWN_CREATE) {
-            /* voice_clone names its id in the request, the others in the response */
-            if ((r->own.body != NULL || rl_id_from(doc, r->own.resp, rl->in.res_id, sizeof(rl->in.res_id)) == MG_OK) &&
-                rl->in.res_id[0] != '\0')
-                id = rl->in.res_id;
-        } else if (r->own.op == MG_OWN_DELETE) {
-            kind = JOB_OWNER_DELETE;
-            id = rl->in.res_id;
-        } else if (r->own.grants[0] != NULL && rl_id_from(doc, r->own.grants, granted, sizeof(granted)) == MG_OK) {
-            owned = r->own.grants_kind;
-            id = granted;
-        }
-        json_decref(doc);
-        if (id != NULL) {
-            if (rl_owner_submit(rl, kind, owned, id) == MG_OK)
-                return;
-            if (kind != JOB_OWNER_DELETE) { /* an unrecorded resource would be nobody's: refuse rather than leak */
-                rl_send_error(rl, MG_E_OVERLOADED, NULL);
-                return;
-            }
-        }
-    } else {
-        json_decref(doc);
-    }
+    if (ok && rl_owned_answer(rl, body->bytes, body->size) == MG_OK)
+        return;
     rl_whole_send(rl);
 }
 

@@ -19,26 +19,34 @@ enum mg_body_kind { MG_BODY_NONE, MG_BODY_JSON, MG_BODY_MULTIPART };
 
 enum mg_local { MG_LOCAL_NONE, MG_LOCAL_TOKEN_PLAN, MG_LOCAL_BALANCE };
 
-/* How a route relates to an owned resource. */
+/* How a route relates to one owned resource (GW-6). */
 enum mg_own_op {
-    MG_OWN_NONE,
-    MG_OWN_CREATE, /* the response names a new resource: record it for the caller's account */
-    MG_OWN_USE,    /* the request names a resource: it must belong to the caller */
-    MG_OWN_DELETE, /* as USE, and the record is removed after success */
+    MG_OWN_NONE,   /* ends a route's list of rules */
+    MG_OWN_USE,    /* the request names a resource: it must be the caller's (unknown = 404) */
+    MG_OWN_REFER,  /* the request may name a resource that is nobody's (a system voice): someone else's = 404 */
+    MG_OWN_DELETE, /* as USE, and the record is removed once the upstream succeeded */
+    MG_OWN_CREATE, /* a new resource: named in the request (checked as REFER) or in the response;
+                      recorded as the caller's once the upstream succeeded */
+    MG_OWN_GRANT,  /* the response hands the caller an existing resource (a finished video's file): recorded as theirs */
+    MG_OWN_LIST,   /* the response lists resources: only the caller's stay in the answer */
 };
 
-/* Where the resource id is: a query parameter, a body field, or a response field. */
+enum { MG_OWN_REQUIRED = 1 }; /* the request must name it (400 otherwise) */
+
+/* One id a route touches and where it is.  Paths are dotted, "[]" walks an
+ * array (gateway/ownpath.h): "voice_setting.voice_id", "timbre_weights[].voice_id",
+ * "file.file_id"; a LIST path names the array and the id in its elements,
+ * "files[].file_id". */
 struct mg_own_rule {
     enum mg_own_op op;
     enum mg_owned_kind kind;
-    const char *query;     /* USE/DELETE: query parameter name */
-    const char *body;      /* USE/DELETE: top-level JSON body field */
-    const char *resp[2];   /* CREATE: path of the id in the response, e.g. {"file","file_id"} or {"task_id",NULL} */
-    /* A resource the response hands to the caller as a side effect (a finished
-     * video's file): recorded as theirs, like a CREATE. */
-    enum mg_owned_kind grants_kind;
-    const char *grants[2];
+    unsigned flags;     /* MG_OWN_REQUIRED */
+    const char *query;  /* request: a query parameter */
+    const char *body;   /* request: a path in the JSON body */
+    const char *resp;   /* response: a path in the JSON answer (CREATE, GRANT, LIST) */
 };
+
+#define MG_OWN_RULES 6 /* the most rules a route has (t2a_async_v2: 5) plus the end */
 
 struct mg_route {
     const char *path;
@@ -50,7 +58,7 @@ struct mg_route {
     int needs_model;
     enum mg_usage_kind usage;
     enum mg_local local;
-    struct mg_own_rule own;
+    struct mg_own_rule own[MG_OWN_RULES]; /* until op == MG_OWN_NONE */
 };
 
 /* The route for an exact path, or NULL.  *method_ok is set to 0 when the path

@@ -573,6 +573,36 @@ static int sq_owner_delete(struct mg_store *s, enum mg_owned_kind kind, const ch
     return step_done(s, st, "owner delete");
 }
 
+static int sq_owners_lookup(struct mg_store *s, enum mg_owned_kind kind, const char *const *ids, size_t n,
+                            int64_t *account_out)
+{
+    int rc = MG_OK, step;
+    sqlite3_stmt *st;
+    if (n == 0)
+        return MG_OK;
+    if (exec(s, "BEGIN") != MG_OK) /* one snapshot for the whole list; read-only, no write lock */
+        return MG_ERR;
+    if ((st = prep(s, "SELECT account_id FROM owners WHERE kind = ? AND id = ?")) == NULL) {
+        exec(s, "ROLLBACK");
+        return MG_ERR;
+    }
+    for (size_t i = 0; i < n && rc == MG_OK; i++) {
+        sqlite3_bind_int(st, 1, (int)kind);
+        sqlite3_bind_text(st, 2, ids[i], -1, SQLITE_STATIC);
+        step = sqlite3_step(st);
+        if (step == SQLITE_ROW)
+            account_out[i] = sqlite3_column_int64(st, 0);
+        else if (step == SQLITE_DONE)
+            account_out[i] = 0;
+        else
+            rc = fail(s, "owners lookup");
+        sqlite3_reset(st);
+    }
+    sqlite3_finalize(st);
+    exec(s, rc == MG_OK ? "COMMIT" : "ROLLBACK");
+    return rc;
+}
+
 static const struct mg_store_ops sqlite_ops = {
     .backend = "sqlite",
     .close = sq_close,
@@ -596,6 +626,7 @@ static const struct mg_store_ops sqlite_ops = {
     .owner_put = sq_owner_put,
     .owner_get = sq_owner_get,
     .owner_delete = sq_owner_delete,
+    .owners_lookup = sq_owners_lookup,
 };
 
 struct mg_store *mg_store_open_sqlite(const char *path, char *err, size_t errlen)

@@ -76,6 +76,11 @@ struct mg_store_ops {
     int (*owner_get)(struct mg_store *s, enum mg_owned_kind kind, const char *id, int64_t *account_id, char *model,
                      size_t model_cap);
     int (*owner_delete)(struct mg_store *s, enum mg_owned_kind kind, const char *id);
+    /* The owners of n resources of one kind in one read transaction:
+     * account_out[i] = the account that owns ids[i], or 0 when nobody does
+     * (a files/list answer is filtered with one call). */
+    int (*owners_lookup)(struct mg_store *s, enum mg_owned_kind kind, const char *const *ids, size_t n,
+                         int64_t *account_out);
 };
 
 struct mg_store {

@@ -63,7 +63,11 @@ def test_speech_task_and_voice_are_private(gateway, key, bob_key):
     task = str(r.json()["task_id"])
     assert get(gateway, bob_key, "/v1/query/t2a_async_query_v2?task_id=" + task).status_code == 404
     assert get(gateway, key, "/v1/query/t2a_async_query_v2?task_id=" + task).status_code == 200
-    r = chat(gateway, key, path="/v1/voice_clone", body={"file_id": 1, "voice_id": "AliceVoice01"})
+    files = {"file": ("sample.wav", b"RIFF sample", "application/octet-stream")}
+    r = requests.post(gateway.url + "/v1/files/upload", files=files, data={"purpose": "voice_clone"},
+                      headers={"authorization": "Bearer " + key}, timeout=10)
+    fid = r.json()["file"]["file_id"]
+    r = chat(gateway, key, path="/v1/voice_clone", body={"file_id": fid, "voice_id": "AliceVoice01"})
     assert r.status_code == 200
     r = chat(gateway, bob_key, path="/v1/delete_voice", body={"voice_type": "voice_cloning", "voice_id": "AliceVoice01"})
     assert r.status_code == 404

@@ -16,7 +16,7 @@ JSON_ROUTES = [
     ("/v1/t2a_async_v2", {"model": "speech-2.8-hd", "text": "hello"}, "task_id"),
     ("/v1/get_voice", {"voice_type": "system"}, "system_voice"),
     ("/v1/voice_design", {"prompt": "warm", "preview_text": "hi"}, "voice_id"),
-    ("/v1/voice_clone", {"file_id": 1, "voice_id": "MyVoice001"}, "base_resp"),
+    ("/v1/voice_clone", {"file_id": None, "voice_id": "MyVoice001"}, "base_resp"),  # file_id: an upload of the caller's
     ("/v1/image_generation", {"model": "image-01", "prompt": "cat"}, "data"),
     ("/v1/music_generation", {"model": "music-2.6", "prompt": "jazz"}, "data"),
     ("/v1/video_generation", {"model": "MiniMax-Hailuo-2.3", "prompt": "a cat"}, "task_id"),
@@ -24,7 +24,11 @@ JSON_ROUTES = [
 
 
 def test_every_json_route_forwards_with_the_channel_key(gateway, key, sim_global):
+    up = requests.post(gateway.url + "/v1/files/upload", files={"file": ("s.wav", b"RIFF", "audio/wav")},
+                       data={"purpose": "voice_clone"}, headers={"authorization": "Bearer " + key}, timeout=10)
     for path, body, field in JSON_ROUTES:
+        if body.get("file_id", 0) is None:
+            body = {**body, "file_id": up.json()["file"]["file_id"]}
         sim_global.reset()
         r = chat(gateway, key, path=path, body=body)
         assert r.status_code == 200, (path, r.text)

@@ -143,11 +143,29 @@ static void owners(void **state)
     assert_int_equal(s->ops->owner_get(s, MG_OWNED_VIDEO_TASK, "123", &acc, NULL, 0), MG_DECLINED);
 }
 
+/* files/list is filtered with one batched lookup: each id's owner, 0 for nobody's. */
+static void owners_lookup(void **state)
+{
+    struct mg_store *s = *state;
+    const char *ids[] = {"301", "302", "303", "301"};
+    int64_t acc[4] = {-1, -1, -1, -1};
+    assert_int_equal(s->ops->owner_put(s, MG_OWNED_FILE, "301", 7, ""), MG_OK);
+    assert_int_equal(s->ops->owner_put(s, MG_OWNED_FILE, "302", 8, ""), MG_OK);
+    assert_int_equal(s->ops->owner_put(s, MG_OWNED_VOICE, "303", 7, ""), MG_OK); /* another kind */
+    assert_int_equal(s->ops->owners_lookup(s, MG_OWNED_FILE, ids, 4, acc), MG_OK);
+    assert_int_equal(acc[0], 7);
+    assert_int_equal(acc[1], 8);
+    assert_int_equal(acc[2], 0);
+    assert_int_equal(acc[3], 7);
+    assert_int_equal(s->ops->owners_lookup(s, MG_OWNED_FILE, ids, 0, acc), MG_OK);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(accounts_and_keys),
         cmocka_unit_test(usage_is_idempotent),
+        cmocka_unit_test(owners_lookup),
         cmocka_unit_test(owners),
     };
     return cmocka_run_group_tests(tests, setup, teardown);

@@ -25,6 +25,7 @@
 #define MAX_KEYS 16
 #define MAX_TASKS 4096          /* video / speech tasks remembered */
 #define MAX_FILES 1024
+#define MAX_VOICES 256          /* custom voices listed by get_voice */
 #define DEFAULT_TOKENS 8
 #define MAX_TOKENS 100000       /* x-sim-tokens ceiling: bounds a stream's memory */
 #define MAX_DELAYS 8            /* distinct pacing delays in use at once */
@@ -55,6 +56,12 @@ static struct {
         int deleted;
     } files[MAX_FILES];
     size_t nfiles;
+    struct voice {
+        char id[260];
+        char kind; /* 'c' cloned, 'g' designed */
+        int deleted;
+    } voices[MAX_VOICES];
+    size_t nvoices;
     h2o_timeout_t delays[MAX_DELAYS];
     uint64_t delay_ms[MAX_DELAYS];
     size_t ndelays;
@@ -468,6 +475,39 @@ static struct file *file_find(struct mg_str id)
     return NULL;
 }
 
+static void voice_add(const char *id, char kind)
+{
+    struct voice *v = &sim.voices[sim.nvoices++ % MAX_VOICES];
+    mg_strlcpy(v->id, id, sizeof(v->id));
+    v->kind = kind;
+    v->deleted = 0;
+}
+
+/* get_voice: the system voices, then the custom ones of this (upstream) account */
+static void voices_list(h2o_req_t *req)
+{
+    struct mg_buf b;
+    mg_buf_init(&b, 1 << 20);
+    mg_buf_appendf(&b, "{\"system_voice\":[{\"voice_id\":\"English_expressive_narrator\",\"voice_name\":\"Expressive "
+                       "Narrator\",\"description\":[\"English\"]},{\"voice_id\":\"Chinese_calm_female\",\"voice_name\":"
+                       "\"Calm Female\",\"description\":[\"Chinese\"]}]");
+    for (int pass = 0; pass < 2; pass++) {
+        int first = 1;
+        mg_buf_appendf(&b, pass == 0 ? ",\"voice_cloning\":[" : ",\"voice_generation\":[");
+        for (size_t i = 0; i < MG_MIN(sim.nvoices, (size_t)MAX_VOICES); i++) {
+            struct voice *v = &sim.voices[i];
+            if (v->deleted || v->kind != (pass == 0 ? 'c' : 'g'))
+                continue;
+            mg_buf_appendf(&b, "%s{\"voice_id\":\"%s\",\"description\":[],\"created_time\":\"2026-01-01\"}",
+                           first ? "" : ",", v->id);
+            first = 0;
+        }
+        mg_buf_appendf(&b, "]");
+    }
+    mg_buf_appendf(&b, ",%s}", BASE_OK);
+    send_json(req, 200, &b);
+}
+
 static void speech(h2o_req_t *req, json_t *body, const char *model)
 {
     json_t *text = json_object_get(body, "text");
@@ -716,19 +756,23 @@ static void handle_post(h2o_req_t *req, struct mg_str path, enum shape sh)
         ok_json(req, "{\"task_id\":%s,\"task_token\":\"sim\",\"file_id\":%s,\"usage_characters\":%zu,%s}", t->id, t->id,
                 json_is_string(text) ? json_string_length(text) : 0, BASE_OK);
     } else if (mg_str_eq(path, "/v1/get_voice")) {
-        ok_json(req, "{\"system_voice\":[{\"voice_id\":\"English_expressive_narrator\",\"voice_name\":\"Expressive "
-                     "Narrator\",\"description\":[\"English\"]},{\"voice_id\":\"Chinese_calm_female\",\"voice_name\":"
-                     "\"Calm Female\",\"description\":[\"Chinese\"]}],\"voice_cloning\":[],\"voice_generation\":[],%s}",
-                BASE_OK);
+        voices_list(req);
     } else if (mg_str_eq(path, "/v1/delete_voice")) {
         const char *vid = json_string_value(json_object_get(body, "voice_id"));
+        for (size_t i = 0; vid != NULL && i < MG_MIN(sim.nvoices, (size_t)MAX_VOICES); i++)
+            if (strcmp(sim.voices[i].id, vid) == 0)
+                sim.voices[i].deleted = 1;
         ok_json(req, "{\"voice_id\":\"%s\",\"created_time\":\"1760000000\",%s}", vid ? vid : "", BASE_OK);
     } else if (mg_str_eq(path, "/v1/voice_clone")) {
+        const char *vid = json_string_value(json_object_get(body, "voice_id"));
+        if (vid != NULL)
+            voice_add(vid, 'c');
         ok_json(req, "{\"input_sensitive\":false,\"input_sensitive_type\":0,\"demo_audio\":\"\",%s}", BASE_OK);
     } else if (mg_str_eq(path, "/v1/voice_design")) {
         const char *vid = json_string_value(json_object_get(body, "voice_id"));
         char gen[40];
         snprintf(gen, sizeof(gen), "sim_voice_%llu", (unsigned long long)++sim.next_id);
+        voice_add(vid ? vid : gen, 'g');
         ok_json(req, "{\"voice_id\":\"%s\",\"trial_audio\":\"fffb9064\",%s}", vid ? vid : gen, BASE_OK);
     } else if (mg_str_eq(path, "/v1/video_generation")) {
         const char *prompt = json_string_value(json_object_get(body, "prompt"));
