@@ -1,7 +1,7 @@
 /*
  * admit.c: what a request must pass before anything goes upstream — the
  * credential and the key bound to it, the route's body rules (GW-8), the
- * key's model allowlist and the account's cap.  Each check answers its own
+ * price of the model (BL-1), the key's model allowlist and the account's cap.  Each check answers its own
  * error from the registry and returns MG_ERR; MG_OK lets the request on.
  */
 #include "gateway/relay.h"
@@ -128,6 +128,8 @@ static int content_type_is(struct mg_str ct, const char *type)
            (ct.len == n || ct.ptr[n] == ';' || ct.ptr[n] == ' ');
 }
 
+static int output_limit(struct relay *rl, const struct mg_jscan_field *f, const char *name, int required);
+
 int rl_admit_body(struct relay *rl)
 {
     assert(rl->phase == RL_ADMIT);
@@ -161,14 +163,19 @@ int rl_admit_body(struct relay *rl)
         rl_send_error(rl, MG_E_CONTENT_TYPE, NULL);
         return MG_ERR;
     }
-    /* one pass, no tree: validates as json_loadb(JSON_REJECT_DUPLICATES) and reads the fields we need */
+    /* one pass, no tree: validates as json_loadb(JSON_REJECT_DUPLICATES) and reads the fields we need;
+     * the resource id comes last because only some routes read it */
     char id[MAX_RESOURCE_ID];
-    struct mg_jscan_field f[3] = {
-        {.key = "model", .str = rl->in.model, .str_cap = sizeof(rl->in.model)},
-        {.key = "stream"},
-        {.key = r->own.body, .str = id, .str_cap = sizeof(id)},
+    enum { F_MODEL, F_STREAM, F_MAX_TOKENS, F_MAX_COMPLETION, F_ID, F__COUNT };
+    struct mg_jscan_field f[F__COUNT] = {
+        [F_MODEL] = {.key = "model", .str = rl->in.model, .str_cap = sizeof(rl->in.model)},
+        [F_STREAM] = {.key = "stream"},
+        /* BL-1: the output limit (read in every body; checked on chat routes) */
+        [F_MAX_TOKENS] = {.key = "max_tokens"},
+        [F_MAX_COMPLETION] = {.key = "max_completion_tokens"},
+        [F_ID] = {.key = r->own.body, .str = id, .str_cap = sizeof(id)},
     };
-    struct mg_jscan js = {.flags = MG_JSCAN_REJECT_DUPLICATES, .fields = f, .nfields = r->own.body ? 3 : 2};
+    struct mg_jscan js = {.flags = MG_JSCAN_REJECT_DUPLICATES, .fields = f, .nfields = r->own.body ? F__COUNT : F_ID};
     if (mg_jscan_parse(&js, req->entity.base, req->entity.len) != MG_OK) {
         snprintf(detail, sizeof(detail), "At line %d, column %d: %s.", js.err.line, js.err.column, js.err.text);
         rl_send_error(rl, MG_E_JSON_MALFORMED, detail);
@@ -178,22 +185,99 @@ int rl_admit_body(struct relay *rl)
         rl_send_error(rl, MG_E_JSON_NOT_OBJECT, NULL);
         return MG_ERR;
     }
-    if (!(f[0].type == MG_JSCAN_STRING && f[0].str_len < sizeof(rl->in.model))) {
+    if (f[F_MODEL].type == MG_JSCAN_STRING && !mg_model_name_valid(rl->in.model, f[F_MODEL].str_len, 0)) {
+        rl->in.model[0] = '\0'; /* never logged: it may hold CR LF or quotes */
+        rl_send_error(rl, MG_E_MODEL_NAME_INVALID, NULL);
+        return MG_ERR;
+    }
+    if (!(f[F_MODEL].type == MG_JSCAN_STRING && f[F_MODEL].str_len < sizeof(rl->in.model))) {
         rl->in.model[0] = '\0';
-        if (r->needs_model || f[0].type != MG_JSCAN_ABSENT) {
+        if (r->needs_model || f[F_MODEL].type != MG_JSCAN_ABSENT) {
             rl_send_error(rl, MG_E_MODEL_MISSING, NULL);
             return MG_ERR;
         }
     }
-    if (f[1].type != MG_JSCAN_ABSENT && f[1].type != MG_JSCAN_TRUE && f[1].type != MG_JSCAN_FALSE) {
+    if (f[F_STREAM].type != MG_JSCAN_ABSENT && f[F_STREAM].type != MG_JSCAN_TRUE && f[F_STREAM].type != MG_JSCAN_FALSE) {
         rl_send_error(rl, MG_E_FIELD_INVALID, "'stream' must be true or false.");
         return MG_ERR;
     }
     if (r->own.body != NULL) { /* the id a USE/DELETE/CREATE-by-body route names, as a string or a number */
-        if (f[2].type == MG_JSCAN_STRING && f[2].str_len > 0 && f[2].str_len < sizeof(id))
+        if (f[F_ID].type == MG_JSCAN_STRING && f[F_ID].str_len > 0 && f[F_ID].str_len < sizeof(id))
             mg_strlcpy(rl->in.res_id, id, sizeof(rl->in.res_id));
-        else if (f[2].type == MG_JSCAN_INTEGER)
-            snprintf(rl->in.res_id, sizeof(rl->in.res_id), "%lld", (long long)f[2].integer);
+        else if (f[F_ID].type == MG_JSCAN_INTEGER)
+            snprintf(rl->in.res_id, sizeof(rl->in.res_id), "%lld", (long long)f[F_ID].integer);
+    }
+    if (r->service == MG_SVC_CHAT &&
+        (output_limit(rl, &f[F_MAX_TOKENS], "max_tokens", r->shape == MG_SHAPE_ANTHROPIC) != MG_OK ||
+         output_limit(rl, &f[F_MAX_COMPLETION], "max_completion_tokens", 0) != MG_OK))
+        return MG_ERR;
+    return MG_OK;
+}
+
+/* A chat request's output limit: absent (or null) unless `required` (the
+ * Anthropic API requires max_tokens), else a positive whole number; kept in
+ * rl->in.max_tokens for rl_admit_price, which knows the model's limit.  Of
+ * max_tokens and max_completion_tokens the larger counts. */
+static int output_limit(struct relay *rl, const struct mg_jscan_field *f, const char *name, int required)
+{
+    char detail[160];
+    if (f->type == MG_JSCAN_ABSENT || (f->type == MG_JSCAN_NULL && !required)) {
+        if (!required)
+            return MG_OK;
+        snprintf(detail, sizeof(detail), "'%s' is required on this path: the largest number of tokens to generate.",
+                 name);
+        rl_send_error(rl, MG_E_FIELD_INVALID, detail);
+        return MG_ERR;
+    }
+    if (f->type != MG_JSCAN_INTEGER || f->integer < 1) {
+        snprintf(detail, sizeof(detail), "'%s' must be a whole number of at least 1.", name);
+        rl_send_error(rl, MG_E_FIELD_INVALID, detail);
+        return MG_ERR;
+    }
+    if (f->integer > rl->in.max_tokens)
+        rl->in.max_tokens = f->integer;
+    return MG_OK;
+}
+
+/* The billing keys a route's answers are billed in (enum mg_bill_unit); 0
+ * for a route that bills nothing.  A video task is billed when its query
+ * first reports success, under the model its creation named.  A cache-read
+ * price alone does not price a chat model. */
+static unsigned billed_units(const struct mg_route *r)
+{
+    const struct mg_usage_kind_info *k = mg_usage_kind_info(r->usage);
+    if (k != NULL)
+        return k->bill & ~(unsigned)MG_BILL_CACHED_TOKENS;
+    if (r->own.op == MG_OWN_CREATE && r->own.kind == MG_OWNED_VIDEO_TASK)
+        return MG_BILL_VIDEOS;
+    return 0;
+}
+
+const char *rl_price_model(const struct relay *rl)
+{
+    return rl->route->usage == MG_USAGE_VOICE ? rl->route->name : rl->in.model;
+}
+
+int rl_admit_price(struct relay *rl)
+{
+    assert(rl->phase == RL_ADMIT);
+    unsigned units = billed_units(rl->route);
+    const char *model = rl_price_model(rl);
+    char detail[256];
+    if (units == 0 || model[0] == '\0') /* nothing billed here, or a query billed under its task's model */
+        return MG_OK;
+    const struct mg_price *p = mg_prices_find(rl->gw->prices, model);
+    if (p == NULL || !mg_price_covers(p, units)) {
+        snprintf(detail, sizeof(detail), "Model: '%s'.", model); /* a valid name: no quotes, no line breaks */
+        rl_send_error(rl, MG_E_MODEL_UNPRICED, detail);
+        return MG_ERR;
+    }
+    int64_t limit = mg_price_max_output(p);
+    if (rl->route->service == MG_SVC_CHAT && rl->in.max_tokens > limit) {
+        snprintf(detail, sizeof(detail), "'max_tokens' is %lld; the limit for %s is %lld.",
+                 (long long)rl->in.max_tokens, model, (long long)limit);
+        rl_send_error(rl, MG_E_FIELD_INVALID, detail);
+        return MG_ERR;
     }
     return MG_OK;
 }

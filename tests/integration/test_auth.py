@@ -123,7 +123,7 @@ def test_cap_reached(gateway):
 
     def balance():  # the cap reaches the key cache within its 250 ms poll
         q = requests.get(gateway.url + "/account/query_balance", headers={"authorization": "Bearer " + k}, timeout=5)
-        return q.json()["maxgate"] if q.json()["maxgate"]["capped"] else None
+        return q.json()["maxgate"] if q.json()["maxgate"]["has_cap"] else None
     assert wait_for(balance, what="the cap to reach the key cache")["cap"] == "0.000001"
     first = chat(gateway, k)  # spend 0 < cap: admitted, and costs more than the cap
     assert first.status_code == 200
