@@ -230,7 +230,7 @@ static int price_value(struct load_ctx *lc, const char *section, const char *nam
     else if (rc != MG_OK)
         snprintf(lc->err, lc->errlen,
                  "%s:%d: [%s] %s must be %s, not '%s'", lc->cfg->file, line, section, name,
-                 strcmp(name, "max_output_tokens") == 0 ? "a whole number of at least 1"
+                 field_is(name, "max_output_tokens") ? "a whole number of at least 1"
                                                         : "an amount like 0.30 (at most 6 decimals)",
                  value);
     return rc == MG_OK ? MG_OK : MG_ERR;
