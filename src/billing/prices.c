@@ -20,8 +20,12 @@ static const struct mg_price defaults[] = {
     {"MiniMax-M2.7", 300000, 1200000, 60000, 0, 0, 0, 0, 0, 0},
     {"MiniMax-M2.5-highspeed", 600000, 2400000, 30000, 0, 0, 0, 0, 0, 0},
     {"MiniMax-M2.5", 300000, 1200000, 30000, 0, 0, 0, 0, 0, 0},
-    {"MiniMax-M2*", 300000, 1200000, 30000, 0, 0, 0, 0, 0, 0}, /* M2, M2.1: priced as M2.5 */
-    {"image-01*", 0, 0, 0, 0, 3500, 0, 0, 0, 0},
+    /* older text models, priced as M2.5; exact names, so "MiniMax-M2.7-evil" is unpriced, not cheap */
+    {"MiniMax-M2.1", 300000, 1200000, 30000, 0, 0, 0, 0, 0, 0},
+    {"MiniMax-M2.1-lightning", 300000, 1200000, 30000, 0, 0, 0, 0, 0, 0},
+    {"MiniMax-M2", 300000, 1200000, 30000, 0, 0, 0, 0, 0, 0},
+    {"image-01", 0, 0, 0, 0, 3500, 0, 0, 0, 0},
+    {"image-01-live", 0, 0, 0, 0, 3500, 0, 0, 0, 0},
     /* speech: resellers' USD figures ($0.10 / 1k chars hd, $0.06 turbo), unconfirmed by MiniMax */
     {"speech-*-hd", 0, 0, 0, 1000000, 0, 0, 0, 0, 0},
     {"speech-*", 0, 0, 0, 600000, 0, 0, 0, 0, 0},
