@@ -11,26 +11,6 @@
 
 #define MAX_IMAGES 9 /* MiniMax's image_generation takes n in 1..9 */
 
-/* Maximum output tokens per model family (prefix ending in '*' or exact). */
-static const struct {
-    const char *model;
-    int64_t max_output;
-} max_output[] = {
-    {"MiniMax-M*", 131072},
-    {"abab*", 8192},
-};
-
-int64_t mg_estimate_max_output(const char *model)
-{
-    for (size_t i = 0; i < MG_ARRAY_SIZE(max_output); i++) {
-        const char *p = max_output[i].model;
-        size_t n = strlen(p);
-        if (p[n - 1] == '*' ? strncmp(p, model, n - 1) == 0 : strcmp(p, model) == 0)
-            return max_output[i].max_output;
-    }
-    return MG_ESTIMATE_DEFAULT_MAX_OUTPUT;
-}
-
 int64_t mg_estimate_cost(const struct mg_price_table *t, const struct mg_estimate_req *q, int64_t ratio_ppm)
 {
     struct mg_usage_event ev;
@@ -40,7 +20,8 @@ int64_t mg_estimate_cost(const struct mg_price_table *t, const struct mg_estimat
     switch (q->kind) {
     case MG_EST_CHAT:
         ev.input_tokens = (int64_t)q->body_len;
-        ev.output_tokens = q->max_tokens > 0 ? q->max_tokens : mg_estimate_max_output(model);
+        /* without max_tokens, the model's limit: the price row's own column (one source with BL-1's check) */
+        ev.output_tokens = q->max_tokens > 0 ? q->max_tokens : mg_price_max_output(mg_prices_find(t, model));
         break;
     case MG_EST_SPEECH:
         ev.characters = q->text_bytes >= 0 ? q->text_bytes : MG_ESTIMATE_SPEECH_CHARS;

@@ -8,7 +8,7 @@
  *              tokenizer never makes more tokens than bytes, and the body's
  *              JSON framing only adds) x input price, plus output:
  *              max_tokens (or max_completion_tokens; the larger if both),
- *              else the model's maximum output (mg_estimate_max_output) x
+ *              else the model's maximum output (the price row's max_output_tokens, mg_price_max_output) x
  *              output price.  Deliberately not bytes/2: "a a a a" is 7
  *              bytes and 4 tokens, so bytes/2 could fall below the truth.
  *   speech     bytes of the decoded "text" (UTF-8 bytes >= the characters
@@ -29,9 +29,6 @@
 #include <stddef.h>
 #include <stdint.h>
 
-/* The chat output a request that names no max_tokens can get, when the
- * model is not in the table: MiniMax's text models stop at 128 Ki tokens. */
-#define MG_ESTIMATE_DEFAULT_MAX_OUTPUT 131072
 /* Speech whose text is not in the body (t2a async from a file): a sync
  * t2a request's limit of 10,000 characters. */
 #define MG_ESTIMATE_SPEECH_CHARS 10000
@@ -56,9 +53,6 @@ struct mg_estimate_req {
     int64_t n;              /* image: "n" */
 };
 
-/* The most output tokens `model` can produce (a table of known models,
- * else MG_ESTIMATE_DEFAULT_MAX_OUTPUT). */
-int64_t mg_estimate_max_output(const char *model);
 /* The worst-case cost of q in micro-units at ratio_ppm (>= 0). */
 int64_t mg_estimate_cost(const struct mg_price_table *t, const struct mg_estimate_req *q, int64_t ratio_ppm);
 

@@ -126,6 +126,10 @@ struct mg_journal_seg *mg_journal_seg_create(const char *dir, uint64_t seq, size
         snprintf(err, errlen, "cannot create %s: %s", tmp, strerror(errno));
         goto fail;
     }
+    if (fchmod(fd, 0600) != 0) { /* exactly the owner's, whatever the umask took away */
+        snprintf(err, errlen, "cannot make %s private (mode 0600): %s", tmp, strerror(errno));
+        goto fail;
+    }
     if ((rc = posix_fallocate(fd, 0, (off_t)size)) != 0) {
         snprintf(err, errlen, "cannot allocate %zu bytes for %s: %s", size, tmp, strerror(rc));
         goto fail;

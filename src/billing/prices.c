@@ -14,26 +14,33 @@
 /* All prices are integer micro-units of USD: 300000 = $0.30. */
 
 static const struct mg_price defaults[] = {
-    /* model                      in/M        out/M      cached/M   10k chars  image       video       track      voice */
-    {"MiniMax-M3", 300000, 1200000, 60000, 0, 0, 0, 0, 0},
-    {"MiniMax-M2.7-highspeed", 600000, 2400000, 60000, 0, 0, 0, 0, 0},
-    {"MiniMax-M2.7", 300000, 1200000, 60000, 0, 0, 0, 0, 0},
-    {"MiniMax-M2.5-highspeed", 600000, 2400000, 30000, 0, 0, 0, 0, 0},
-    {"MiniMax-M2.5", 300000, 1200000, 30000, 0, 0, 0, 0, 0},
-    {"MiniMax-M2*", 300000, 1200000, 30000, 0, 0, 0, 0, 0}, /* M2, M2.1: priced as M2.5 */
-    {"image-01*", 0, 0, 0, 0, 3500, 0, 0, 0},
+    /* model                      in/M        out/M      cached/M   10k chars  image       video       track      voice  max out */
+    {"MiniMax-M3", 300000, 1200000, 60000, 0, 0, 0, 0, 0, 524288},
+    {"MiniMax-M2.7-highspeed", 600000, 2400000, 60000, 0, 0, 0, 0, 0, 0},
+    {"MiniMax-M2.7", 300000, 1200000, 60000, 0, 0, 0, 0, 0, 0},
+    {"MiniMax-M2.5-highspeed", 600000, 2400000, 30000, 0, 0, 0, 0, 0, 0},
+    {"MiniMax-M2.5", 300000, 1200000, 30000, 0, 0, 0, 0, 0, 0},
+    /* older text models, priced as M2.5; exact names, so "MiniMax-M2.7-evil" is unpriced, not cheap */
+    {"MiniMax-M2.1", 300000, 1200000, 30000, 0, 0, 0, 0, 0, 0},
+    {"MiniMax-M2.1-lightning", 300000, 1200000, 30000, 0, 0, 0, 0, 0, 0},
+    {"MiniMax-M2", 300000, 1200000, 30000, 0, 0, 0, 0, 0, 0},
+    {"image-01", 0, 0, 0, 0, 3500, 0, 0, 0, 0},
+    {"image-01-live", 0, 0, 0, 0, 3500, 0, 0, 0, 0},
     /* speech: resellers' USD figures ($0.10 / 1k chars hd, $0.06 turbo), unconfirmed by MiniMax */
-    {"speech-*-hd", 0, 0, 0, 1000000, 0, 0, 0, 0},
-    {"speech-*", 0, 0, 0, 600000, 0, 0, 0, 0},
+    {"speech-*-hd", 0, 0, 0, 1000000, 0, 0, 0, 0, 0},
+    {"speech-*", 0, 0, 0, 600000, 0, 0, 0, 0, 0},
     /* Hailuo video: $0.25 per 6 s 768P video (third-party figure, unconfirmed) */
-    {"MiniMax-Hailuo-*", 0, 0, 0, 0, 0, 250000, 0, 0},
-    {"T2V-01*", 0, 0, 0, 0, 0, 250000, 0, 0},
-    {"I2V-01*", 0, 0, 0, 0, 0, 250000, 0, 0},
-    {"S2V-01*", 0, 0, 0, 0, 0, 250000, 0, 0},
+    {"MiniMax-Hailuo-*", 0, 0, 0, 0, 0, 250000, 0, 0, 0},
+    {"T2V-01*", 0, 0, 0, 0, 0, 250000, 0, 0, 0},
+    {"I2V-01*", 0, 0, 0, 0, 0, 250000, 0, 0, 0},
+    {"S2V-01*", 0, 0, 0, 0, 0, 250000, 0, 0, 0},
     /* music: CNY 1.0 per track converted at about 0.14 USD/CNY */
-    {"music-*", 0, 0, 0, 0, 0, 0, 140000, 0},
-    /* voice clone / design: CNY 9.9 per voice converted */
-    {"voice-*", 0, 0, 0, 0, 0, 0, 0, 1400000},
+    {"music-*", 0, 0, 0, 0, 0, 0, 140000, 0, 0},
+    /* voice clone / design: CNY 9.9 per voice, converted at 0.14 USD/CNY as music.  These
+     * requests name no model of their own: they are priced under the route's name
+     * (gateway/admit.c rl_price_model). */
+    {"voice_clone", 0, 0, 0, 0, 0, 0, 0, 1386000, 0},
+    {"voice_design", 0, 0, 0, 0, 0, 0, 0, 1386000, 0},
 };
 
 struct mg_price_table {
@@ -96,6 +103,70 @@ const struct mg_price *mg_prices_find(const struct mg_price_table *t, const char
     return best;
 }
 
+int mg_model_name_valid(const char *name, size_t len, int allow_star)
+{
+    int stars = 0;
+    if (len == 0 || len > MG_MODEL_NAME_MAX)
+        return 0;
+    for (size_t i = 0; i < len; i++) {
+        unsigned char c = (unsigned char)name[i];
+        if ((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '.' || c == '_' ||
+            c == ':' || c == '/' || c == '-')
+            continue;
+        if (c == '*' && allow_star && ++stars == 1)
+            continue;
+        return 0;
+    }
+    return 1;
+}
+
+int64_t mg_price_max_output(const struct mg_price *p)
+{
+    return p != NULL && p->max_output_tokens > 0 ? p->max_output_tokens : MG_DEFAULT_MAX_OUTPUT;
+}
+
+/* The columns an operator sets in a [price.MODEL] section: the config name
+ * is the field's name, money in the currency's decimal notation. */
+static const struct column {
+    const char *name;
+    size_t off;
+    int money; /* 1: a decimal amount; 0: a whole number */
+} columns[] = {
+    {"input_per_mtok", offsetof(struct mg_price, input_per_mtok), 1},
+    {"output_per_mtok", offsetof(struct mg_price, output_per_mtok), 1},
+    {"cached_per_mtok", offsetof(struct mg_price, cached_per_mtok), 1},
+    {"per_10k_chars", offsetof(struct mg_price, per_10k_chars), 1},
+    {"per_image", offsetof(struct mg_price, per_image), 1},
+    {"per_video", offsetof(struct mg_price, per_video), 1},
+    {"per_track", offsetof(struct mg_price, per_track), 1},
+    {"per_voice", offsetof(struct mg_price, per_voice), 1},
+    {"max_output_tokens", offsetof(struct mg_price, max_output_tokens), 0},
+};
+
+/* A model's output limit beyond this is a typo, not a model (M3's is 524,288). */
+#define MAX_OUTPUT_LIMIT 100000000
+
+int mg_price_set_column(struct mg_price *p, const char *name, const char *value)
+{
+    for (size_t i = 0; i < MG_ARRAY_SIZE(columns); i++) {
+        if (strcmp(columns[i].name, name) != 0)
+            continue;
+        int64_t v;
+        if (columns[i].money ? mg_money_parse(value, &v) != MG_OK
+                             : mg_parse_i64(value, strlen(value), &v) != MG_OK || v < 1 || v > MAX_OUTPUT_LIMIT)
+            return MG_DECLINED;
+        memcpy((char *)p + columns[i].off, &v, sizeof(v));
+        return MG_OK;
+    }
+    return MG_ERR;
+}
+
+const char *mg_price_columns(void)
+{
+    return "input_per_mtok, output_per_mtok, cached_per_mtok, per_10k_chars, per_image, per_video, per_track, "
+           "per_voice, max_output_tokens";
+}
+
 /* One row per billing key: where the event counts it, where the price
  * row prices it, and the factor that brings every product to micro-units x
  * 1,000,000 (prices per million tokens, per 10k characters, per item). */
@@ -132,6 +203,14 @@ static int64_t quantity(const struct mg_usage_event *ev, const struct bill_row *
             q = 0;
     }
     return q;
+}
+
+int mg_price_covers(const struct mg_price *p, unsigned units)
+{
+    for (size_t i = 0; i < MG_ARRAY_SIZE(bill_rows); i++)
+        if ((units & bill_rows[i].unit) && field_at(p, bill_rows[i].price) > 0)
+            return 1;
+    return 0;
 }
 
 unsigned mg_bill_units_of(const struct mg_usage_event *ev)

@@ -24,17 +24,17 @@
     X(KEY_UNKNOWN,            401, 0, 2049, "authentication_error", "authentication_error",                             \
       "Unknown API key: it is well-formed but this server never issued it. Check that you use the right key for this server.") \
     X(KEY_REVOKED,            401, 0, 2049, "authentication_error", "authentication_error",                             \
-      "This API key has been revoked. Create a new key in the console or with 'maxgate keys create'.")                   \
+      "This API key has been revoked. Ask your operator for a new key (they create one with 'maxgated admin key create').") \
     X(KEY_EXPIRED,            401, 0, 2049, "authentication_error", "authentication_error",                             \
-      "This API key has expired. Create a new key or ask your administrator to extend it.")                              \
+      "This API key has expired. Ask your operator for a new key (they create one with 'maxgated admin key create').")  \
     X(KEY_WRONG_REGION,       401, 0, 1004, "authentication_error", "authentication_error",                             \
       "This API key belongs to another region than this server serves.")                                               \
     X(KEY_SCOPE,              403, 0, 1004, "permission_error", "permission_error",                                     \
-      "This API key is not allowed to use this API family (scope). Use a key with the scope or edit the key's scopes.")   \
+      "This API key is not allowed to use this API family (scope). Use a key with this scope; ask your operator for one.") \
     X(MODEL_NOT_ALLOWED,      403, 0, 1004, "permission_error", "permission_error",                                     \
       "This API key is not allowed to use this model. Use a model from the key's allowlist.")                            \
     X(ACCOUNT_SUSPENDED,      403, 0, 1004, "permission_error", "permission_error",                                     \
-      "This account is suspended. Contact your administrator.")                                                        \
+      "This account is suspended. Ask your operator.")                                                                \
     X(CAP_REACHED,            429, 0, 1008, "insufficient_quota", "rate_limit_error",                                   \
       "Spending cap reached; raise the cap or wait for the next billing period.")                                      \
     X(RATE_LIMITED,           429, 1, 1002, "rate_limit_error", "rate_limit_error",                                     \
@@ -53,6 +53,10 @@
       "The request body must be a JSON object.")                                                                       \
     X(MODEL_MISSING,          400, 0, 2013, "invalid_request_error", "invalid_request_error",                           \
       "The 'model' field is missing or not a string. Name the model to use, e.g. \"model\": \"MiniMax-M2.7\".")           \
+    X(MODEL_NAME_INVALID,     400, 0, 2013, "invalid_request_error", "invalid_request_error",                           \
+      "The 'model' field is not a valid model name: use 1 to 64 letters, digits and . _ : / - (no spaces, quotes or line breaks).") \
+    X(MODEL_UNPRICED,         400, 0, 2013, "invalid_request_error", "invalid_request_error",                           \
+      "This model has no price on this server, so it is not served. The operator must price it (a [price.MODEL] section in the config file, docs/operations.md).") \
     X(FIELD_INVALID,          400, 0, 2013, "invalid_request_error", "invalid_request_error",                           \
       "A request field has an invalid value.")                                                                         \
     X(BODY_MISSING,           400, 0, 2013, "invalid_request_error", "invalid_request_error",                           \

@@ -1,7 +1,7 @@
 /*
  * admit.c: what a request must pass before anything goes upstream — the
  * credential and the key bound to it, the route's body rules (GW-8), the
- * key's model allowlist and the account's cap.  Each check answers its own
+ * price of the model (BL-1), the key's model allowlist and the account's cap.  Each check answers its own
  * error from the registry and returns MG_ERR; MG_OK lets the request on.
  */
 #include "gateway/relay.h"
@@ -159,7 +159,7 @@ static int reserve(struct relay *rl)
     struct mg_estimate_req *q = &rl->res.q;
     int64_t left;
     q->kind = estimate_kind(rl->route);
-    q->model = rl->in.model;
+    q->model = rl_price_model(rl); /* voice clone/design are priced under the route name */
     q->body_len = rl->req->entity.len;
     int64_t need = mg_estimate_cost(gw->prices, q, gw->cfg.ratio_ppm);
     if (mg_reserve_take(gw->meter, rl->in.key.account_id, rl->in.key.account_cap_micros, need, &rl->res.r, &left) ==
@@ -189,6 +189,8 @@ static int content_type_is(struct mg_str ct, const char *type)
     return ct.ptr != NULL && ct.len >= n && strncasecmp(ct.ptr, type, n) == 0 &&
            (ct.len == n || ct.ptr[n] == ';' || ct.ptr[n] == ' ');
 }
+
+static int output_limit(struct relay *rl, const struct mg_jscan_field *f, const char *name, int required);
 
 int rl_admit_body(struct relay *rl)
 {
@@ -228,9 +230,10 @@ int rl_admit_body(struct relay *rl)
     struct mg_jscan_field f[F__COUNT] = {
         [F_MODEL] = {.key = "model", .str = rl->in.model, .str_cap = sizeof(rl->in.model)},
         [F_STREAM] = {.key = "stream"},
-        /* BL-3: the worst case's inputs (billing/estimate.h); read, never judged here */
+        /* BL-1 checks the output limit (chat routes); BL-3 reads it for the worst case */
         [F_MAX_TOKENS] = {.key = "max_tokens"},
         [F_MAX_COMPLETION] = {.key = "max_completion_tokens"},
+        /* BL-3: the worst case's other inputs (billing/estimate.h); read, never judged here */
         [F_N] = {.key = "n"},
         [F_TEXT] = {.key = "text"}, /* no buffer: only its decoded length */
     };
@@ -244,6 +247,11 @@ int rl_admit_body(struct relay *rl)
         rl_send_error(rl, MG_E_JSON_NOT_OBJECT, NULL);
         return MG_ERR;
     }
+    if (f[F_MODEL].type == MG_JSCAN_STRING && !mg_model_name_valid(rl->in.model, f[F_MODEL].str_len, 0)) {
+        rl->in.model[0] = '\0'; /* never logged: it may hold CR LF or quotes */
+        rl_send_error(rl, MG_E_MODEL_NAME_INVALID, NULL);
+        return MG_ERR;
+    }
     if (!(f[F_MODEL].type == MG_JSCAN_STRING && f[F_MODEL].str_len < sizeof(rl->in.model))) {
         rl->in.model[0] = '\0';
         if (r->needs_model || f[F_MODEL].type != MG_JSCAN_ABSENT) {
@@ -255,6 +263,10 @@ int rl_admit_body(struct relay *rl)
         rl_send_error(rl, MG_E_FIELD_INVALID, "'stream' must be true or false.");
         return MG_ERR;
     }
+    if (r->service == MG_SVC_CHAT &&
+        (output_limit(rl, &f[F_MAX_TOKENS], "max_tokens", r->shape == MG_SHAPE_ANTHROPIC) != MG_OK ||
+         output_limit(rl, &f[F_MAX_COMPLETION], "max_completion_tokens", 0) != MG_OK))
+        return MG_ERR;
     { /* BL-3: what the worst-case estimate needs (the cap's reservation, rl_admit_model_and_cap) */
         struct mg_estimate_req *q = &rl->res.q;
         for (int i = F_MAX_TOKENS; i <= F_MAX_COMPLETION; i++)
@@ -264,5 +276,74 @@ int rl_admit_body(struct relay *rl)
         q->text_bytes = f[F_TEXT].type == MG_JSCAN_STRING ? (int64_t)f[F_TEXT].str_len : -1;
     }
     /* the ids of owned resources the body names are read by owners.c (rl_owned_request) */
+    return MG_OK;
+}
+
+/* A chat request's output limit: absent (or null) unless `required` (the
+ * Anthropic API requires max_tokens), else a positive whole number; kept in
+ * rl->in.max_tokens for rl_admit_price, which knows the model's limit.  Of
+ * max_tokens and max_completion_tokens the larger counts. */
+static int output_limit(struct relay *rl, const struct mg_jscan_field *f, const char *name, int required)
+{
+    char detail[160];
+    if (f->type == MG_JSCAN_ABSENT || (f->type == MG_JSCAN_NULL && !required)) {
+        if (!required)
+            return MG_OK;
+        snprintf(detail, sizeof(detail), "'%s' is required on this path: the largest number of tokens to generate.",
+                 name);
+        rl_send_error(rl, MG_E_FIELD_INVALID, detail);
+        return MG_ERR;
+    }
+    if (f->type != MG_JSCAN_INTEGER || f->integer < 1) {
+        snprintf(detail, sizeof(detail), "'%s' must be a whole number of at least 1.", name);
+        rl_send_error(rl, MG_E_FIELD_INVALID, detail);
+        return MG_ERR;
+    }
+    if (f->integer > rl->in.max_tokens)
+        rl->in.max_tokens = f->integer;
+    return MG_OK;
+}
+
+/* The billing keys a route's answers are billed in (enum mg_bill_unit); 0
+ * for a route that bills nothing.  A video task is billed when its query
+ * first reports success, under the model its creation named.  A cache-read
+ * price alone does not price a chat model. */
+static unsigned billed_units(const struct mg_route *r)
+{
+    const struct mg_usage_kind_info *k = mg_usage_kind_info(r->usage);
+    if (k != NULL)
+        return k->bill & ~(unsigned)MG_BILL_CACHED_TOKENS;
+    for (const struct mg_own_rule *o = r->own; o < r->own + MG_OWN_RULES && o->op != MG_OWN_NONE; o++)
+        if (o->op == MG_OWN_CREATE && o->kind == MG_OWNED_VIDEO_TASK)
+            return MG_BILL_VIDEOS;
+    return 0;
+}
+
+const char *rl_price_model(const struct relay *rl)
+{
+    return rl->route->usage == MG_USAGE_VOICE ? rl->route->name : rl->in.model;
+}
+
+int rl_admit_price(struct relay *rl)
+{
+    assert(rl->phase == RL_ADMIT);
+    unsigned units = billed_units(rl->route);
+    const char *model = rl_price_model(rl);
+    char detail[256];
+    if (units == 0 || model[0] == '\0') /* nothing billed here, or a query billed under its task's model */
+        return MG_OK;
+    const struct mg_price *p = mg_prices_find(rl->gw->prices, model);
+    if (p == NULL || !mg_price_covers(p, units)) {
+        snprintf(detail, sizeof(detail), "Model: '%s'.", model); /* a valid name: no quotes, no line breaks */
+        rl_send_error(rl, MG_E_MODEL_UNPRICED, detail);
+        return MG_ERR;
+    }
+    int64_t limit = mg_price_max_output(p);
+    if (rl->route->service == MG_SVC_CHAT && rl->in.max_tokens > limit) {
+        snprintf(detail, sizeof(detail), "'max_tokens' is %lld; the limit for %s is %lld.",
+                 (long long)rl->in.max_tokens, model, (long long)limit);
+        rl_send_error(rl, MG_E_FIELD_INVALID, detail);
+        return MG_ERR;
+    }
     return MG_OK;
 }

@@ -39,7 +39,7 @@ void rl_bill(struct relay *rl, int status)
         mg_strlcpy(ev->model, rl->own.owner_model[0] ? rl->own.owner_model : "MiniMax-Hailuo-2.3", sizeof(ev->model));
     } else {
         mg_strlcpy(ev->request_id, rl->request_id, sizeof(ev->request_id));
-        mg_strlcpy(ev->model, rl->in.model, sizeof(ev->model));
+        mg_strlcpy(ev->model, rl_price_model(rl), sizeof(ev->model));
     }
     ev->ts_ms = mg_now_ms();
     ev->account_id = rl->in.key.account_id;

@@ -171,7 +171,8 @@ int mg_gateway_on_req(struct mg_gateway *gw, h2o_handler_t *self, h2o_req_t *req
         rl_send_error(rl, MG_E_KEY_IN_QUERY, NULL);
         return 0;
     }
-    if (rl_admit_key(rl) != MG_OK || rl_admit_body(rl) != MG_OK || rl_admit_model_and_cap(rl) != MG_OK)
+    if (rl_admit_key(rl) != MG_OK || rl_admit_body(rl) != MG_OK || rl_admit_price(rl) != MG_OK ||
+        rl_admit_model_and_cap(rl) != MG_OK)
         return 0;
     if (rl->route->local != MG_LOCAL_NONE) {
         rl_answer_quota(rl);

@@ -114,6 +114,7 @@ struct relay {
         int authed;
         char model[96];
         char res_id[MAX_RESOURCE_ID]; /* the resource a USE/DELETE/CREATE-by-body route names */
+        int64_t max_tokens;      /* chat: the request's output limit (max_tokens or max_completion_tokens); 0 = none */
     } in;
 
     struct {                     /* RL_UPSTREAM and the answer's head */
@@ -171,6 +172,10 @@ void rl_finish(struct relay *rl, int status); /* access log + metrics, once */
 int rl_admit_key(struct relay *rl);
 int rl_admit_body(struct relay *rl);
 int rl_admit_model_and_cap(struct relay *rl);
+int rl_admit_price(struct relay *rl); /* BL-1: the model is priced, max_tokens within its limit */
+/* The name a request is priced under: its model, or for a route whose
+ * requests name none of their own (voice clone/design) the route's name. */
+const char *rl_price_model(const struct relay *rl);
 int rl_key_in_query(h2o_req_t *req);
 
 /* owners.c (GW-6).  rl_owned_request: collects the ids the request names into

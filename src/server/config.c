@@ -197,6 +197,45 @@ static int channel_value(struct load_ctx *lc, const char *section, const char *n
     return MG_OK;
 }
 
+/* A [price.MODEL] section is one whole row of the price table: columns it
+ * does not set are 0 (unpriced), so an override never half-inherits a
+ * built-in row.  MODEL is a model name or a pattern with one '*'. */
+static int price_value(struct load_ctx *lc, const char *section, const char *name, const char *value, int line)
+{
+    const char *model = section + 6;
+    struct mg_price *p = NULL;
+    if (!mg_model_name_valid(model, strlen(model), 1)) {
+        snprintf(lc->err, lc->errlen,
+                 "%s:%d: [%.100s]: a model name is 1 to %d letters, digits and . _ : / - (one '*' for a pattern)",
+                 lc->cfg->file, line, section, MG_MODEL_NAME_MAX);
+        return MG_ERR;
+    }
+    for (size_t i = 0; i < lc->cfg->nprices && p == NULL; i++)
+        if (strcmp(lc->cfg->prices[i].model, model) == 0)
+            p = &lc->cfg->prices[i];
+    if (p == NULL) {
+        if (lc->cfg->nprices == MG_CONFIG_MAX_PRICES) {
+            snprintf(lc->err, lc->errlen, "%s:%d: too many [price.MODEL] sections (at most %d)", lc->cfg->file, line,
+                     MG_CONFIG_MAX_PRICES);
+            return MG_ERR;
+        }
+        p = &lc->cfg->prices[lc->cfg->nprices++];
+        memset(p, 0, sizeof(*p));
+        mg_strlcpy(p->model, model, sizeof(p->model));
+    }
+    int rc = mg_price_set_column(p, name, value);
+    if (rc == MG_ERR)
+        snprintf(lc->err, lc->errlen, "%s:%d: [%s] unknown key '%s' (known: %s)", lc->cfg->file, line, section, name,
+                 mg_price_columns());
+    else if (rc != MG_OK)
+        snprintf(lc->err, lc->errlen,
+                 "%s:%d: [%s] %s must be %s, not '%s'", lc->cfg->file, line, section, name,
+                 field_is(name, "max_output_tokens") ? "a whole number of at least 1"
+                                                        : "an amount like 0.30 (at most 6 decimals)",
+                 value);
+    return rc == MG_OK ? MG_OK : MG_ERR;
+}
+
 static int on_ini(void *user, const char *section, const char *name, const char *value)
 {
     struct load_ctx *lc = user;
@@ -205,6 +244,11 @@ static int on_ini(void *user, const char *section, const char *name, const char 
         return 0;
     if (strncmp(section, "channel.", 8) == 0 && section[8] != '\0') {
         if (channel_value(lc, section, name, value, line) != MG_OK)
+            goto fail;
+        return 1;
+    }
+    if (strncmp(section, "price.", 6) == 0) {
+        if (price_value(lc, section, name, value, line) != MG_OK)
             goto fail;
         return 1;
     }

@@ -9,9 +9,12 @@
 #include <stddef.h>
 #include <stdint.h>
 #include "core/region.h"
+#include "billing/prices.h"
 
 #define MG_CONFIG_MAX_CHANNELS 64
 #define MG_PATH_MAX 1024
+/* [price.MODEL] sections: a deployment prices tens of models, not thousands */
+#define MG_CONFIG_MAX_PRICES 256
 
 struct mg_config_channel {
     char name[64];
@@ -64,6 +67,9 @@ struct mg_config {
     int64_t stream_buffer;
     /* [billing] */
     int64_t ratio_ppm;
+    /* [price.MODEL]: rows added to or replacing the built-in price table, in file order */
+    struct mg_price prices[MG_CONFIG_MAX_PRICES];
+    size_t nprices;
     /* [channel.NAME] */
     struct mg_config_channel channels[MG_CONFIG_MAX_CHANNELS];
     size_t nchannels;

@@ -301,6 +301,8 @@ int mg_cmd_serve(const struct mg_config *cfg)
         goto fail;
     struct mg_pool *pool = mg_pool_new((size_t)cfg->workers, spec, POOL_QUEUE_MAX);
     struct mg_price_table *prices = mg_prices_default();
+    for (size_t i = 0; i < cfg->nprices; i++)
+        mg_prices_set(prices, &cfg->prices[i]);
 
     struct mg_gateway_config gc;
     memset(&gc, 0, sizeof(gc));

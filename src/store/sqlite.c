@@ -12,10 +12,13 @@
 #include "core/log.h"
 #include "core/mg.h"
 
+#include <errno.h>
+#include <fcntl.h>
 #include <sqlite3.h>
 #include <stdio.h>
 #include <string.h>
 #include <strings.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 struct sq_store {
@@ -629,8 +632,63 @@ static const struct mg_store_ops sqlite_ops = {
     .owners_lookup = sq_owners_lookup,
 };
 
+/* The database holds key digests, accounts and usage: it is the owner's
+ * alone, whatever the umask.  SQLite would create it 0644 & ~umask and gives
+ * its -wal and -shm files the database file's mode, so the file is made (or
+ * tightened) 0600 here before SQLite opens it; side files left by an older,
+ * looser version are tightened too.  An existing file is never opened here:
+ * closing any descriptor of a file drops every POSIX lock this process holds
+ * on it, SQLite's locks of the other connections included. */
+static int private_file(const char *path, int create, char *err, size_t errlen)
+{
+    struct stat st;
+    if (create) {
+        int fd = open(path, O_RDWR | O_CREAT | O_EXCL | O_CLOEXEC, 0600);
+        if (fd >= 0) {
+            int rc = fchmod(fd, 0600); /* exactly 0600: the umask may have taken the owner's bits */
+            close(fd);
+            if (rc == 0)
+                return MG_OK;
+            snprintf(err, errlen, "cannot make database %s private (mode 0600): %s", path, strerror(errno));
+            return MG_ERR;
+        }
+        if (errno != EEXIST) {
+            snprintf(err, errlen, "cannot create database %s: %s", path, strerror(errno));
+            return MG_ERR;
+        }
+    }
+    if (stat(path, &st) != 0)
+        return MG_OK; /* no side file yet; a missing database is SQLite's to report */
+    if ((st.st_mode & 0777) != 0600 && chmod(path, 0600) != 0) {
+        snprintf(err, errlen, "cannot make database %s private (mode 0600): %s", path, strerror(errno));
+        return MG_ERR;
+    }
+    return MG_OK;
+}
+
+static int private_files(const char *path, char *err, size_t errlen)
+{
+    static const char *const side[] = {"-wal", "-shm"};
+    char p[4096];
+    if (path[0] == '\0' || path[0] == ':') /* ":memory:" and temporary databases have no file */
+        return MG_OK;
+    if (private_file(path, 1, err, errlen) != MG_OK)
+        return MG_ERR;
+    for (size_t i = 0; i < MG_ARRAY_SIZE(side); i++) {
+        if ((size_t)snprintf(p, sizeof(p), "%s%s", path, side[i]) >= sizeof(p)) {
+            snprintf(err, errlen, "the database path is too long: %.200s", path);
+            return MG_ERR;
+        }
+        if (private_file(p, 0, err, errlen) != MG_OK)
+            return MG_ERR;
+    }
+    return MG_OK;
+}
+
 struct mg_store *mg_store_open_sqlite(const char *path, char *err, size_t errlen)
 {
+    if (private_files(path, err, errlen) != MG_OK)
+        return NULL;
     struct sq_store *s = mg_calloc(1, sizeof(*s));
     s->base.ops = &sqlite_ops;
     if (sqlite3_open_v2(path, &s->db, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_NOMUTEX, NULL) !=

@@ -167,6 +167,9 @@ class Gateway:
             "server": {"listen": "127.0.0.1:0", "threads": "2", "access_log": "access.log",
                        "drain_timeout_ms": "5000"},
             "upstream": {"cooldown_ms": "60000"},
+            # the simulator's behaviour models (sim-429, sim-drop, ...) are chat models an operator
+            # would have to price like any other: unpriced, the gateway refuses them (BL-1)
+            "price.sim-*": {"input_per_mtok": "0.30", "output_per_mtok": "1.20", "cached_per_mtok": "0.06"},
         }
         if tls:
             crt, key = make_cert(self.dir, "server")

@@ -123,7 +123,7 @@ def test_cap_reached(gateway):
 
     def balance():  # the cap reaches the key cache within its 250 ms poll
         q = requests.get(gateway.url + "/account/query_balance", headers={"authorization": "Bearer " + k}, timeout=5)
-        return q.json()["maxgate"] if q.json()["maxgate"]["capped"] else None
+        return q.json()["maxgate"] if q.json()["maxgate"]["has_cap"] else None
     assert wait_for(balance, what="the cap to reach the key cache")["cap"] == "0.000001"
     # BL-3: the worst case is reserved first, and it is more than one micro: refused before forwarding
     r = chat(gateway, k)

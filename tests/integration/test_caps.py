@@ -36,7 +36,7 @@ def capped_gateway(sim, threads, cap):
 
     def capped():  # the cap reaches the key cache within its 250 ms poll
         q = requests.get(g.url + "/account/query_balance", headers={"authorization": "Bearer " + k}, timeout=5)
-        return q.json()["maxgate"]["capped"]
+        return q.json()["maxgate"]["has_cap"]
     wait_for(capped, what="the cap to reach the key cache")
     return g, k
 
