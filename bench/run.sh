@@ -49,6 +49,8 @@ INI
 export BENCH_UPSTREAM=bench-upstream-key
 $BIN/maxgated --config "$T/maxgate.ini" init 2>/dev/null
 $BIN/maxgated --config "$T/maxgate.ini" admin user create --email bench@example.com >/dev/null
+# a capped account: every request takes and settles a reservation (BL-3), as a reseller's customers do
+$BIN/maxgated --config "$T/maxgate.ini" admin user set-cap --email bench@example.com --cap 1000000 >/dev/null
 KEY=$($BIN/maxgated --config "$T/maxgate.ini" admin key create --email bench@example.com --name bench 2>/dev/null)
 $BIN/maxgated --config "$T/maxgate.ini" serve > "$T/gw.out" 2> "$T/gw.err" & GW_PID=$!; pids+=($GW_PID)
 
