@@ -202,6 +202,7 @@ static int parse_line(const char *line, struct mg_usage_event *e)
 #undef S
 #undef I
     e->http_status = (int)json_integer_value(json_object_get(o, "http_status"));
+    e->estimated = json_is_true(json_object_get(o, "estimated"));
     json_decref(o);
     return e->request_id[0] ? MG_OK : MG_DECLINED;
 }

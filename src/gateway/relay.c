@@ -63,7 +63,9 @@ void rl_finish(struct relay *rl, int status)
         return;
     rl->finished = 1;
     int64_t lat = mg_monotonic_us() - rl->t0_us;
-    struct mg_str path = rl->req ? mg_http_path(rl->req) : MG_STR_LIT("");
+    struct mg_str path = rl->req         ? mg_http_path(rl->req)
+                         : rl->route ? mg_str_make(rl->route->path, strlen(rl->route->path)) /* a drained stream */
+                                     : MG_STR_LIT("");
     const struct mg_usage_event *ev = &rl->bill.ev;
     char pathbuf[256];
     snprintf(pathbuf, sizeof(pathbuf), "%.*s", (int)MG_MIN(path.len, sizeof(pathbuf) - 1), path.ptr);
@@ -105,11 +107,14 @@ struct sentinel {
 static void on_req_gone(void *p)
 {
     struct relay *rl = ((struct sentinel *)p)->rl;
-    /* a client that went away mid-stream is still billed for what it got */
-    if (rl->in.authed && rl->route != NULL)
-        rl_bill(rl, 499);
-    rl_finish(rl, 499);
-    mg_upc_cancel(&rl->up.upc);
+    /* a stream whose client left is billed by stream.c, maybe after reading on for the upstream's usage */
+    int draining = rl->phase == RL_STREAM && rl_stream_gone(rl);
+    if (!draining) {
+        if (rl->in.authed && rl->route != NULL)
+            rl_bill(rl, 499);
+        rl_finish(rl, 499);
+        mg_upc_cancel(&rl->up.upc);
+    }
     if (h2o_timeout_is_linked(&rl->st.stall))
         h2o_timeout_unlink(&rl->st.stall);
     rl->req = NULL;

@@ -52,6 +52,8 @@ static const char *const migrations[] = {
     "CREATE INDEX usage_account_ts ON usage_events(account_id, ts_ms);"
     "CREATE TABLE owners (kind INTEGER NOT NULL, id TEXT NOT NULL, account_id INTEGER NOT NULL,"
     "  model TEXT NOT NULL DEFAULT '', PRIMARY KEY (kind, id));",
+    /* 2: a stream that ended early without the upstream's usage is billed an estimate (GW-5) */
+    "ALTER TABLE usage_events ADD COLUMN estimated INTEGER NOT NULL DEFAULT 0;",
 };
 
 static int fail(struct mg_store *s, const char *what)
@@ -443,7 +445,7 @@ static int sq_usage_insert(struct mg_store *s, const struct mg_usage_event *ev, 
         return MG_OK;
     if (tx_begin(s) != MG_OK)
         return MG_ERR;
-    st = prep(s, "INSERT OR IGNORE INTO usage_events VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)");
+    st = prep(s, "INSERT OR IGNORE INTO usage_events VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)");
     if (st == NULL)
         return tx_end(s, MG_ERR);
     for (size_t i = 0; i < n && rc == MG_OK; i++) {
@@ -466,6 +468,7 @@ static int sq_usage_insert(struct mg_store *s, const struct mg_usage_event *ev, 
         sqlite3_bind_int64(st, 16, e->voices);
         sqlite3_bind_int64(st, 17, e->cost_micros);
         sqlite3_bind_int(st, 18, e->http_status);
+        sqlite3_bind_int(st, 19, e->estimated);
         rc = sqlite3_step(st) == SQLITE_DONE ? MG_OK : fail(s, "usage insert");
         sqlite3_reset(st);
     }
@@ -507,6 +510,7 @@ static int sq_usage_list(struct mg_store *s, const char *request_id, size_t limi
         e.voices = sqlite3_column_int64(st, 15);
         e.cost_micros = sqlite3_column_int64(st, 16);
         e.http_status = sqlite3_column_int(st, 17);
+        e.estimated = sqlite3_column_int(st, 18);
         if (cb(arg, &e) != MG_OK)
             break;
     }
