@@ -122,7 +122,6 @@ struct relay {
         /* GW-5: every delivered token billed (stream.c's design note) */
         struct mg_est est;       /* generated text handed to the client */
         size_t req_bytes;        /* the request body's length, for an input estimate */
-        size_t events;           /* SSE events read from the upstream (it did work) */
         int usage_final;         /* the upstream's own usage with the output came */
         int client_closed;       /* the client had closed its socket when the upstream's head came */
         int gone;                /* the client left: what is read now is not delivered */

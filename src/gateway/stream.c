@@ -30,7 +30,8 @@
  * estimate (estimated = 1): the output tokens it reported so far or the
  * tokens of the text relayed, whichever is more, and the input it reported
  * or else an estimate from the request's size.  Nothing is billed when the
- * upstream sent no event at all (it did no work we can see).
+ * upstream reported no usage and no generated text reached the client (it
+ * did no work we can see: an error event, or nothing at all).
  */
 #include "gateway/relay.h"
 #include "core/log.h"
@@ -63,7 +64,6 @@ static int is_final_usage(const struct relay *rl, const char *event, size_t elen
 static void on_sse_event(void *arg, const char *event, size_t elen, const char *data, size_t dlen, int truncated)
 {
     struct relay *rl = arg;
-    rl->st.events++;
     /* only the usage part of a frame is parsed (no tree of the whole frame) */
     if (!truncated && mg_usage_from_frame(rl->route->usage, data, dlen, &rl->bill.ev)) {
         rl->bill.seen = 1;
@@ -81,8 +81,10 @@ static void bill_stream(struct relay *rl, int status)
     struct mg_usage_event *ev = &rl->bill.ev;
     if (rl->bill.done)
         return;
-    if (!rl->st.usage_final && is_chat(rl) && rl->st.events > 0) {
-        int64_t out = mg_est_tokens(&rl->st.est);
+    int64_t out = mg_est_tokens(&rl->st.est);
+    /* the upstream did work we can see: it reported usage or text reached the client (an error event alone,
+     * or a refusal in a 200 stream, is not billed) */
+    if (!rl->st.usage_final && is_chat(rl) && (rl->bill.seen || out > 0) && rl->up.status / 100 == 2) {
         if (out > ev->output_tokens)
             ev->output_tokens = out;
         if (ev->input_tokens == 0)
@@ -312,6 +314,8 @@ void rl_stream_cut(struct relay *rl)
     rl->st.cut_mid_event = rl->st.sse.line.len != 0 || rl->st.sse.has_data; /* where the client's bytes end */
     drop_body(rl); /* the undelivered rest is read for usage, not sent: the stream ends now */
     bill_stream(rl, 503); /* now: a client that takes nothing would never see the end */
+    rl->error = mg_err_get(MG_E_SHUTTING_DOWN)->name;
+    rl_finish(rl, 503);
     stream_send(rl);
 }
 
