@@ -24,7 +24,8 @@
 #define BYTE_ORDER_MARK 0x0102030405060708ull
 #define REC_HDR 8 /* u32 length, u32 crc */
 #define PAYLOAD_MAX (MG_JOURNAL_SLOT - REC_HDR)
-#define REC_ESTIMATED 1u /* flags word, after http_status: the event's units are an estimate */
+#define REC_ESTIMATED 1u  /* flags word, after http_status: the event's units are an estimate */
+#define REC_CHECKPOINT 2u /* ... the record is an open stream's checkpoint, not an event */
 #define PAGE_BYTES 4096 /* the smallest page size; touching more often is harmless */
 
 struct seg_hdr {
@@ -78,7 +79,7 @@ static size_t encode(uint8_t *p, const struct mg_usage_event *ev)
     int32_t st = ev->http_status;
     memcpy(p, &st, 4);
     p += 4;
-    uint32_t flags = ev->estimated ? REC_ESTIMATED : 0;
+    uint32_t flags = (ev->estimated ? REC_ESTIMATED : 0) | (ev->checkpoint ? REC_CHECKPOINT : 0);
     memcpy(p, &flags, 4);
     return (size_t)(p + 4 - start);
 }
@@ -108,6 +109,7 @@ static int decode(const uint8_t *p, size_t len, struct mg_usage_event *ev)
         uint32_t flags;
         memcpy(&flags, p + 4, 4);
         ev->estimated = (flags & REC_ESTIMATED) != 0;
+        ev->checkpoint = (flags & REC_CHECKPOINT) != 0;
     }
     return ev->request_id[0] ? MG_OK : MG_DECLINED;
 }

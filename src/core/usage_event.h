@@ -31,6 +31,7 @@ struct mg_usage_event {
     int http_status;             /* 499 the client left, 502 the upstream broke, 503 the drain cut it */
     int estimated;               /* 1: the upstream gave no (final) usage; output counted from what was relayed
                                   * (gateway/estimate.h) */
+    int checkpoint;              /* 1: not an event but an open stream's usage so far (mg_meter_checkpoint) */
 };
 
 #endif

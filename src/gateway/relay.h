@@ -130,6 +130,8 @@ struct relay {
         int cut_mid_event;       /* ... after bytes that end inside an event */
         size_t drained;          /* bytes read while draining */
         h2o_timeout_entry_t drain_timer;
+        uint64_t checkpoint_at;  /* loop time (ms) of the next checkpoint */
+        int64_t checkpointed;    /* output tokens of the last checkpoint */
         h2o_linklist_t link;     /* in gw_thread.streams while open */
     } st;
 
@@ -190,5 +192,7 @@ void rl_answer_quota(struct relay *rl);
 
 /* bill.c: records the usage event if the answer carried units; once */
 void rl_bill(struct relay *rl, int status);
+/* bill.c: journals ev (an open stream's usage so far) as its checkpoint */
+void rl_bill_checkpoint(struct relay *rl, struct mg_usage_event *ev);
 
 #endif

@@ -32,6 +32,10 @@
  * or else an estimate from the request's size.  Nothing is billed when the
  * upstream reported no usage and no generated text reached the client (it
  * did no work we can see: an error event, or nothing at all).
+ *
+ * Against kill -9, a chat stream journals its usage so far as a checkpoint
+ * about once a second while text flows (mg_meter_checkpoint); the stream's
+ * event replaces it, and one left at the next start is billed (503).
  */
 #include "gateway/relay.h"
 #include "core/log.h"
@@ -43,6 +47,7 @@
 #include <sys/socket.h>
 
 #define SSE_EVENT_MAX (8u << 20) /* a usage frame is small; the final chat frame repeats the answer: 8 MiB is ample */
+#define CHECKPOINT_MS 1000       /* a kill -9 loses at most about a second of a stream's billing */
 
 static int is_chat(const struct relay *rl)
 {
@@ -74,25 +79,50 @@ static void on_sse_event(void *arg, const char *event, size_t elen, const char *
         mg_est_frame(&rl->st.est, data, dlen);
 }
 
+/* Applies the estimate to ev when the stream's usage is not final; returns
+ * 1 if ev now has something to bill.  The upstream did work we can see: it
+ * reported usage or text reached the client (an error event alone, or a
+ * refusal in a 200 stream, is not billed). */
+static int estimate(struct relay *rl, struct mg_usage_event *ev)
+{
+    int64_t out = mg_est_tokens(&rl->st.est);
+    if (rl->st.usage_final || !is_chat(rl) || !(rl->bill.seen || out > 0) || rl->up.status / 100 != 2)
+        return rl->bill.seen;
+    if (out > ev->output_tokens)
+        ev->output_tokens = out;
+    if (ev->input_tokens == 0)
+        ev->input_tokens = mg_est_input_tokens(rl->st.req_bytes);
+    ev->estimated = 1;
+    return 1;
+}
+
 /* The stream's usage event, once: the upstream's own usage when its final
  * frame came, else (chat) an estimate from what was relayed. */
 static void bill_stream(struct relay *rl, int status)
 {
-    struct mg_usage_event *ev = &rl->bill.ev;
     if (rl->bill.done)
         return;
-    int64_t out = mg_est_tokens(&rl->st.est);
-    /* the upstream did work we can see: it reported usage or text reached the client (an error event alone,
-     * or a refusal in a 200 stream, is not billed) */
-    if (!rl->st.usage_final && is_chat(rl) && (rl->bill.seen || out > 0) && rl->up.status / 100 == 2) {
-        if (out > ev->output_tokens)
-            ev->output_tokens = out;
-        if (ev->input_tokens == 0)
-            ev->input_tokens = mg_est_input_tokens(rl->st.req_bytes);
-        ev->estimated = 1;
+    if (estimate(rl, &rl->bill.ev))
         rl->bill.seen = 1;
-    }
     rl_bill(rl, status);
+}
+
+/* Against kill -9: about once a second while text flows, the stream's
+ * usage so far is journaled as its checkpoint (a journal append, no
+ * syscall); the next process bills a stream left open from it. */
+static void checkpoint(struct relay *rl)
+{
+    uint64_t now = h2o_now(rl->t->ctx->loop);
+    if (now < rl->st.checkpoint_at || !is_chat(rl))
+        return;
+    rl->st.checkpoint_at = now + CHECKPOINT_MS;
+    struct mg_usage_event ev = rl->bill.ev;
+    if (!estimate(rl, &ev) || ev.output_tokens == rl->st.checkpointed)
+        return;
+    rl->st.checkpointed = ev.output_tokens;
+    ev.http_status = 503; /* what it will say if it is settled: the server stopped serving it */
+    ev.estimated = 1;
+    rl_bill_checkpoint(rl, &ev);
 }
 
 static void stream_unlink(struct relay *rl)
@@ -162,6 +192,8 @@ static void stream_send(struct relay *rl)
     if (vecs[0].len != 0) {
         mg_sse_feed(&rl->st.sse, vecs[0].base, vecs[0].len);
         n = 1;
+        if (!eos)
+            checkpoint(rl);
     } else if (!eos) {
         return;
     }
@@ -349,6 +381,7 @@ void rl_stream_start(struct relay *rl)
     rl->st.sse_init = 1;
     rl->st.stall.cb = on_stall;
     rl->st.req_bytes = rl->req->entity.len;
+    rl->st.checkpoint_at = h2o_now(rl->t->ctx->loop) + CHECKPOINT_MS;
     rl->st.client_closed = client_has_closed(rl->req);
     h2o_linklist_insert(&rl->t->streams, &rl->st.link);
     rl->gen.proceed = on_proceed;

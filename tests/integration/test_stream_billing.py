@@ -254,3 +254,40 @@ def test_drain_timeout_cuts_streams_cleanly_503_estimated(tight, path, body):
     ev = one_event(tight, hdrs["x-request-id"])
     assert ev["http_status"] == 503 and ev["estimated"] is True
     assert 1 <= ev["output_tokens"] < 300 and ev["input_tokens"] >= 1
+
+
+def test_kill_9_mid_stream_billed_from_the_last_checkpoint(sim_global):
+    """The process dies mid-stream: the next start bills the stream from its
+    last checkpoint (journaled about once a second while text flows)."""
+    import sqlite3
+    import os
+    g = Gateway([("sim", "global", sim_global.url, "UP_GLOBAL", 1)], env={"UP_GLOBAL": UP_KEY})
+    try:
+        g.create_user("alice@example.com")
+        k = g.create_key("alice@example.com")
+        s = send_request(g, k, "/v1/chat/completions", dict(CHAT, stream=True),
+                         {"x-sim-tokens": "400", "x-sim-delay-ms": "20"})
+        status, hdrs, rest = read_head(s)
+        rid = hdrs["x-request-id"]
+        db = os.path.join(g.dir, "maxgate.db")
+
+        def checkpointed():
+            s.setblocking(False)
+            try:
+                s.recv(65536)  # keep the stream flowing
+            except BlockingIOError:
+                pass
+            with sqlite3.connect(db, timeout=5) as c:
+                return c.execute("SELECT output_tokens FROM stream_checkpoints WHERE request_id = ?",
+                                 (rid,)).fetchone()
+        wait_for(checkpointed, what="a checkpoint of the open stream")
+        g.stop(signal.SIGKILL)
+        s.close()
+        assert g.usage(rid) == []  # nothing billed yet: the stream never ended
+        g.start()
+        ev = one_event(g, rid)
+        assert ev["http_status"] == 503 and ev["estimated"] is True
+        assert 1 <= ev["output_tokens"] < 400 and ev["input_tokens"] >= 1 and ev["cost_micros"] > 0
+        g.wait_log("billed from their last checkpoint")
+    finally:
+        assert g.stop() == 0
