@@ -121,7 +121,6 @@ static void checkpoint(struct relay *rl)
         return;
     rl->st.checkpointed = ev.output_tokens;
     ev.http_status = 503; /* what it will say if it is settled: the server stopped serving it */
-    ev.estimated = 1;
     rl_bill_checkpoint(rl, &ev);
 }
 
