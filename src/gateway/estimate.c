@@ -2,10 +2,10 @@
  * estimate.c: counting the generated text of chat stream frames (the ratio
  * and what counts: estimate.h).
  *
- * A frame is walked once as JSON tokens, without building anything: a
- * stack of containers, the key that names the next value, and the depth of
- * the "delta" object we are in (if any).  A string value whose key is one of
- * the text keys, anywhere inside a delta object, is counted.  Input from the
+ * Each "delta" object of a frame is found with memmem and walked as JSON
+ * tokens, without building anything: a stack of containers and the key
+ * that names the next value.  A string value whose key is one of the text
+ * keys, anywhere inside the delta object, is counted.  Input from the
  * upstream may be invalid or cut: the walker never reads past len, stops at
  * MAX_DEPTH, and otherwise counts what it recognises.
  */
@@ -82,54 +82,46 @@ static size_t string_end(const char *s, size_t i, size_t len, struct mg_est *est
     return len;
 }
 
-void mg_est_frame(struct mg_est *est, const char *s, size_t len)
+/* Walks the delta object whose '{' is at s[i], counting the text strings in
+ * it at any depth; returns the index after its closing '}' (or len). */
+static size_t walk_delta(struct mg_est *est, const char *s, size_t i, size_t len)
 {
     char obj[MAX_DEPTH]; /* 1: object, 0: array */
-    int depth = 0, delta_at = -1, expect_key = 0;
+    int depth = 0, expect_key = 0;
     enum key pending = KEY_OTHER;
-    size_t i = 0;
-    if (len < 8 || memmem(s, len, "\"delta\"", 7) == NULL) /* most frames without text cost one memmem */
-        return;
     while (i < len) {
         char c = s[i];
         switch (c) {
         case '{':
         case '[':
             if (depth == MAX_DEPTH)
-                return;
+                return len;
             obj[depth++] = c == '{';
-            if (c == '{' && pending == KEY_DELTA && delta_at < 0)
-                delta_at = depth;
             expect_key = c == '{';
             pending = KEY_OTHER;
             i++;
             break;
         case '}':
         case ']':
-            if (depth == 0)
-                return;
-            if (depth == delta_at)
-                delta_at = -1;
-            depth--;
+            i++;
+            if (--depth == 0)
+                return i;
             expect_key = 0;
             pending = KEY_OTHER;
-            i++;
             break;
         case ',':
-            expect_key = depth > 0 && obj[depth - 1];
+            expect_key = obj[depth - 1];
             pending = KEY_OTHER;
             i++;
             break;
         case '"':
             if (expect_key) {
                 size_t end = string_end(s, i + 1, len, NULL);
-                size_t klen = end > i + 1 ? end - i - 2 : 0;
-                pending = end <= len && s[end - 1] == '"' ? classify(s + i + 1, klen) : KEY_OTHER;
+                pending = s[end - 1] == '"' && end >= i + 2 ? classify(s + i + 1, end - i - 2) : KEY_OTHER;
                 expect_key = 0;
                 i = end;
             } else {
-                int count = pending == KEY_TEXT && delta_at >= 0 && depth > 0 && obj[depth - 1];
-                i = string_end(s, i + 1, len, count ? est : NULL);
+                i = string_end(s, i + 1, len, pending == KEY_TEXT && obj[depth - 1] ? est : NULL);
                 pending = KEY_OTHER;
             }
             break;
@@ -146,6 +138,36 @@ void mg_est_frame(struct mg_est *est, const char *s, size_t len)
             while (i < len && !is_delim(s[i]));
             pending = KEY_OTHER;
             break;
+        }
+    }
+    return len;
+}
+
+static size_t skip_ws(const char *s, size_t i, size_t len)
+{
+    while (i < len && (s[i] == ' ' || s[i] == '\t' || s[i] == '\r' || s[i] == '\n'))
+        i++;
+    return i;
+}
+
+/* Only the delta objects are walked: an unescaped "delta" followed by ':'
+ * can only be the key (in valid JSON a quote inside a string is escaped),
+ * and most of a frame (ids, model, usage) is never looked at. */
+void mg_est_frame(struct mg_est *est, const char *s, size_t len)
+{
+    size_t i = 0;
+    while (i < len) {
+        const char *p = memmem(s + i, len - i, "\"delta\"", 7);
+        if (p == NULL)
+            return;
+        size_t at = (size_t)(p - s), bs = 0;
+        while (bs < at && s[at - 1 - bs] == '\\')
+            bs++;
+        i = skip_ws(s, at + 7, len);
+        if (bs % 2 == 0 && i < len && s[i] == ':') { /* an escaped quote is inside a string (a key "x\"delta") */
+            i = skip_ws(s, i + 1, len);
+            if (i < len && s[i] == '{')
+                i = walk_delta(est, s, i, len);
         }
     }
 }

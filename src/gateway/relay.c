@@ -63,9 +63,11 @@ void rl_finish(struct relay *rl, int status)
         return;
     rl->finished = 1;
     int64_t lat = mg_monotonic_us() - rl->t0_us;
-    struct mg_str path = rl->req         ? mg_http_path(rl->req)
-                         : rl->route ? mg_str_make(rl->route->path, strlen(rl->route->path)) /* a drained stream */
-                                     : MG_STR_LIT("");
+    struct mg_str path = MG_STR_LIT("");
+    if (rl->req != NULL)
+        path = mg_http_path(rl->req);
+    else if (rl->route != NULL) /* a stream read on after its client left */
+        path = mg_str_make(rl->route->path, strlen(rl->route->path));
     const struct mg_usage_event *ev = &rl->bill.ev;
     char pathbuf[256];
     snprintf(pathbuf, sizeof(pathbuf), "%.*s", (int)MG_MIN(path.len, sizeof(pathbuf) - 1), path.ptr);

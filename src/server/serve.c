@@ -32,7 +32,7 @@
 #define POOL_QUEUE_MAX 10000   /* waiting database jobs before requests get 503 */
 #define LOOP_TICK_MS 100       /* how often a loop thread looks at the stop flag */
 #define MAX_THREADS 256
-#define CUT_FLUSH_MS 1000     /* after the drain timeout: time for the cut streams' last bytes to go out */
+#define CUT_FLUSH_MS 1000      /* after the drain timeout: time for the cut streams' last bytes to go out */
 #define FD_RESERVE 64          /* descriptors besides client connections: database, journal, logs, upstreams */
 
 struct loop_thread {
