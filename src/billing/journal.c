@@ -24,6 +24,8 @@
 #define BYTE_ORDER_MARK 0x0102030405060708ull
 #define REC_HDR 8 /* u32 length, u32 crc */
 #define PAYLOAD_MAX (MG_JOURNAL_SLOT - REC_HDR)
+#define REC_ESTIMATED 1u  /* flags word, after http_status: the event's units are an estimate */
+#define REC_CHECKPOINT 2u /* ... the record is an open stream's checkpoint, not an event */
 #define PAGE_BYTES 4096 /* the smallest page size; touching more often is harmless */
 
 struct seg_hdr {
@@ -52,7 +54,7 @@ static const size_t i64_fields[] = {I64(ts_ms),         I64(account_id),    I64(
 /* Largest payload: every string at its capacity - 1 plus its length byte. */
 _Static_assert(sizeof(((struct mg_usage_event *)0)->request_id) + sizeof(((struct mg_usage_event *)0)->key_public_id) +
                        sizeof(((struct mg_usage_event *)0)->model) + sizeof(((struct mg_usage_event *)0)->service) +
-                       sizeof(((struct mg_usage_event *)0)->route) + 12 * 8 + 4 <=
+                       sizeof(((struct mg_usage_event *)0)->route) + 12 * 8 + 4 + 4 <=
                    PAYLOAD_MAX,
                "a usage event must fit one journal slot");
 _Static_assert(sizeof(struct seg_hdr) <= MG_JOURNAL_SLOT, "segment header fits slot 0");
@@ -76,6 +78,9 @@ static size_t encode(uint8_t *p, const struct mg_usage_event *ev)
     }
     int32_t st = ev->http_status;
     memcpy(p, &st, 4);
+    p += 4;
+    uint32_t flags = (ev->estimated ? REC_ESTIMATED : 0) | (ev->checkpoint ? REC_CHECKPOINT : 0);
+    memcpy(p, &flags, 4);
     return (size_t)(p + 4 - start);
 }
 
@@ -90,8 +95,9 @@ static int decode(const uint8_t *p, size_t len, struct mg_usage_event *ev)
         memcpy(base + str_fields[i].off, p + 1, *p);
         p += 1 + *p;
     }
-    if ((size_t)(end - p) != MG_ARRAY_SIZE(i64_fields) * 8 + 4)
-        return MG_DECLINED;
+    size_t rest = (size_t)(end - p);
+    if (rest != MG_ARRAY_SIZE(i64_fields) * 8 + 4 && rest != MG_ARRAY_SIZE(i64_fields) * 8 + 4 + 4)
+        return MG_DECLINED; /* the shorter form: records written before the flags word */
     for (size_t i = 0; i < MG_ARRAY_SIZE(i64_fields); i++) {
         memcpy(base + i64_fields[i], p, 8);
         p += 8;
@@ -99,6 +105,12 @@ static int decode(const uint8_t *p, size_t len, struct mg_usage_event *ev)
     int32_t st;
     memcpy(&st, p, 4);
     ev->http_status = st;
+    if (rest == MG_ARRAY_SIZE(i64_fields) * 8 + 4 + 4) {
+        uint32_t flags;
+        memcpy(&flags, p + 4, 4);
+        ev->estimated = (flags & REC_ESTIMATED) != 0;
+        ev->checkpoint = (flags & REC_CHECKPOINT) != 0;
+    }
     return ev->request_id[0] ? MG_OK : MG_DECLINED;
 }
 

@@ -38,6 +38,7 @@
 #include "core/metrics.h"
 #include "core/mg.h"
 
+#include <assert.h>
 #include <errno.h>
 #include <jansson.h>
 #include <pthread.h>
@@ -198,6 +199,7 @@ static int parse_line(const char *line, struct mg_usage_event *e)
 #undef S
 #undef I
     e->http_status = (int)json_integer_value(json_object_get(o, "http_status"));
+    e->estimated = json_is_true(json_object_get(o, "estimated"));
     json_decref(o);
     return e->request_id[0] ? MG_OK : MG_DECLINED;
 }
@@ -381,6 +383,18 @@ static int append(struct mg_meter *m, struct lane *l, const struct mg_usage_even
         return MG_ERR;
     return mg_journal_seg_append(l->ring[atomic_load_explicit(&l->wseg, memory_order_relaxed) % m->max_segments],
                                  ev);
+}
+
+int mg_meter_checkpoint(struct mg_meter *m, const struct mg_usage_event *ev)
+{
+    struct lane *l = lane_for(m);
+    assert(ev->checkpoint);
+    if (l->shared)
+        pthread_mutex_lock(l->shared);
+    int rc = append(m, l, ev); /* no spend: the stream's event, or the settle at the next open, counts it */
+    if (l->shared)
+        pthread_mutex_unlock(l->shared);
+    return rc;
 }
 
 int mg_meter_record(struct mg_meter *m, const struct mg_usage_event *ev)
@@ -609,6 +623,16 @@ struct mg_meter *mg_meter_open_opts(const char *store_spec, const char *journal_
         goto fail;
     if (replay(m, err, errlen) != MG_OK)
         goto fail;
+    {
+        size_t settled = 0;
+        if (m->store->ops->usage_settle_checkpoints(m->store, &settled) != MG_OK) {
+            snprintf(err, errlen, "cannot settle the checkpoints of interrupted streams in the database");
+            goto fail;
+        }
+        if (settled > 0)
+            mg_log(MG_LOG_WARN, "usage: %zu stream(s) were open when the previous process stopped; billed from their "
+                   "last checkpoint (estimated, status 503)", settled);
+    }
     {
         int64_t month = mg_month_of(mg_now_ms());
         if (m->store->ops->usage_spend_all(m->store, mg_month_start_ms(month), mg_month_start_ms(month + 1), load_spend,

@@ -41,6 +41,13 @@ struct mg_meter *mg_meter_open(const char *store_spec, const char *journal_dir, 
  * logged at error level with its request id, account and cost, and still
  * counts in mg_meter_spend; it is not billed. */
 int mg_meter_record(struct mg_meter *m, const struct mg_usage_event *ev);
+/* Journals an open stream's usage so far (ev->checkpoint set; the same
+ * request id as its event to come).  Same cost as mg_meter_record; it adds
+ * no spend.  The store keeps the latest checkpoint of each stream and
+ * deletes it when the stream's event is committed; one left at the next
+ * open (the process died mid-stream) becomes the stream's event then.
+ * MG_OK or MG_ERR as mg_meter_record. */
+int mg_meter_checkpoint(struct mg_meter *m, const struct mg_usage_event *ev);
 /* Month-to-date spend (UTC calendar month of mg_now_ms()) of an account as
  * this node knows it: the store's sum at open plus what was recorded since.
  * Lock-free. */

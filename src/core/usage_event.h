@@ -28,7 +28,10 @@ struct mg_usage_event {
     int64_t tracks;              /* music */
     int64_t voices;              /* voice clone / design */
     int64_t cost_micros;
-    int http_status;
+    int http_status;             /* 499 the client left, 502 the upstream broke, 503 the drain cut it */
+    int estimated;               /* 1: the upstream gave no (final) usage; output counted from what was relayed
+                                  * (gateway/estimate.h) */
+    int checkpoint;              /* 1: not an event but an open stream's usage so far (mg_meter_checkpoint) */
 };
 
 #endif

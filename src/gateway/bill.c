@@ -51,3 +51,21 @@ void rl_bill(struct relay *rl, int status)
     ev->cost_micros = mg_prices_cost(rl->gw->prices, ev, rl->gw->cfg.ratio_ppm);
     mg_reserve_settle(rl->gw->meter, &rl->res.r, ev); /* records it; spent += cost, reserved -= hold */
 }
+
+/* An open stream's usage so far (ev: a copy with the estimate applied),
+ * journaled as its checkpoint: the identity fields as rl_bill sets them for
+ * a non-video answer. */
+void rl_bill_checkpoint(struct relay *rl, struct mg_usage_event *ev)
+{
+    mg_strlcpy(ev->request_id, rl->request_id, sizeof(ev->request_id));
+    mg_strlcpy(ev->model, rl->in.model, sizeof(ev->model));
+    ev->ts_ms = mg_now_ms();
+    ev->account_id = rl->in.key.account_id;
+    ev->key_id = rl->in.key.id;
+    mg_strlcpy(ev->key_public_id, rl->in.key.public_id, sizeof(ev->key_public_id));
+    mg_strlcpy(ev->service, mg_service_name(rl->route->service), sizeof(ev->service));
+    mg_strlcpy(ev->route, rl->route->path, sizeof(ev->route));
+    ev->checkpoint = 1;
+    ev->cost_micros = mg_prices_cost(rl->gw->prices, ev, rl->gw->cfg.ratio_ppm);
+    mg_meter_checkpoint(rl->gw->meter, ev);
+}

@@ -33,6 +33,8 @@ static void on_context_init(h2o_handler_t *self, h2o_context_t *ctx)
     h2o_timeout_init(ctx->loop, &t->keepalive_to, (uint64_t)cfg->keepalive_ms);
     h2o_timeout_init(ctx->loop, &t->zero_to, 0);
     h2o_timeout_init(ctx->loop, &t->send_to, (uint64_t)cfg->send_timeout_ms);
+    h2o_timeout_init(ctx->loop, &t->drain_to, (uint64_t)cfg->drain_usage_ms);
+    h2o_linklist_init_anchor(&t->streams);
     t->upc_to = (struct mg_upc_timeouts){&t->connect_to, &t->first_byte_to, &t->io_to, &t->keepalive_to, &t->zero_to};
     for (size_t i = 0; i < gw->nch; i++)
         mg_upc_pool_init(&t->pools[i], ctx->loop, &ctx->receivers.hostinfo_getaddr, &gw->ch[i].target, &t->upc_to,
@@ -138,3 +140,12 @@ void mg_gateway_register(struct mg_gateway *gw, h2o_hostconf_t *hostconf, const 
 size_t mg_gateway_inflight(struct mg_gateway *gw) { return atomic_load(&gw->inflight); }
 
 void mg_gateway_begin_drain(struct mg_gateway *gw) { atomic_store(&gw->draining, 1); }
+
+void mg_gateway_cut_streams(struct mg_gateway *gw, h2o_context_t *ctx)
+{
+    struct gw_thread *t = h2o_context_get_handler_context(ctx, gw->handler);
+    if (t == NULL)
+        return;
+    while (!h2o_linklist_is_empty(&t->streams)) /* each cut unlinks its stream */
+        rl_stream_cut(H2O_STRUCT_FROM_MEMBER(struct relay, st.link, t->streams.next));
+}

@@ -49,6 +49,8 @@ struct mg_gateway_config {
     int send_timeout_ms;        /* default 60000: a stream whose client takes nothing this long is ended */
     size_t stream_high_water;   /* default 256 KiB: stop reading the upstream when this much waits for the client */
     size_t stream_low_water;    /* default 64 KiB: read again below this */
+    int drain_usage_ms;         /* a client left mid-stream: read the upstream this long for its usage (0 = not) */
+    size_t drain_usage_bytes;   /* ... and at most this many bytes (8 MiB: a long answer's tail and final frame) */
     char upstream_ca_file[1024];  /* extra trusted CA (PEM) besides the system store; "" = none */
     /* regions (GW-3) */
     int serves[MG_REGION__COUNT];                 /* 1 if this node has a channel for the region */
@@ -78,5 +80,12 @@ void mg_gateway_register(struct mg_gateway *gw, h2o_hostconf_t *hostconf, const 
 size_t mg_gateway_inflight(struct mg_gateway *gw);
 /* After this, new requests get 503 SHUTTING_DOWN; open streams continue. */
 void mg_gateway_begin_drain(struct mg_gateway *gw);
+/* The drain timeout passed: on this loop thread (ctx), ends every open
+ * stream now, each with an error event in its family's shape and the
+ * terminating chunk, billed with status 503 (an estimate unless the
+ * upstream's usage came); a stream draining for usage after its client left
+ * is billed 499 with what it has.  The loop must then run a little longer
+ * for the last writes (the requests leave mg_gateway_inflight when done). */
+void mg_gateway_cut_streams(struct mg_gateway *gw, h2o_context_t *ctx);
 
 #endif

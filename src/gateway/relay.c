@@ -66,7 +66,11 @@ void rl_finish(struct relay *rl, int status)
     mg_metrics_request(rl->route ? rl->route->name : "unknown", status, lat, rl->up.ttfb_us);
     if (!mg_log_access_enabled())
         return;
-    struct mg_str path = rl->req ? mg_http_path(rl->req) : MG_STR_LIT("");
+    struct mg_str path = MG_STR_LIT("");
+    if (rl->req != NULL)
+        path = mg_http_path(rl->req);
+    else if (rl->route != NULL) /* a stream read on after its client left */
+        path = mg_str_make(rl->route->path, strlen(rl->route->path));
     const struct mg_usage_event *ev = &rl->bill.ev;
     char pathbuf[256];
     snprintf(pathbuf, sizeof(pathbuf), "%.*s", (int)MG_MIN(path.len, sizeof(pathbuf) - 1), path.ptr);
@@ -107,12 +111,14 @@ struct sentinel {
 static void on_req_gone(void *p)
 {
     struct relay *rl = ((struct sentinel *)p)->rl;
-    /* a client that went away mid-stream is still billed for what it got */
-    if (rl->in.authed && rl->route != NULL)
-        rl_bill(rl, 499);
-    mg_reserve_release(&rl->res.r); /* BL-3: every path that recorded no event gives its hold back here */
-    rl_finish(rl, 499);
-    mg_upc_cancel(&rl->up.upc);
+    /* a stream whose client left is billed by stream.c, maybe after reading on for the upstream's usage */
+    int draining = rl->phase == RL_STREAM && rl_stream_gone(rl);
+    if (!draining) {
+        if (rl->in.authed && rl->route != NULL)
+            rl_bill(rl, 499);
+        rl_finish(rl, 499);
+        mg_upc_cancel(&rl->up.upc);
+    }
     if (h2o_timeout_is_linked(&rl->st.stall))
         h2o_timeout_unlink(&rl->st.stall);
     rl->req = NULL;
@@ -124,6 +130,9 @@ static void on_req_gone(void *p)
 static void relay_dispose(void *p)
 {
     struct relay *rl = p;
+    /* BL-3: the last reference is gone; every path that recorded no event (error, timeout, client gone,
+     * a stream read on without usage) gives its hold back here, once: a settled reservation is empty */
+    mg_reserve_release(&rl->res.r);
     if (rl->st.sse_init)
         mg_sse_free(&rl->st.sse);
     mg_upc_dispose(&rl->up.upc);

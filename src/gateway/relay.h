@@ -29,6 +29,7 @@
 #include "billing/estimate.h"
 #include "billing/reserve.h"
 #include "gateway/channel.h"
+#include "gateway/delivered.h"
 #include "core/apikey.h"
 #include "core/err.h"
 #include "core/mg.h"
@@ -66,7 +67,8 @@ struct mg_gateway {
 struct gw_thread {
     struct mg_gateway *gw;
     h2o_context_t *ctx;
-    h2o_timeout_t connect_to, first_byte_to, io_to, keepalive_to, zero_to, send_to;
+    h2o_timeout_t connect_to, first_byte_to, io_to, keepalive_to, zero_to, send_to, drain_to;
+    h2o_linklist_t streams;      /* open streams (relay.st.link), including those draining for usage */
     struct mg_upc_timeouts upc_to;
     struct mg_upc_pool pools[MG_MAX_CHANNELS];
     struct mg_pool_loop *pl;
@@ -134,6 +136,20 @@ struct relay {
         int broken;              /* the upstream broke mid-way: end with an error frame */
         int upstream_done;       /* the upstream's body is complete (or broke) */
         h2o_timeout_entry_t stall; /* the client took nothing for send_timeout_ms */
+        /* GW-5: every delivered token billed (stream.c's design note) */
+        struct mg_est est;       /* generated text handed to the client */
+        size_t req_bytes;        /* the request body's length, for an input estimate */
+        int usage_final;         /* the upstream's own usage with the output came */
+        int client_closed;       /* the client had closed its socket when the upstream's head came */
+        int gone;                /* the client left: what is read now is not delivered */
+        int draining;            /* ... and the upstream is read (and dropped) for its usage */
+        int cut;                 /* the server's drain timeout ended the stream */
+        int cut_mid_event;       /* ... after bytes that end inside an event */
+        size_t drained;          /* bytes read while draining */
+        h2o_timeout_entry_t drain_timer;
+        uint64_t checkpoint_at;  /* loop time (ms) of the next checkpoint */
+        int64_t checkpointed;    /* output tokens of the last checkpoint */
+        h2o_linklist_t link;     /* in gw_thread.streams while open */
     } st;
 
     struct {                     /* RL_OWNER_CHECK / RL_OWNER_RECORD (owners.c) */
@@ -200,12 +216,20 @@ void rl_whole_send(struct relay *rl);
 
 /* stream.c */
 void rl_stream_start(struct relay *rl);
-void rl_stream_stop(struct relay *rl);
+/* The client left (on_req_gone, phase RL_STREAM): bills and logs the stream,
+ * or starts reading the upstream for its usage (holding its own reference
+ * and an in-flight count) and returns 1; then on_req_gone must leave the
+ * exchange and the access line to it. */
+int rl_stream_gone(struct relay *rl);
+/* The server's drain timeout: ends the stream now (see gateway.h). */
+void rl_stream_cut(struct relay *rl);
 
 /* quota.c */
 void rl_answer_quota(struct relay *rl);
 
 /* bill.c: records the usage event if the answer carried units; once */
 void rl_bill(struct relay *rl, int status);
+/* bill.c: journals ev (an open stream's usage so far) as its checkpoint */
+void rl_bill_checkpoint(struct relay *rl, struct mg_usage_event *ev);
 
 #endif

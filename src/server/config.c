@@ -65,6 +65,9 @@ static const struct opt opts[] = {
     I("server", "send_timeout_ms", send_timeout_ms, "60000", 10, 3600000),
     /* a stream stops reading its upstream when this much waits for the client (memory per stream) */
     I("limits", "stream_buffer", stream_buffer, "262144", 16384, 67108864),
+    /* a client left mid-stream: read (and drop) the upstream this long / this much for its usage frame; 0 = not */
+    I("limits", "drain_usage_ms", drain_usage_ms, "10000", 0, 600000),
+    I("limits", "drain_usage_bytes", drain_usage_bytes, "8388608", 0, 1073741824),
     {"billing", "ratio", T_RATIO, offsetof(struct mg_config, ratio_ppm), 0, "1", 0, 100 * MG_RATIO_ONE},
 };
 

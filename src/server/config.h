@@ -65,6 +65,8 @@ struct mg_config {
     int64_t keepalive_ms;
     int64_t send_timeout_ms;
     int64_t stream_buffer;
+    int64_t drain_usage_ms;
+    int64_t drain_usage_bytes;
     /* [billing] */
     int64_t ratio_ppm;
     /* [price.MODEL]: rows added to or replacing the built-in price table, in file order */

@@ -32,6 +32,7 @@
 #define POOL_QUEUE_MAX 10000   /* waiting database jobs before requests get 503 */
 #define LOOP_TICK_MS 100       /* how often a loop thread looks at the stop flag */
 #define MAX_THREADS 256
+#define CUT_FLUSH_MS 1000      /* after the drain timeout: time for the cut streams' last bytes to go out */
 #define FD_RESERVE 64          /* descriptors besides client connections: database, journal, logs, upstreams */
 
 struct loop_thread {
@@ -241,7 +242,7 @@ static void warn_descriptor_limit(const struct mg_config *cfg)
 static void *loop_main(void *arg)
 {
     struct loop_thread *t = arg;
-    int closed = 0;
+    int closed = 0, cut = 0;
     t->actx.ctx = &t->ctx;
     t->actx.hosts = srv.gconf.hosts;
     t->actx.ssl_ctx = srv.server_ssl;
@@ -255,8 +256,17 @@ static void *loop_main(void *arg)
             h2o_socket_close(t->listener);
             closed = 1;
         }
-        if (mg_gateway_inflight(srv.gw) == 0 || mg_monotonic_us() > srv.drain_deadline_us)
+        if (mg_gateway_inflight(srv.gw) == 0)
             break;
+        if (mg_monotonic_us() > srv.drain_deadline_us) {
+            /* streams still open are ended cleanly (error event, last chunk) and billed 503; their last
+             * writes then get CUT_FLUSH_MS (a client that takes nothing does not hold the exit) */
+            if (!cut)
+                mg_gateway_cut_streams(srv.gw, &t->ctx);
+            cut = 1;
+            if (mg_monotonic_us() > srv.drain_deadline_us + CUT_FLUSH_MS * 1000)
+                break;
+        }
     }
     return NULL;
 }
@@ -319,6 +329,8 @@ int mg_cmd_serve(const struct mg_config *cfg)
     gc.send_timeout_ms = (int)cfg->send_timeout_ms;
     gc.stream_high_water = (size_t)cfg->stream_buffer;
     gc.stream_low_water = (size_t)cfg->stream_buffer / 4;
+    gc.drain_usage_ms = (int)cfg->drain_usage_ms;
+    gc.drain_usage_bytes = (size_t)cfg->drain_usage_bytes;
     gc.ratio_ppm = cfg->ratio_ppm;
     mg_strlcpy(gc.public_base_url, cfg->public_base_url, sizeof(gc.public_base_url));
     mg_strlcpy(gc.region_base_url[MG_REGION_GLOBAL], cfg->global_base_url, sizeof(gc.region_base_url[0]));

@@ -55,6 +55,16 @@ static const char *const migrations[] = {
     "CREATE INDEX usage_account_ts ON usage_events(account_id, ts_ms);"
     "CREATE TABLE owners (kind INTEGER NOT NULL, id TEXT NOT NULL, account_id INTEGER NOT NULL,"
     "  model TEXT NOT NULL DEFAULT '', PRIMARY KEY (kind, id));",
+    /* 2: a stream that ended early without the upstream's usage is billed an estimate (GW-5) */
+    "ALTER TABLE usage_events ADD COLUMN estimated INTEGER NOT NULL DEFAULT 0;"
+    /* the last checkpoint of each open stream (its event after a crash; deleted by its real event) */
+    "CREATE TABLE stream_checkpoints ("
+    "  request_id TEXT PRIMARY KEY, ts_ms INTEGER NOT NULL, account_id INTEGER NOT NULL, key_id INTEGER NOT NULL,"
+    "  key_public_id TEXT NOT NULL, model TEXT NOT NULL, service TEXT NOT NULL, route TEXT NOT NULL,"
+    "  input_tokens INTEGER NOT NULL, output_tokens INTEGER NOT NULL, cached_tokens INTEGER NOT NULL,"
+    "  characters INTEGER NOT NULL, images INTEGER NOT NULL, videos INTEGER NOT NULL, tracks INTEGER NOT NULL,"
+    "  voices INTEGER NOT NULL, cost_micros INTEGER NOT NULL, http_status INTEGER NOT NULL,"
+    "  estimated INTEGER NOT NULL) WITHOUT ROWID;",
 };
 
 static int fail(struct mg_store *s, const char *what)
@@ -438,41 +448,81 @@ static int sq_channel_delete(struct mg_store *s, const char *name)
     return rc == MG_OK && sqlite3_changes(DB(s)) == 0 ? MG_DECLINED : rc;
 }
 
+static void bind_event(sqlite3_stmt *st, const struct mg_usage_event *e)
+{
+    sqlite3_bind_text(st, 1, e->request_id, -1, SQLITE_STATIC);
+    sqlite3_bind_int64(st, 2, e->ts_ms);
+    sqlite3_bind_int64(st, 3, e->account_id);
+    sqlite3_bind_int64(st, 4, e->key_id);
+    sqlite3_bind_text(st, 5, e->key_public_id, -1, SQLITE_STATIC);
+    sqlite3_bind_text(st, 6, e->model, -1, SQLITE_STATIC);
+    sqlite3_bind_text(st, 7, e->service, -1, SQLITE_STATIC);
+    sqlite3_bind_text(st, 8, e->route, -1, SQLITE_STATIC);
+    sqlite3_bind_int64(st, 9, e->input_tokens);
+    sqlite3_bind_int64(st, 10, e->output_tokens);
+    sqlite3_bind_int64(st, 11, e->cached_tokens);
+    sqlite3_bind_int64(st, 12, e->characters);
+    sqlite3_bind_int64(st, 13, e->images);
+    sqlite3_bind_int64(st, 14, e->videos);
+    sqlite3_bind_int64(st, 15, e->tracks);
+    sqlite3_bind_int64(st, 16, e->voices);
+    sqlite3_bind_int64(st, 17, e->cost_micros);
+    sqlite3_bind_int(st, 18, e->http_status);
+    sqlite3_bind_int(st, 19, e->estimated);
+}
+
+static int run(struct mg_store *s, sqlite3_stmt *st, const char *what)
+{
+    int rc = sqlite3_step(st) == SQLITE_DONE ? MG_OK : fail(s, what);
+    sqlite3_reset(st);
+    return rc;
+}
+
+/* A checkpoint replaces the stream's previous one; a real event deletes its
+ * stream's checkpoint (a PK lookup in a table of the streams open now). */
 static int sq_usage_insert(struct mg_store *s, const struct mg_usage_event *ev, size_t n)
 {
     int rc = MG_OK;
-    sqlite3_stmt *st;
+    sqlite3_stmt *ins, *ckpt, *del;
     if (n == 0)
         return MG_OK;
     if (tx_begin(s) != MG_OK)
         return MG_ERR;
-    st = prep(s, "INSERT OR IGNORE INTO usage_events VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)");
-    if (st == NULL)
-        return tx_end(s, MG_ERR);
+    ins = prep(s, "INSERT OR IGNORE INTO usage_events VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)");
+    ckpt = prep(s, "INSERT OR REPLACE INTO stream_checkpoints VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)");
+    del = prep(s, "DELETE FROM stream_checkpoints WHERE request_id = ?");
+    if (ins == NULL || ckpt == NULL || del == NULL)
+        rc = MG_ERR;
     for (size_t i = 0; i < n && rc == MG_OK; i++) {
         const struct mg_usage_event *e = &ev[i];
-        sqlite3_bind_text(st, 1, e->request_id, -1, SQLITE_STATIC);
-        sqlite3_bind_int64(st, 2, e->ts_ms);
-        sqlite3_bind_int64(st, 3, e->account_id);
-        sqlite3_bind_int64(st, 4, e->key_id);
-        sqlite3_bind_text(st, 5, e->key_public_id, -1, SQLITE_STATIC);
-        sqlite3_bind_text(st, 6, e->model, -1, SQLITE_STATIC);
-        sqlite3_bind_text(st, 7, e->service, -1, SQLITE_STATIC);
-        sqlite3_bind_text(st, 8, e->route, -1, SQLITE_STATIC);
-        sqlite3_bind_int64(st, 9, e->input_tokens);
-        sqlite3_bind_int64(st, 10, e->output_tokens);
-        sqlite3_bind_int64(st, 11, e->cached_tokens);
-        sqlite3_bind_int64(st, 12, e->characters);
-        sqlite3_bind_int64(st, 13, e->images);
-        sqlite3_bind_int64(st, 14, e->videos);
-        sqlite3_bind_int64(st, 15, e->tracks);
-        sqlite3_bind_int64(st, 16, e->voices);
-        sqlite3_bind_int64(st, 17, e->cost_micros);
-        sqlite3_bind_int(st, 18, e->http_status);
-        rc = sqlite3_step(st) == SQLITE_DONE ? MG_OK : fail(s, "usage insert");
-        sqlite3_reset(st);
+        if (e->checkpoint) {
+            bind_event(ckpt, e);
+            rc = run(s, ckpt, "checkpoint insert");
+            continue;
+        }
+        bind_event(ins, e);
+        rc = run(s, ins, "usage insert");
+        if (rc == MG_OK) {
+            sqlite3_bind_text(del, 1, e->request_id, -1, SQLITE_STATIC);
+            rc = run(s, del, "checkpoint delete");
+        }
     }
-    sqlite3_finalize(st);
+    sqlite3_finalize(ins);
+    sqlite3_finalize(ckpt);
+    sqlite3_finalize(del);
+    return tx_end(s, rc);
+}
+
+static int sq_usage_settle_checkpoints(struct mg_store *s, size_t *n)
+{
+    *n = 0;
+    if (tx_begin(s) != MG_OK)
+        return MG_ERR;
+    int rc = exec(s, "INSERT OR IGNORE INTO usage_events SELECT * FROM stream_checkpoints");
+    if (rc == MG_OK) {
+        *n = (size_t)sqlite3_changes(DB(s));
+        rc = exec(s, "DELETE FROM stream_checkpoints");
+    }
     return tx_end(s, rc);
 }
 
@@ -510,6 +560,7 @@ static int sq_usage_list(struct mg_store *s, const char *request_id, size_t limi
         e.voices = sqlite3_column_int64(st, 15);
         e.cost_micros = sqlite3_column_int64(st, 16);
         e.http_status = sqlite3_column_int(st, 17);
+        e.estimated = sqlite3_column_int(st, 18);
         if (cb(arg, &e) != MG_OK)
             break;
     }
@@ -626,6 +677,7 @@ static const struct mg_store_ops sqlite_ops = {
     .usage_insert = sq_usage_insert,
     .usage_list = sq_usage_list,
     .usage_spend_all = sq_usage_spend_all,
+    .usage_settle_checkpoints = sq_usage_settle_checkpoints,
     .owner_put = sq_owner_put,
     .owner_get = sq_owner_get,
     .owner_delete = sq_owner_delete,

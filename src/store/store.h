@@ -60,13 +60,18 @@ struct mg_store_ops {
     int (*channel_delete)(struct mg_store *s, const char *name);
 
     /* Usage.  usage_insert is one transaction for the batch; rows whose
-     * request_id exists are skipped.  usage_list: newest first, filtered by
-     * request_id when not NULL, at most limit rows. */
+     * request_id exists are skipped.  An event with `checkpoint` set is the
+     * provisional usage of an open stream: it replaces that stream's previous
+     * checkpoint, and the stream's real event deletes it.  usage_list: newest
+     * first, filtered by request_id when not NULL, at most limit rows. */
     int (*usage_insert)(struct mg_store *s, const struct mg_usage_event *ev, size_t n);
     int (*usage_list)(struct mg_store *s, const char *request_id, size_t limit, mg_store_usage_cb cb, void *arg);
     /* cb(arg, account_id, micros) for every account with usage in [from_ms, to_ms). */
     int (*usage_spend_all)(struct mg_store *s, int64_t from_ms, int64_t to_ms,
                            int (*cb)(void *arg, int64_t account_id, int64_t micros), void *arg);
+    /* After a crash: every checkpoint left (a stream that never got its
+     * event) becomes its usage event, in one transaction; *n says how many. */
+    int (*usage_settle_checkpoints)(struct mg_store *s, size_t *n);
 
     /* Async resource ownership (GW-6).  owner_put is idempotent for the same
      * (kind, id); owner_get: MG_DECLINED if unknown. */

@@ -286,10 +286,49 @@ static void foreign_segment_fails_open(void **state)
     assert_non_null(strstr(err, "cannot replay"));
 }
 
+/* The estimated mark and the status of an early-ended stream (GW-5) go
+ * through a journal record and into the store unchanged. */
+static int estimated_cb(void *arg, const struct mg_usage_event *e)
+{
+    int *seen = arg;
+    assert_int_equal(e->http_status, strcmp(e->request_id, "est-1") == 0 ? 502 : 200);
+    assert_int_equal(e->estimated, strcmp(e->request_id, "est-1") == 0);
+    (*seen)++;
+    return MG_OK;
+}
+
+static void estimated_mark_survives_the_journal(void **state)
+{
+    struct mg_store *s = *state;
+    char err[256];
+    struct mg_usage_event e, back;
+    struct mg_journal_seg *seg;
+    int seen = 0;
+    assert_int_equal(mkdir(journal, 0700), 0);
+    seg = mg_journal_seg_create(journal, 1, 4, err, sizeof(err));
+    assert_non_null(seg);
+    event(&e, "est-1", 9, 5);
+    e.http_status = 502;
+    e.estimated = 1;
+    assert_int_equal(mg_journal_seg_append(seg, &e), MG_OK);
+    event(&e, "est-0", 9, 5);
+    assert_int_equal(mg_journal_seg_append(seg, &e), MG_OK);
+    mg_journal_seg_read(seg, 0, &back);
+    assert_int_equal(back.estimated, 1);
+    assert_int_equal(back.http_status, 502);
+    mg_journal_seg_free(seg, 0);
+    struct mg_meter *m = mg_meter_open(spec, journal, err, sizeof(err)); /* replays the segment */
+    assert_non_null(m);
+    mg_meter_close(m);
+    assert_int_equal(s->ops->usage_list(s, NULL, 100, estimated_cb, &seen), MG_OK);
+    assert_int_equal(seen, 2);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test_setup_teardown(replay_after_crash, setup, teardown),
+        cmocka_unit_test_setup_teardown(estimated_mark_survives_the_journal, setup, teardown),
         cmocka_unit_test_setup_teardown(torn_last_record_is_skipped, setup, teardown),
         cmocka_unit_test_setup_teardown(segments_roll, setup, teardown),
         cmocka_unit_test_setup_teardown(ceiling_refuses_and_recovers, setup, teardown),

@@ -129,6 +129,64 @@ static void usage_is_idempotent(void **state)
     assert_int_equal(spend, 150);
 }
 
+struct found {
+    int n;
+    int64_t output;
+    int estimated, status;
+};
+
+static int found_cb(void *arg, const struct mg_usage_event *e)
+{
+    struct found *f = arg;
+    f->n++;
+    f->output = e->output_tokens;
+    f->estimated = e->estimated;
+    f->status = e->http_status;
+    return MG_OK;
+}
+
+/* GW-5: a stream's checkpoints replace each other, its event deletes them,
+ * and one left over (the process died) becomes its event at the settle. */
+static void stream_checkpoints(void **state)
+{
+    struct mg_store *s = *state;
+    struct mg_usage_event c[2], e;
+    struct found f = {0};
+    size_t settled;
+    memset(c, 0, sizeof(c));
+    for (int i = 0; i < 2; i++) {
+        mg_strlcpy(c[i].request_id, i ? "open" : "done", sizeof(c[i].request_id));
+        c[i].checkpoint = c[i].estimated = 1;
+        c[i].http_status = 503;
+        c[i].output_tokens = 10;
+        c[i].ts_ms = 3000;
+    }
+    assert_int_equal(s->ops->usage_insert(s, c, 2), MG_OK);
+    c[1].output_tokens = 25; /* a later checkpoint of the open stream */
+    assert_int_equal(s->ops->usage_insert(s, &c[1], 1), MG_OK);
+    assert_int_equal(s->ops->usage_list(s, "open", 10, found_cb, &f), MG_OK);
+    assert_int_equal(f.n, 0); /* a checkpoint is not an event */
+    e = c[0];
+    e.checkpoint = e.estimated = 0;
+    e.http_status = 200;
+    e.output_tokens = 40;
+    assert_int_equal(s->ops->usage_insert(s, &e, 1), MG_OK); /* "done" ends: its checkpoint goes */
+    assert_int_equal(s->ops->usage_settle_checkpoints(s, &settled), MG_OK);
+    assert_int_equal(settled, 1);
+    assert_int_equal(s->ops->usage_list(s, "open", 10, found_cb, &f), MG_OK);
+    assert_int_equal(f.n, 1);
+    assert_int_equal(f.output, 25);
+    assert_int_equal(f.estimated, 1);
+    assert_int_equal(f.status, 503);
+    memset(&f, 0, sizeof(f));
+    assert_int_equal(s->ops->usage_list(s, "done", 10, found_cb, &f), MG_OK);
+    assert_int_equal(f.n, 1);
+    assert_int_equal(f.output, 40);
+    assert_int_equal(f.estimated, 0);
+    assert_int_equal(s->ops->usage_settle_checkpoints(s, &settled), MG_OK);
+    assert_int_equal(settled, 0);
+}
+
 static void owners(void **state)
 {
     struct mg_store *s = *state;
@@ -166,6 +224,7 @@ int main(void)
         cmocka_unit_test(accounts_and_keys),
         cmocka_unit_test(usage_is_idempotent),
         cmocka_unit_test(owners_lookup),
+        cmocka_unit_test(stream_checkpoints),
         cmocka_unit_test(owners),
     };
     return cmocka_run_group_tests(tests, setup, teardown);
