@@ -9,6 +9,7 @@
 
 #include <stddef.h>
 #include <stdio.h>
+#include <stdatomic.h>
 #include <string.h>
 
 /* All prices are integer micro-units of USD: 300000 = $0.30. */
@@ -46,11 +47,15 @@ static const struct mg_price defaults[] = {
 struct mg_price_table {
     struct mg_price *rows;
     size_t n;
+    uint64_t gen; /* unique per table and per change: keys the lookup cache below */
 };
+
+static _Atomic uint64_t table_gens;
 
 struct mg_price_table *mg_prices_default(void)
 {
     struct mg_price_table *t = mg_calloc(1, sizeof(*t));
+    t->gen = atomic_fetch_add(&table_gens, 1) + 1;
     t->n = MG_ARRAY_SIZE(defaults);
     t->rows = mg_malloc(sizeof(defaults));
     memcpy(t->rows, defaults, sizeof(defaults));
@@ -67,6 +72,7 @@ void mg_prices_free(struct mg_price_table *t)
 
 void mg_prices_set(struct mg_price_table *t, const struct mg_price *p)
 {
+    t->gen = atomic_fetch_add(&table_gens, 1) + 1; /* a changed table: cached lookups are stale */
     for (size_t i = 0; i < t->n; i++) {
         if (strcmp(t->rows[i].model, p->model) == 0) {
             t->rows[i] = *p;
@@ -91,6 +97,16 @@ static size_t match(const char *pat, const char *model)
 
 const struct mg_price *mg_prices_find(const struct mg_price_table *t, const char *model)
 {
+    /* A request looks its model up several times (price check, worst case, bill): the last answer
+     * per thread is kept, keyed by the table's generation and the name. */
+    static __thread struct {
+        uint64_t gen;
+        char model[MG_MODEL_NAME_MAX + 1];
+        const struct mg_price *row;
+    } last;
+    size_t ml = strlen(model);
+    if (last.gen == t->gen && ml <= MG_MODEL_NAME_MAX && memcmp(last.model, model, ml + 1) == 0)
+        return last.row;
     const struct mg_price *best = NULL;
     size_t best_score = 0;
     for (size_t i = 0; i < t->n; i++) {
@@ -99,6 +115,11 @@ const struct mg_price *mg_prices_find(const struct mg_price_table *t, const char
             best_score = sc;
             best = &t->rows[i];
         }
+    }
+    if (ml <= MG_MODEL_NAME_MAX) {
+        last.gen = t->gen;
+        memcpy(last.model, model, ml + 1);
+        last.row = best;
     }
     return best;
 }

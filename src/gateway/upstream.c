@@ -43,11 +43,16 @@ enum mg_err rl_upstream_err(const char *err)
  * it), compression (usage must be readable), and every credential. */
 static int drop_request_header(const h2o_header_t *h)
 {
-    static const char *const names[] = {"x-api-key", "api-key", "cookie", "proxy-authorization", "authorization",
-                                        "host", "content-length", "transfer-encoding", "connection", "keep-alive",
-                                        "te", "trailer", "upgrade", "expect", "accept-encoding", "proxy-connection"};
+#define N(s) {s, sizeof(s) - 1}
+    static const struct {
+        const char *name;
+        size_t len;
+    } names[] = {N("x-api-key"), N("api-key"), N("cookie"), N("proxy-authorization"), N("authorization"), N("host"),
+                 N("content-length"), N("transfer-encoding"), N("connection"), N("keep-alive"), N("te"),
+                 N("trailer"), N("upgrade"), N("expect"), N("accept-encoding"), N("proxy-connection")};
+#undef N
     for (size_t i = 0; i < MG_ARRAY_SIZE(names); i++)
-        if (h2o_lcstris(h->name->base, h->name->len, names[i], strlen(names[i])))
+        if (h->name->len == names[i].len && h2o_lcstris(h->name->base, h->name->len, names[i].name, names[i].len))
             return 1;
     return 0;
 }

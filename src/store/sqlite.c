@@ -24,6 +24,9 @@
 struct sq_store {
     struct mg_store base;
     sqlite3 *db;
+    /* rows in stream_checkpoints as of this handle's last batch (-1: unknown, counted after the next
+     * batch).  While 0, a real event need not look for its stream's checkpoint. */
+    int64_t ckpt_rows;
 };
 
 #define DB(s) (((struct sq_store *)(s))->db)
@@ -498,14 +501,21 @@ static int sq_usage_insert(struct mg_store *s, const struct mg_usage_event *ev, 
         if (e->checkpoint) {
             bind_event(ckpt, e);
             rc = run(s, ckpt, "checkpoint insert");
+            ((struct sq_store *)s)->ckpt_rows = -1; /* some: counted again after the batch */
             continue;
         }
         bind_event(ins, e);
         rc = run(s, ins, "usage insert");
-        if (rc == MG_OK) {
+        if (rc == MG_OK && ((struct sq_store *)s)->ckpt_rows != 0) {
             sqlite3_bind_text(del, 1, e->request_id, -1, SQLITE_STATIC);
             rc = run(s, del, "checkpoint delete");
         }
+    }
+    if (rc == MG_OK && ((struct sq_store *)s)->ckpt_rows != 0) { /* one count a batch, not a delete an event */
+        sqlite3_stmt *cnt = prep(s, "SELECT count(*) FROM stream_checkpoints");
+        if (cnt != NULL && sqlite3_step(cnt) == SQLITE_ROW)
+            ((struct sq_store *)s)->ckpt_rows = sqlite3_column_int64(cnt, 0);
+        sqlite3_finalize(cnt);
     }
     sqlite3_finalize(ins);
     sqlite3_finalize(ckpt);
@@ -743,6 +753,7 @@ struct mg_store *mg_store_open_sqlite(const char *path, char *err, size_t errlen
         return NULL;
     struct sq_store *s = mg_calloc(1, sizeof(*s));
     s->base.ops = &sqlite_ops;
+    s->ckpt_rows = -1; /* unknown until this handle's first batch counts them */
     if (sqlite3_open_v2(path, &s->db, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_NOMUTEX, NULL) !=
         SQLITE_OK) {
         snprintf(err, errlen, "cannot open database %s: %s", path, s->db ? sqlite3_errmsg(s->db) : "out of memory");
