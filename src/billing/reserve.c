@@ -37,8 +37,8 @@ int mg_reserve_take(struct mg_meter *m, int64_t account_id, int64_t cap, int64_t
     out->month = month;
     out->amount = 0;
     *left = cap;
-    if (w == NULL)
-        return MG_OK;
+    if (w == NULL) /* the meter's table is full: a cap that cannot be held is not waived */
+        return MG_AGAIN;
     if (amount < 0)
         amount = 0;
     if (mg_spendword_take(w, month, cap, amount, left) != MG_OK)

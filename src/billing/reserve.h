@@ -31,9 +31,10 @@ struct mg_reservation {
  * period of mg_now_ms().  MG_OK: *out holds it (an amount of 0 holds
  * nothing but was admitted because the cap is not reached).  MG_DECLINED:
  * spend + reserved + amount would pass the cap; *left gets what the cap
- * leaves (spent and reserved subtracted), *out holds nothing.  An account
- * the meter's table has no room for is admitted unreserved (logged by the
- * meter).  *out needs no initialisation. */
+ * leaves (spent and reserved subtracted), *out holds nothing.  MG_AGAIN:
+ * the meter's table has no room for the account (logged by the meter); the
+ * caller refuses the request (503) rather than waive the cap.  *out needs no
+ * initialisation. */
 int mg_reserve_take(struct mg_meter *m, int64_t account_id, int64_t cap, int64_t amount, struct mg_reservation *out,
                     int64_t *left);
 /* Records the usage event that ends the request (mg_meter_record) and, if r

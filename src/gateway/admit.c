@@ -162,10 +162,13 @@ static int reserve(struct relay *rl)
     q->model = rl_price_model(rl); /* voice clone/design are priced under the route name */
     q->body_len = rl->req->entity.len;
     int64_t need = mg_estimate_cost(gw->prices, q, gw->cfg.ratio_ppm);
-    if (mg_reserve_take(gw->meter, rl->in.key.account_id, rl->in.key.account_cap_micros, need, &rl->res.r, &left) ==
-        MG_OK)
+    int rc = mg_reserve_take(gw->meter, rl->in.key.account_id, rl->in.key.account_cap_micros, need, &rl->res.r, &left);
+    if (rc == MG_OK)
         return MG_OK;
-    cap_refused(rl, need, left);
+    if (rc == MG_AGAIN)
+        rl_send_error(rl, MG_E_OVERLOADED, "This node tracks too many capped accounts this period to hold another cap.");
+    else
+        cap_refused(rl, need, left);
     return MG_ERR;
 }
 
