@@ -785,3 +785,178 @@ size_t mg_jscan_string(const char *raw, size_t raw_len, char *out)
     out[n] = '\0';
     return (size_t)n;
 }
+
+/* ---- top-level members by structure (mg_jscan_top) ------------------------- */
+
+static const char *ws_skip(const char *p, const char *end)
+{
+    while (p < end && (*p == ' ' || *p == '\t' || *p == '\n' || *p == '\r'))
+        p++;
+    return p;
+}
+
+/* Past the string token starting at p (a quote), or NULL if it never ends. */
+static const char *str_skip(const char *p, const char *end)
+{
+    const char *from = p + 1;
+    for (;;) {
+        const char *q = memchr(from, '"', (size_t)(end - from));
+        if (q == NULL)
+            return NULL;
+        size_t bs = 0; /* an odd run of backslashes escapes the quote */
+        for (const char *r = q; r > from && r[-1] == '\\'; r--)
+            bs++;
+        if (bs % 2 == 0)
+            return q + 1;
+        from = q + 1;
+    }
+}
+
+/* Bytes that end a scalar (NUL too: jansson's stray NUL, see the header). */
+static const unsigned char scalar_end[256] = {[','] = 1, ['}'] = 1, [']'] = 1, [' '] = 1, ['\t'] = 1,
+                                              ['\r'] = 1, ['\n'] = 1, ['\0'] = 1};
+
+/* Past the value starting at p: a string, a bracketed value (strings inside
+ * skipped), or a scalar up to a delimiter.  NULL if it never ends. */
+static const char *value_skip(const char *p, const char *end)
+{
+    if (*p == '"')
+        return str_skip(p, end);
+    if (*p == '{' || *p == '[') {
+        size_t depth = 0;
+        while (p < end) {
+            char c = *p;
+            if (c == '"') {
+                if ((p = str_skip(p, end)) == NULL)
+                    return NULL;
+                continue;
+            }
+            if (c == '{' || c == '[')
+                depth++;
+            else if ((c == '}' || c == ']') && --depth == 0)
+                return p + 1;
+            p++;
+        }
+        return NULL;
+    }
+    while (p < end && !scalar_end[(unsigned char)*p])
+        p++;
+    return p;
+}
+
+/* 1 if the string token v[0..n) (quotes included) is valid: escapes,
+ * surrogates, UTF-8 and control characters as the scanner checks them. */
+static int string_ok(const char *v, size_t n)
+{
+    struct mg_jscan js = {.flags = 0};
+    struct lx x = {.doc = v, .p = v, .end = v + n, .js = &js};
+    struct tok t;
+    return lex_string(&x, &t) == MG_OK && t.e == v + n && !t.nul;
+}
+
+/* Types a top-level value's span the way the scanner would; objects, arrays
+ * and strings are validated unless the document already was (trusted). */
+static int type_span(struct mg_jscan_field *f, const char *v, size_t n, int trusted)
+{
+    struct mg_jscan sub = {.flags = MG_JSCAN_JANSSON_NUL};
+    f->raw = v;
+    f->raw_len = n;
+    switch (v[0]) {
+    case '{':
+    case '[':
+        if (!trusted && mg_jscan_parse(&sub, v, n) != MG_OK)
+            return MG_DECLINED;
+        f->type = v[0] == '{' ? MG_JSCAN_OBJECT : MG_JSCAN_ARRAY;
+        return MG_OK;
+    case '"':
+        if (!trusted && !string_ok(v, n))
+            return MG_DECLINED;
+        f->type = MG_JSCAN_STRING;
+        f->str_len = n - 2;
+        return MG_OK;
+    case 't':
+    case 'f':
+    case 'n':
+        if (n == 4 && memcmp(v, "true", 4) == 0)
+            f->type = MG_JSCAN_TRUE;
+        else if (n == 5 && memcmp(v, "false", 5) == 0)
+            f->type = MG_JSCAN_FALSE;
+        else if (n == 4 && memcmp(v, "null", 4) == 0)
+            f->type = MG_JSCAN_NULL;
+        else
+            return MG_DECLINED;
+        return MG_OK;
+    default: {
+        int64_t x = 0;
+        size_t i = v[0] == '-';
+        if (i == n)
+            return MG_DECLINED;
+        for (; i < n; i++) {
+            if (v[i] == '.' || v[i] == 'e' || v[i] == 'E') {
+                f->type = MG_JSCAN_REAL;
+                return MG_OK;
+            }
+            if (v[i] < '0' || v[i] > '9' || x > (INT64_MAX - 9) / 10)
+                return MG_DECLINED;
+            x = x * 10 + (v[i] - '0');
+        }
+        f->type = MG_JSCAN_INTEGER;
+        f->integer = v[0] == '-' ? -x : x;
+        return MG_OK;
+    }
+    }
+}
+
+int mg_jscan_top(const char *doc, size_t len, struct mg_jscan_field *fields, size_t nfields, int trusted)
+{
+    const char *p = doc, *end = doc + len;
+    char kbuf[64];
+    for (size_t i = 0; i < nfields; i++)
+        fields[i].type = MG_JSCAN_ABSENT;
+    p = ws_skip(p, end);
+    if (p == end || *p != '{')
+        return MG_DECLINED;
+    p = ws_skip(p + 1, end);
+    if (p < end && *p == '}')
+        return MG_OK;
+    for (;;) {
+        if (p == end || *p != '"')
+            return MG_DECLINED;
+        const char *ks = p;
+        if ((p = str_skip(p, end)) == NULL)
+            return MG_DECLINED;
+        const char *ke = p;
+        p = ws_skip(p, end);
+        if (p == end || *p != ':')
+            return MG_DECLINED;
+        p = ws_skip(p + 1, end);
+        if (p == end)
+            return MG_DECLINED;
+        const char *vs = p;
+        if ((p = value_skip(p, end)) == NULL || p == vs)
+            return MG_DECLINED;
+        const char *ve = p;
+        if (p < end && *p == '\0') /* jansson's stray NUL after a scalar (see the header) */
+            p++;
+        /* the key, unescaped only when it holds an escape */
+        const char *k = ks + 1;
+        size_t kn = (size_t)(ke - ks - 2);
+        if (memchr(k, '\\', kn) != NULL) {
+            k = NULL; /* longer than any key we look for, or not a valid string: matches nothing */
+            if ((size_t)(ke - ks) <= sizeof(kbuf) && (trusted || string_ok(ks, (size_t)(ke - ks))))
+                kn = mg_jscan_string(ks, (size_t)(ke - ks), kbuf), k = kbuf; /* decoded once known valid */
+        }
+        for (size_t i = 0; k != NULL && i < nfields; i++)
+            if (strlen(fields[i].key) == kn && memcmp(fields[i].key, k, kn) == 0 &&
+                type_span(&fields[i], vs, (size_t)(ve - vs), trusted) != MG_OK) /* the last one wins, as in jansson */
+                return MG_DECLINED;
+        p = ws_skip(p, end);
+        if (p == end)
+            return MG_DECLINED;
+        if (*p == '}')
+            return MG_OK;
+        if (*p != ',')
+            return MG_DECLINED;
+        p = ws_skip(p + 1, end);
+    }
+}

@@ -106,4 +106,20 @@ int mg_jscan_parse(struct mg_jscan *js, const char *doc, size_t len);
  * NUL-terminates and returns the length. */
 size_t mg_jscan_string(const char *raw, size_t raw_len, char *out);
 
+/*
+ * The top-level members named in fields[] of an object document, found by
+ * structure only: strings are skipped, brackets counted, the rest of the
+ * document is not validated.  Each member found is typed like the scanner
+ * does (raw span, integer) and, when it is an object or an array, validated
+ * on its own.  For a document jansson accepts the result is the scanner's
+ * (the last member of a name wins); for one it rejects, members that are
+ * well-formed on their own are still reported.  MG_OK, or MG_DECLINED when
+ * the top level is not an object or a member that was asked for is broken.
+ * With `trusted` (doc is a span the scanner already validated) nothing is
+ * validated again: a member lookup inside a checked object costs one
+ * structural pass.  The usage readers use it: a chat answer is hundreds of
+ * bytes of text around a 100-byte "usage" object.
+ */
+int mg_jscan_top(const char *doc, size_t len, struct mg_jscan_field *fields, size_t nfields, int trusted);
+
 #endif

@@ -63,9 +63,9 @@ static struct node get(struct node n, const char *key)
     if (n.type != MG_JSCAN_OBJECT)
         return absent(0);
     struct mg_jscan_field f = {.key = key};
-    struct mg_jscan js = {.flags = MG_JSCAN_JANSSON_NUL, .fields = &f, .nfields = 1};
-    if (mg_jscan_parse(&js, n.raw, n.len) != MG_OK)
-        return absent(0); /* cannot happen: the span was part of a valid document */
+    /* the span was validated with its document (or its top-level member): one structural pass */
+    if (mg_jscan_top(n.raw, n.len, &f, 1, 1) != MG_OK)
+        return absent(0);
     return of_field(&f);
 }
 
@@ -306,9 +306,14 @@ static int scan_extract(const struct row *r, const char *doc, size_t len, int bo
     f[n++].key = "base_resp";
     for (size_t i = 0; i < MAX_TOP_KEYS && r->top_keys[i] != NULL; i++)
         f[n++].key = r->top_keys[i];
-    struct mg_jscan js = {.flags = MG_JSCAN_JANSSON_NUL, .fields = f, .nfields = n};
-    if (mg_jscan_parse(&js, doc, len) != MG_OK || js.top != MG_JSCAN_OBJECT)
-        return 0;
+    if (body) { /* a whole answer: its top-level members by structure, the parts read validated */
+        if (mg_jscan_top(doc, len, f, n, 0) != MG_OK)
+            return 0;
+    } else {
+        struct mg_jscan js = {.flags = MG_JSCAN_JANSSON_NUL, .fields = f, .nfields = n};
+        if (mg_jscan_parse(&js, doc, len) != MG_OK || js.top != MG_JSCAN_OBJECT)
+            return 0;
+    }
     struct node d = {.type = MG_JSCAN_OBJECT, .raw = doc, .len = len, .top = f, .ntop = n};
     if (body && r->info.body_needs_base_ok && base_code(d) != 0)
         return 0;

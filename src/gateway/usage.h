@@ -55,10 +55,12 @@ const struct mg_usage_kind_info *mg_usage_kind_info(enum mg_usage_kind kind);
  * carried billable units, else 0. */
 int mg_usage_extract(enum mg_usage_kind kind, json_t *doc, struct mg_usage_event *ev);
 
-/* Usage from a whole non-streamed response body, without building a tree:
- * exactly what json_loadb(body, 0) followed by the kind's whole-body rule and
- * mg_usage_extract gives (an invalid body carries nothing).  Returns 1 if
- * units were found. */
+/* Usage from a whole non-streamed response body, without building a tree
+ * and without validating all of it (core/jscan.h mg_jscan_top): for a body
+ * jansson accepts, exactly what json_loadb(body, 0) followed by the kind's
+ * whole-body rule and mg_usage_extract gives; for one it rejects, the units
+ * its well-formed top-level members carry (the upstream billed them).
+ * Returns 1 if units were found. */
 int mg_usage_from_body(enum mg_usage_kind kind, const char *body, size_t len, struct mg_usage_event *ev);
 
 /* Usage from one SSE frame's data, without building a tree: exactly what
