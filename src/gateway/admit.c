@@ -11,6 +11,7 @@
 #include "core/jscan.h"
 #include "net/http.h"
 
+#include <sodium.h>
 #include <stdio.h>
 #include <string.h>
 #include <strings.h>
@@ -40,6 +41,37 @@ static struct mg_str credential(h2o_req_t *req)
     if (v.ptr != NULL)
         return v;
     return mg_http_header(req, "api-key");
+}
+
+/* The digests of the last keys this loop thread saw: a client on a
+ * keep-alive connection sends the same key with every request, and an HMAC
+ * is ~6k instructions.  A hit needs the whole key equal (constant time), so
+ * it tells a caller nothing it did not send.  Only well-formed keys (which
+ * passed the checksum) are cached. */
+#define DIGEST_CACHE 4
+static __thread struct {
+    const struct mg_key_hasher *h;
+    char key[MG_KEY_LEN];
+    uint8_t digest[MG_KEY_DIGEST_LEN];
+} digests[DIGEST_CACHE];
+static __thread unsigned digests_next;
+
+static void key_digest(const struct mg_key_hasher *h, struct mg_str cred, uint8_t digest[MG_KEY_DIGEST_LEN])
+{
+    if (cred.len != MG_KEY_LEN) {
+        mg_key_hasher_digest(h, cred.ptr, cred.len, digest);
+        return;
+    }
+    for (unsigned i = 0; i < DIGEST_CACHE; i++)
+        if (digests[i].h == h && sodium_memcmp(digests[i].key, cred.ptr, MG_KEY_LEN) == 0) {
+            memcpy(digest, digests[i].digest, MG_KEY_DIGEST_LEN);
+            return;
+        }
+    mg_key_hasher_digest(h, cred.ptr, cred.len, digest);
+    unsigned i = digests_next++ % DIGEST_CACHE;
+    digests[i].h = h;
+    memcpy(digests[i].key, cred.ptr, MG_KEY_LEN);
+    memcpy(digests[i].digest, digest, MG_KEY_DIGEST_LEN);
 }
 
 static void wrong_region(struct relay *rl)
@@ -74,7 +106,7 @@ int rl_admit_key(struct relay *rl)
         rl_send_error(rl, MG_E_KEY_MALFORMED, NULL);
         return MG_ERR;
     }
-    mg_key_hasher_digest(&gw->hasher, cred.ptr, cred.len, digest);
+    key_digest(&gw->hasher, cred, digest);
     if (mg_keycache_get(gw->keys, digest, key) != MG_OK) {
         rl_send_error(rl, MG_E_KEY_UNKNOWN, NULL);
         return MG_ERR;
