@@ -4,7 +4,13 @@ import sys
 import pytest
 
 sys.path.insert(0, os.path.dirname(__file__))
-from harness import Gateway, Sim  # noqa: E402
+from harness import Gateway, Sim, stop_leftovers  # noqa: E402
+
+
+def pytest_sessionfinish(session, exitstatus):
+    n = stop_leftovers()
+    if n:
+        print("\nharness: stopped %d server(s) a test left running" % n)
 
 UP_GLOBAL = "upstream-global-key-123"
 UP_CN = "upstream-cn-key-456"

@@ -68,6 +68,19 @@ def free_port():
 
 
 _held = []
+_started = []  # every process the harness started: the session's end stops what a failed test left
+
+
+def stop_leftovers():
+    """Stops processes a test started and never stopped (a failure in its
+    set-up, before its try/finally); returns how many there were."""
+    n = 0
+    for p in _started:
+        if p.poll() is None:
+            n += 1
+            _stop(p)
+    _started.clear()
+    return n
 
 
 def refused_port():
@@ -138,6 +151,7 @@ class Sim:
         self.stderr_path = os.path.join(self.dir, "stderr")
         self.proc = subprocess.Popen(args, stdout=subprocess.PIPE, stderr=open(self.stderr_path, "w"), text=True,
                                      env={**os.environ, **SAN_ENV})
+        _started.append(self.proc)
         self.url = _wait_line(self.proc, r"(http://[0-9.]+:\d+)").group(1)
         self.https_url = _wait_line(self.proc, r"(https://[0-9.]+:\d+)").group(1) if tls else None
 
@@ -248,6 +262,7 @@ class Gateway:
         self.proc = subprocess.Popen([os.path.join(BIN, "maxgated"), "--config", self.config, "serve"],
                                      stdout=subprocess.PIPE, stderr=open(self.stderr_path, "a"), text=True,
                                      env=self.env)
+        _started.append(self.proc)
         self.port = int(_wait_line(self.proc, r"maxgated listening on \w+://[0-9.]+:(\d+)").group(1))
 
     def usage(self, request_id=None):

@@ -396,6 +396,7 @@ class LimitedGateway(Gateway):
             [os.path.join(harness.BIN, "maxgated"), "--config", self.config, "serve"], stdout=subprocess.PIPE,
             stderr=open(self.stderr_path, "a"), text=True, env=self.env,
             preexec_fn=lambda: resource.setrlimit(resource.RLIMIT_NOFILE, (FD_LIMIT, FD_LIMIT)))
+        harness._started.append(self.proc)
         self.port = int(harness._wait_line(self.proc, r"maxgated listening on \w+://[0-9.]+:(\d+)").group(1))
 
 
