@@ -55,6 +55,7 @@ fuzz_deps_multipart := tools/sim/sim_util.c
 fuzz_deps_money     := src/billing/prices.c
 fuzz_deps_h1resp    := src/net/h1resp.c
 fuzz_deps_delivered := src/gateway/delivered.c
+fuzz_deps_ownpath   := src/gateway/ownpath.c
 # Extra libraries of a harness (h1resp: picohttpparser, inside libh2o-evloop).
 fuzz_libs_h1resp    := $(shell pkg-config --libs libh2o-evloop 2>/dev/null)
 
