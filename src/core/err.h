@@ -13,6 +13,12 @@
 
 #include <stddef.h>
 
+/* The retry column: seconds for a Retry-After header (0 = none), or
+ * MG_RETRY_PERIOD: not before the billing period resets (the seconds to the
+ * reset, computed per answer), and the SDKs are told not to retry at all
+ * (x-should-retry: false) instead of retrying at once or sleeping for days. */
+#define MG_RETRY_PERIOD (-1)
+
 /*       name                 http retry mmx   openai type              anthropic type          message */
 #define MG_ERRORS(X)                                                                                                    \
     X(KEY_MISSING,            401, 0, 1004, "authentication_error", "authentication_error",                             \
@@ -35,7 +41,7 @@
       "This API key is not allowed to use this model. Use a model from the key's allowlist.")                            \
     X(ACCOUNT_SUSPENDED,      403, 0, 1004, "permission_error", "permission_error",                                     \
       "This account is suspended. Ask your operator.")                                                                \
-    X(CAP_REACHED,            429, 0, 1008, "insufficient_quota", "rate_limit_error",                                   \
+    X(CAP_REACHED,            429, MG_RETRY_PERIOD, 1008, "insufficient_quota", "rate_limit_error",                                   \
       "Spending cap reached; raise the cap or wait for the next billing period.")                                      \
     X(RATE_LIMITED,           429, 1, 1002, "rate_limit_error", "rate_limit_error",                                     \
       "Rate limit reached for this API key. Retry after the time in the Retry-After header.")                           \
@@ -97,7 +103,7 @@ enum mg_err {
 struct mg_err_def {
     const char *name;           /* "KEY_REVOKED"; also the wire "code" on the OpenAI shape (lower-cased) */
     int http_status;
-    int retry_after;            /* seconds for a Retry-After header; 0 = send none */
+    int retry_after;            /* seconds for a Retry-After header; 0 = send none; MG_RETRY_PERIOD */
     int minimax_code;           /* base_resp.status_code */
     const char *openai_type;    /* error.type on /v1/chat/completions */
     const char *anthropic_type; /* error.type on /anthropic/... */

@@ -947,7 +947,7 @@ int mg_jscan_top(const char *doc, size_t len, struct mg_jscan_field *fields, siz
                 kn = mg_jscan_string(ks, (size_t)(ke - ks), kbuf), k = kbuf; /* decoded once known valid */
         }
         for (size_t i = 0; k != NULL && i < nfields; i++)
-            if (strlen(fields[i].key) == kn && memcmp(fields[i].key, k, kn) == 0 && /* mg-allow-cmp: JSON member names */
+            if (same(fields[i].key, strlen(fields[i].key), k, kn) &&
                 type_span(&fields[i], vs, (size_t)(ve - vs), trusted) != MG_OK) /* the last one wins, as in jansson */
                 return MG_DECLINED;
         p = ws_skip(p, end);

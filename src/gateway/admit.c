@@ -158,8 +158,8 @@ static enum mg_estimate_kind estimate_kind(const struct mg_route *r)
  * x-should-retry: false keeps SDKs from retrying at all. */
 static void cap_refused(struct relay *rl, int64_t need, int64_t left)
 {
-    char detail[400], need_s[32], left_s[32], cap_s[32], secs[24];
-    int64_t month = mg_month_of(mg_now_ms()) + 1, wait_s = mg_reserve_period_left_s();
+    char detail[400], need_s[32], left_s[32], cap_s[32];
+    int64_t month = mg_month_of(mg_now_ms()) + 1; /* Retry-After comes from the registry's row */
     mg_money_format(need, need_s, sizeof(need_s));
     mg_money_format(left, left_s, sizeof(left_s));
     mg_money_format(rl->in.key.account_cap_micros, cap_s, sizeof(cap_s));
@@ -174,14 +174,6 @@ static void cap_refused(struct relay *rl, int64_t need, int64_t left)
                  "Nothing of the account's cap of %s is left this period. Raise the cap, or wait for the period "
                  "to reset at %04lld-%02lld-01T00:00:00Z.",
                  cap_s, (long long)(1970 + month / 12), (long long)(month % 12 + 1));
-    int n = snprintf(secs, sizeof(secs), "%lld", (long long)wait_s);
-    h2o_iovec_t v = h2o_strdup(&rl->req->pool, secs, (size_t)n);
-    h2o_add_header(&rl->req->pool, &rl->req->res.headers, H2O_TOKEN_RETRY_AFTER, NULL, v.base, v.len);
-    /* The openai and anthropic SDKs retry a 429 unless told not to: the Python
-     * ones back off and retry twice when Retry-After exceeds 60 s, the Node one
-     * would sleep for Retry-After.  This header makes them all raise at once. */
-    h2o_add_header_by_str(&rl->req->pool, &rl->req->res.headers, H2O_STRLIT("x-should-retry"), 0, NULL,
-                          H2O_STRLIT("false"));
     rl_send_error(rl, MG_E_CAP_REACHED, detail);
 }
 

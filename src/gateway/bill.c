@@ -26,6 +26,17 @@ static int video_already_billed(struct mg_gateway *gw, const char *task_id)
     return found;
 }
 
+/* Who and what an event is about: the key, its account, the route. */
+static void identify(const struct relay *rl, struct mg_usage_event *ev)
+{
+    ev->ts_ms = mg_now_ms();
+    ev->account_id = rl->in.key.account_id;
+    ev->key_id = rl->in.key.id;
+    mg_strlcpy(ev->key_public_id, rl->in.key.public_id, sizeof(ev->key_public_id));
+    mg_strlcpy(ev->service, mg_service_name(rl->route->service), sizeof(ev->service));
+    mg_strlcpy(ev->route, rl->route->path, sizeof(ev->route));
+}
+
 void rl_bill(struct relay *rl, int status)
 {
     struct mg_usage_event *ev = &rl->bill.ev;
@@ -41,12 +52,7 @@ void rl_bill(struct relay *rl, int status)
         mg_strlcpy(ev->request_id, rl->request_id, sizeof(ev->request_id));
         mg_strlcpy(ev->model, rl_price_model(rl), sizeof(ev->model));
     }
-    ev->ts_ms = mg_now_ms();
-    ev->account_id = rl->in.key.account_id;
-    ev->key_id = rl->in.key.id;
-    mg_strlcpy(ev->key_public_id, rl->in.key.public_id, sizeof(ev->key_public_id));
-    mg_strlcpy(ev->service, mg_service_name(rl->route->service), sizeof(ev->service));
-    mg_strlcpy(ev->route, rl->route->path, sizeof(ev->route));
+    identify(rl, ev);
     ev->http_status = status;
     ev->cost_micros = mg_prices_cost(rl->gw->prices, ev, rl->gw->cfg.ratio_ppm);
     mg_reserve_settle(rl->gw->meter, &rl->res.r, ev); /* records it; spent += cost, reserved -= hold */
@@ -58,13 +64,8 @@ void rl_bill(struct relay *rl, int status)
 void rl_bill_checkpoint(struct relay *rl, struct mg_usage_event *ev)
 {
     mg_strlcpy(ev->request_id, rl->request_id, sizeof(ev->request_id));
-    mg_strlcpy(ev->model, rl->in.model, sizeof(ev->model));
-    ev->ts_ms = mg_now_ms();
-    ev->account_id = rl->in.key.account_id;
-    ev->key_id = rl->in.key.id;
-    mg_strlcpy(ev->key_public_id, rl->in.key.public_id, sizeof(ev->key_public_id));
-    mg_strlcpy(ev->service, mg_service_name(rl->route->service), sizeof(ev->service));
-    mg_strlcpy(ev->route, rl->route->path, sizeof(ev->route));
+    mg_strlcpy(ev->model, rl_price_model(rl), sizeof(ev->model));
+    identify(rl, ev);
     ev->checkpoint = 1;
     ev->cost_micros = mg_prices_cost(rl->gw->prices, ev, rl->gw->cfg.ratio_ppm);
     mg_meter_checkpoint(rl->gw->meter, ev);

@@ -53,21 +53,6 @@ static void on_context_dispose(h2o_handler_t *self, h2o_context_t *ctx)
     free(t);
 }
 
-static void set_defaults(struct mg_gateway_config *c)
-{
-#define DEFAULT(field, v)                                                                                              \
-    if (c->field == 0)                                                                                                 \
-    c->field = (v)
-    DEFAULT(upstream_max_conns, 4096);
-    DEFAULT(keepalive_ms, 2000); /* below every common server keep-alive timeout (nginx 75 s, MiniMax's front ~60 s) */
-    DEFAULT(send_timeout_ms, 60000);
-    DEFAULT(stream_high_water, 256 * 1024);
-    DEFAULT(stream_low_water, 64 * 1024);
-#undef DEFAULT
-    if (c->stream_low_water > c->stream_high_water)
-        c->stream_low_water = c->stream_high_water / 2;
-}
-
 struct mg_gateway *mg_gateway_new(const struct mg_gateway_config *cfg, struct mg_channel_spec *channels,
                                   size_t nchannels, struct mg_keycache *keys, struct mg_meter *meter,
                                   struct mg_pool *pool, const struct mg_price_table *prices,
@@ -79,8 +64,7 @@ struct mg_gateway *mg_gateway_new(const struct mg_gateway_config *cfg, struct mg
         return NULL;
     }
     struct mg_gateway *gw = mg_calloc(1, sizeof(*gw));
-    gw->cfg = *cfg;
-    set_defaults(&gw->cfg);
+    gw->cfg = *cfg; /* defaults and bounds: the config's option table (src/server/config.c) */
     gw->keys = keys;
     gw->meter = meter;
     gw->pool = pool;

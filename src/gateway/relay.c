@@ -8,6 +8,7 @@
  *          -> usage event (bill.c) -> access log line
  */
 #include "gateway/relay.h"
+#include "billing/reserve.h"
 #include "core/clock.h"
 #include "core/log.h"
 #include "core/metrics.h"
@@ -42,16 +43,22 @@ static enum mg_err_shape shape_of(struct relay *rl)
 
 void rl_send_error(struct relay *rl, enum mg_err e, const char *detail)
 {
-    char body[ERR_BODY_MAX], secs[16];
+    char body[ERR_BODY_MAX], secs[24];
     const struct mg_err_def *d = mg_err_get(e);
     h2o_req_t *req = rl->req;
     size_t n = mg_err_render(body, sizeof(body), shape_of(rl), e, detail, rl->request_id);
     rl->error = d->name;
     rl->phase = RL_DONE;
-    if (d->retry_after > 0) {
-        int sl = snprintf(secs, sizeof(secs), "%d", d->retry_after);
+    if (d->retry_after != 0) {
+        /* The openai and anthropic SDKs retry a 429 unless told not to (the Python ones back off and
+         * retry twice past 60 s, the Node one sleeps for Retry-After): a period-long wait says "don't". */
+        long long wait = d->retry_after == MG_RETRY_PERIOD ? (long long)mg_reserve_period_left_s() : d->retry_after;
+        int sl = snprintf(secs, sizeof(secs), "%lld", wait);
         h2o_iovec_t v = h2o_strdup(&req->pool, secs, (size_t)sl);
         h2o_add_header(&req->pool, &req->res.headers, H2O_TOKEN_RETRY_AFTER, NULL, v.base, v.len);
+        if (d->retry_after == MG_RETRY_PERIOD)
+            h2o_add_header_by_str(&req->pool, &req->res.headers, H2O_STRLIT("x-should-retry"), 0, NULL,
+                                  H2O_STRLIT("false"));
     }
     rl_finish(rl, d->http_status);
     mg_http_respond(req, d->http_status, "application/json", body, n);

@@ -22,30 +22,20 @@
 #include "core/clock.h"
 #include "core/mg.h"
 #include "store/store.h"
+#include "fixture_store.h"
 
-static char dir[64], spec[128], journal[128];
 
 static int setup(void **state)
 {
-    snprintf(dir, sizeof(dir), "/tmp/mgmeter.XXXXXX");
-    assert_non_null(mkdtemp(dir));
-    snprintf(spec, sizeof(spec), "sqlite:%s/t.db", dir);
-    snprintf(journal, sizeof(journal), "%s/journal", dir);
-    char err[256];
-    struct mg_store *s = mg_store_open(spec, err, sizeof(err));
-    assert_non_null(s);
-    assert_int_equal(s->ops->migrate(s), MG_OK);
-    *state = s;
+    *state = fixture_store("journal");
     return 0;
 }
 
 static int teardown(void **state)
 {
     struct mg_store *s = *state;
-    char cmd[128];
     s->ops->close(s);
-    snprintf(cmd, sizeof(cmd), "rm -rf %s", dir);
-    return system(cmd);
+    return fixture_remove();
 }
 
 static void event(struct mg_usage_event *e, const char *id, int64_t account, int64_t cost)

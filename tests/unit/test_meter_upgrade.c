@@ -14,19 +14,12 @@
 #include "core/clock.h"
 #include "core/mg.h"
 #include "store/store.h"
+#include "fixture_store.h"
 
-static char dir[64], spec[128], journal[128];
 
 static int setup(void **state)
 {
-    snprintf(dir, sizeof(dir), "/tmp/mgtest.XXXXXX");
-    assert_non_null(mkdtemp(dir));
-    snprintf(spec, sizeof(spec), "sqlite:%s/t.db", dir);
-    snprintf(journal, sizeof(journal), "%s/usage.journal", dir);
-    char err[256];
-    struct mg_store *s = mg_store_open(spec, err, sizeof(err));
-    assert_non_null(s);
-    assert_int_equal(s->ops->migrate(s), MG_OK);
+    struct mg_store *s = fixture_store("usage.journal");
     assert_int_equal(s->ops->migrate(s), MG_OK); /* idempotent */
     *state = s;
     return 0;
@@ -35,10 +28,8 @@ static int setup(void **state)
 static int teardown(void **state)
 {
     struct mg_store *s = *state;
-    char cmd[128];
     s->ops->close(s);
-    snprintf(cmd, sizeof(cmd), "rm -rf %s", dir);
-    return system(cmd) == 0 ? 0 : -1;
+    return fixture_remove();
 }
 
 static int sum_cb(void *arg, const struct mg_usage_event *e)
