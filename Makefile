@@ -31,7 +31,13 @@ lib_srcs = $(filter-out $(1)/main.c,$(wildcard $(1)/*.c))
 objs     = $(patsubst %.c,$(B)/obj/%.o,$(1))
 
 CORE_OBJ := $(call objs,$(call lib_srcs,src/core) $(call lib_srcs,src/net))
-SRV_OBJ  := $(call objs,$(foreach d,store runtime auth billing gateway server,$(call lib_srcs,src/$(d))))
+# Folders compiled into maxgated at build time (scripts/embed.py, src/core/embed.h):
+# the SQL migrations of each store backend and the console's static files.
+EMBED_SETS := sql_sqlite:src/store/migrations/sqlite web:src/web
+embed_dir   = $(word 2,$(subst :, ,$(filter $(1):%,$(EMBED_SETS))))
+GEN_OBJ    := $(foreach e,$(EMBED_SETS),$(B)/obj/gen/$(word 1,$(subst :, ,$(e))).o)
+
+SRV_OBJ  := $(call objs,$(foreach d,store runtime auth billing mail gateway platform server,$(call lib_srcs,src/$(d)))) $(GEN_OBJ)
 CLI_OBJ  := $(call objs,$(call lib_srcs,src/cli))
 SIM_OBJ  := $(call objs,$(call lib_srcs,tools/sim))
 
@@ -44,10 +50,19 @@ MICRO_BINS := $(patsubst bench/%.c,$(B)/bench/%,$(wildcard bench/bench_*.c))
 
 .PHONY: all build asan deps run test unit fuzz-replay fuzz integration compat bench microbench check-src clean fmt
 .DEFAULT_GOAL := all
+.SECONDEXPANSION:
+.PRECIOUS: $(B)/gen/%.c
 
 all: $(BINS) $(UNIT_BINS) $(MICRO_BINS)
 
 $(B)/obj/%.o: %.c
+	@mkdir -p $(dir $@)
+	$(CC) $(ALL_CFLAGS) -c $< -o $@
+
+$(B)/gen/%.c: scripts/embed.py $$(wildcard $$(call embed_dir,%)) $$(shell find $$(call embed_dir,%) -type f 2>/dev/null)
+	@mkdir -p $(dir $@)
+	python3 scripts/embed.py mg_embed_$* $(call embed_dir,$*) > $@.tmp && mv $@.tmp $@
+$(B)/obj/gen/%.o: $(B)/gen/%.c
 	@mkdir -p $(dir $@)
 	$(CC) $(ALL_CFLAGS) -c $< -o $@
 

@@ -18,8 +18,10 @@ declare -A allow=(
   [auth]="core store auth"
   [billing]="core store billing"
   [runtime]="core store runtime"
+  [mail]="core mail"
   [gateway]="core net store runtime auth billing gateway"
-  [server]="core net store runtime auth billing gateway server"
+  [platform]="core net store runtime auth billing mail platform"
+  [server]="core net store runtime auth billing mail gateway platform server"
   [cli]="core cli"
 )
 for layer in "${!allow[@]}"; do
