@@ -102,6 +102,8 @@ $(B)/bench/bench_%: $(B)/obj/bench/bench_%.o $(B)/lib/libmgsrv.a $(B)/lib/libmgc
 	@mkdir -p $(dir $@)
 	$(CC) $(LDSAN) -o $@ $^ $(LDLIBS_ALL)
 
+# dependency files are only read, never made
+%.d: ;
 -include $(shell find build/$(FLAVOR)/obj -name '*.d' 2>/dev/null)
 
 build: deps
