@@ -37,6 +37,11 @@ void mg_clock_set(int64_t now_ms)
     atomic_store(&fixed_ms, now_ms);
 }
 
+void mg_clock_advance(int64_t ms)
+{
+    atomic_fetch_add(&offset_ms, ms);
+}
+
 void mg_clock_init_from_env(void)
 {
     const char *v = getenv("MG_FAKE_NOW_MS");

@@ -32,23 +32,35 @@ static void message(struct mg_buf *b, const struct mg_err_def *d, const char *de
     mg_buf_append_json_str(b, msg, strlen(msg));
 }
 
+/* The wire code of a row: its name in lower case. */
+static void code_of(const struct mg_err_def *d, char *code, size_t cap)
+{
+    size_t i;
+    for (i = 0; d->name[i] && i < cap - 1; i++)
+        code[i] = (char)tolower((unsigned char)d->name[i]);
+    code[i] = '\0';
+}
+
 static void render(struct mg_buf *b, enum mg_err_shape shape, enum mg_err e, const char *detail,
                    const char *request_id)
 {
     const struct mg_err_def *d = mg_err_get(e);
     const char *rid = request_id ? request_id : "";
+    char code[64];
     switch (shape) {
+    case MG_SHAPE_PLATFORM: /* the field, when there is one, is added by mg_err_render_platform */
+        code_of(d, code, sizeof(code));
+        mg_buf_appendf(b, "{\"error\":{\"code\":\"%s\",\"message\":", code);
+        message(b, d, detail);
+        mg_buf_appendf(b, "},\"request_id\":\"%s\"}", rid);
+        break;
     case MG_SHAPE_NATIVE:
         mg_buf_appendf(b, "{\"base_resp\":{\"status_code\":%d,\"status_msg\":", d->minimax_code);
         message(b, d, detail);
         mg_buf_appendf(b, "},\"request_id\":\"%s\"}", rid);
         break;
     case MG_SHAPE_OPENAI: {
-        char code[64];
-        size_t i;
-        for (i = 0; d->name[i] && i < sizeof(code) - 1; i++)
-            code[i] = (char)tolower((unsigned char)d->name[i]);
-        code[i] = '\0';
+        code_of(d, code, sizeof(code));
         mg_buf_append(b, "{\"error\":{\"message\":", 20);
         message(b, d, detail);
         mg_buf_appendf(b, ",\"type\":\"%s\",\"code\":\"%s\",\"minimax_code\":%d,\"request_id\":\"%s\"}}",
@@ -101,4 +113,30 @@ size_t mg_err_render_sse(char *buf, size_t cap, enum mg_err_shape shape, enum mg
     render(&b, shape, e, detail, request_id);
     mg_buf_append(&b, "\n\n", 2);
     return finish(&b, buf, cap, shape, e, request_id, prefix, "\n\n");
+}
+
+size_t mg_err_render_platform(char *buf, size_t cap, enum mg_err e, const char *detail, const char *field,
+                              const char *request_id)
+{
+    struct mg_buf b;
+    char code[64];
+    const struct mg_err_def *d = mg_err_get(e);
+    if (field == NULL || *field == '\0')
+        return mg_err_render(buf, cap, MG_SHAPE_PLATFORM, e, detail, request_id);
+    code_of(d, code, sizeof(code));
+    mg_buf_init(&b, 8192);
+    mg_buf_appendf(&b, "{\"error\":{\"code\":\"%s\",\"message\":", code);
+    message(&b, d, detail);
+    mg_buf_append(&b, ",\"field\":", 9);
+    mg_buf_append_json_str(&b, field, strlen(field));
+    mg_buf_appendf(&b, "},\"request_id\":\"%s\"}", request_id ? request_id : "");
+    if (b.len + 1 > cap) { /* the detail is the unbounded part */
+        mg_buf_free(&b);
+        return mg_err_render_platform(buf, cap, e, NULL, NULL, request_id);
+    }
+    size_t n = b.len;
+    memcpy(buf, b.data, n);
+    buf[n] = '\0';
+    mg_buf_free(&b);
+    return n;
 }

@@ -90,7 +90,32 @@
     X(SHUTTING_DOWN,          503, 1, 1033, "api_error", "overloaded_error",                                            \
       "The server is restarting. Retry in a moment.")                                                                  \
     X(INTERNAL,               500, 0, 1033, "api_error", "api_error",                                                   \
-      "Internal error. Retry; if it persists, tell the operator and quote the request id.")
+      "Internal error. Retry; if it persists, tell the operator and quote the request id.")                            \
+    /* the platform API (/platform/v1): shown as {"error":{"code","message","field"}} */                              \
+    X(SESSION_REQUIRED,       401, 0, 1004, "authentication_error", "authentication_error",                             \
+      "Sign in first: this needs a session (the console's cookie, or 'Authorization: Bearer <session token>' from 'maxgate account login'). API keys are not sessions.") \
+    X(SESSION_EXPIRED,        401, 0, 1004, "authentication_error", "authentication_error",                             \
+      "Your session has ended (signed out, expired or ended from another device). Sign in again.")                     \
+    X(CSRF,                   403, 0, 1004, "permission_error", "permission_error",                                     \
+      "Missing or wrong X-CSRF-Token header. Send the csrf_token from the login answer (or GET /platform/v1/me) with every change.") \
+    X(FORBIDDEN,              403, 0, 1004, "permission_error", "permission_error",                                     \
+      "You are not allowed to do this (it needs the admin role).")                                                   \
+    X(REAUTH_REQUIRED,        403, 0, 1004, "permission_error", "permission_error",                                     \
+      "Confirm it is you: enter your password again (POST /platform/v1/me/reauth), then retry.")                       \
+    X(LOGIN_FAILED,           401, 0, 1004, "authentication_error", "authentication_error",                             \
+      "Invalid email or password.")                                                                                    \
+    X(TOKEN_INVALID,          400, 0, 2013, "invalid_request_error", "invalid_request_error",                           \
+      "This link is invalid, expired or already used. Ask for a new one.")                                              \
+    X(PASSWORD_POLICY,        400, 0, 2013, "invalid_request_error", "invalid_request_error",                           \
+      "This password is not allowed.")                                                                                 \
+    X(FIELD_MISSING,          400, 0, 2013, "invalid_request_error", "invalid_request_error",                           \
+      "A required field is missing.")                                                                                  \
+    X(CONFLICT,               409, 0, 2013, "invalid_request_error", "invalid_request_error",                           \
+      "This conflicts with the current state (it was already done, or changed meanwhile). Reload and retry.")          \
+    X(TOO_MANY_ATTEMPTS,      429, 60, 1002, "rate_limit_error", "rate_limit_error",                                    \
+      "Too many attempts. Wait before trying again (see Retry-After).")                                                 \
+    X(SIGNUP_CLOSED,          403, 0, 1004, "permission_error", "permission_error",                                     \
+      "This kind of sign-up is not open on this server.")
 
 enum mg_err {
     MG_E_NONE = 0,
@@ -115,6 +140,7 @@ enum mg_err_shape {
     MG_SHAPE_NATIVE,    /* {"base_resp":{"status_code":N,"status_msg":"..."},"request_id":"..."} */
     MG_SHAPE_OPENAI,    /* {"error":{"message","type","code","request_id"}} */
     MG_SHAPE_ANTHROPIC, /* {"type":"error","error":{"type","message"},"request_id":"..."} */
+    MG_SHAPE_PLATFORM,  /* {"error":{"code":"snake_case","message","field"?},"request_id":"..."} (PLATFORM-API.md) */
 };
 
 /* The row for an error; never NULL for a valid code. */
@@ -128,6 +154,12 @@ const struct mg_err_def *mg_err_get(enum mg_err e);
  */
 size_t mg_err_render(char *buf, size_t cap, enum mg_err_shape shape, enum mg_err e, const char *detail,
                      const char *request_id);
+
+/* The platform API's error body: the code is the row's name in lower case
+ * ("session_expired"); field (may be NULL) names the request field at fault.
+ * Same contract as mg_err_render(). */
+size_t mg_err_render_platform(char *buf, size_t cap, enum mg_err e, const char *detail, const char *field,
+                              const char *request_id);
 
 /* The SSE frame that ends a stream that broke mid-way, in the family's own
  * form: Anthropic streams have named events ("event: error\ndata: {...}\n\n"),

@@ -11,7 +11,7 @@
 #include <string.h>
 #include <unistd.h>
 
-enum opt_type { T_STR, T_PATH, T_INT, T_RATIO };
+enum opt_type { T_STR, T_PATH, T_INT, T_RATIO, T_CHOICE };
 
 struct opt {
     const char *section, *name;
@@ -19,11 +19,13 @@ struct opt {
     size_t offset, size;
     const char *dflt;
     int64_t min, max;
+    const char *choices; /* T_CHOICE: "a|b" */
 };
 
-#define S(sec, nm, field, d) {sec, nm, T_STR, offsetof(struct mg_config, field), sizeof(((struct mg_config *)0)->field), d, 0, 0}
-#define P(sec, nm, field, d) {sec, nm, T_PATH, offsetof(struct mg_config, field), sizeof(((struct mg_config *)0)->field), d, 0, 0}
-#define I(sec, nm, field, d, lo, hi) {sec, nm, T_INT, offsetof(struct mg_config, field), 0, d, lo, hi}
+#define S(sec, nm, field, d) {sec, nm, T_STR, offsetof(struct mg_config, field), sizeof(((struct mg_config *)0)->field), d, 0, 0, NULL}
+#define P(sec, nm, field, d) {sec, nm, T_PATH, offsetof(struct mg_config, field), sizeof(((struct mg_config *)0)->field), d, 0, 0, NULL}
+#define I(sec, nm, field, d, lo, hi) {sec, nm, T_INT, offsetof(struct mg_config, field), 0, d, lo, hi, NULL}
+#define C(sec, nm, field, d, ch) {sec, nm, T_CHOICE, offsetof(struct mg_config, field), sizeof(((struct mg_config *)0)->field), d, 0, 0, ch}
 
 static const struct opt opts[] = {
     S("server", "listen", listen, "127.0.0.1:8080"),
@@ -68,7 +70,22 @@ static const struct opt opts[] = {
     /* a client left mid-stream: read (and drop) the upstream this long / this much for its usage frame; 0 = not */
     I("limits", "drain_usage_ms", drain_usage_ms, "10000", 0, 600000),
     I("limits", "drain_usage_bytes", drain_usage_bytes, "8388608", 0, 1073741824),
-    {"billing", "ratio", T_RATIO, offsetof(struct mg_config, ratio_ppm), 0, "1", 0, 100 * MG_RATIO_ONE},
+    {"billing", "ratio", T_RATIO, offsetof(struct mg_config, ratio_ppm), 0, "1", 0, 100 * MG_RATIO_ONE, NULL},
+    /* the platform's own workers (Argon2id, its database calls): never the gateway's */
+    I("server", "platform_workers", platform_workers, "2", 1, 64),
+    C("accounts", "signup_mode", signup_mode, "request", "open|request"),
+    I("accounts", "free_credit_micros", free_credit_micros, "0", 0, 1000000000000LL),
+    I("accounts", "lockout_threshold", lockout_threshold, "5", 1, 100),
+    I("accounts", "lockout_minutes", lockout_minutes, "15", 1, 1440),
+    /* NIST SP 800-63B 5.2.2: at most 100 failed attempts per account, whatever the IPs */
+    I("accounts", "failures_per_hour", failures_per_hour, "100", 1, 100),
+    I("accounts", "session_idle_hours", session_idle_hours, "24", 1, 720),
+    I("accounts", "session_max_days", session_max_days, "30", 1, 365),
+    C("accounts", "password_policy", password_policy, "default", "default|nist"),
+    I("accounts", "reauth_minutes", reauth_minutes, "10", 1, 1440),
+    S("accounts", "trusted_proxies", trusted_proxies, ""),
+    P("accounts", "password_blocklist", password_blocklist, "/usr/share/john/password.lst"),
+    P("accounts", "password_dictionary", password_dictionary, "/usr/share/dict/words"),
 };
 
 struct load_ctx {
@@ -119,6 +136,21 @@ static int set_value(struct load_ctx *lc, const struct opt *o, const char *value
         }
         *(int64_t *)field = v;
         return MG_OK;
+    case T_CHOICE: {
+        size_t n = strlen(value);
+        for (const char *p = o->choices; *p;) {
+            const char *e = strchr(p, '|');
+            size_t len = e ? (size_t)(e - p) : strlen(p);
+            if (len == n && strncmp(p, value, n) == 0) {
+                mg_strlcpy(field, value, o->size);
+                return MG_OK;
+            }
+            p += len + (e != NULL);
+        }
+        snprintf(lc->err, lc->errlen, "%s:%d: [%s] %s must be one of %s, not '%s'", lc->cfg->file, line, o->section,
+                 o->name, o->choices, value);
+        return MG_ERR;
+    }
     case T_RATIO:
         if (mg_ratio_parse(value, &v) != MG_OK || v > o->max) {
             snprintf(lc->err, lc->errlen, "%s:%d: [%s] %s must be a ratio like 0.40 or 40%%, not '%s'",

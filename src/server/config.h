@@ -67,6 +67,20 @@ struct mg_config {
     int64_t stream_buffer;
     int64_t drain_usage_ms;
     int64_t drain_usage_bytes;
+    /* [accounts] (the platform: AC-1..AC-6) */
+    char signup_mode[16];        /* "open" | "request" */
+    int64_t free_credit_micros;
+    int64_t lockout_threshold;
+    int64_t lockout_minutes;
+    int64_t failures_per_hour;
+    int64_t session_idle_hours;
+    int64_t session_max_days;
+    char password_policy[16];    /* "default" | "nist" */
+    int64_t reauth_minutes;
+    char trusted_proxies[512];
+    char password_blocklist[MG_PATH_MAX];
+    char password_dictionary[MG_PATH_MAX];
+    int64_t platform_workers;
     /* [billing] */
     int64_t ratio_ppm;
     /* [price.MODEL]: rows added to or replacing the built-in price table, in file order */

@@ -38,6 +38,34 @@ static void error_shapes_are_valid_json(void **state)
     }
 }
 
+/* PLATFORM-API.md: {"error":{"code","message","field"?},"request_id"} with the row's name as the code */
+static void platform_shape_names_code_and_field(void **state)
+{
+    char buf[2048];
+    size_t n = mg_err_render_platform(buf, sizeof(buf), MG_E_PASSWORD_POLICY, "Use at least 12 characters.",
+                                      "new_password", "rid2");
+    json_t *doc = json_loadb(buf, n, 0, NULL);
+    assert_non_null(doc);
+    json_t *e = json_object_get(doc, "error");
+    assert_string_equal(json_string_value(json_object_get(e, "code")), "password_policy");
+    assert_string_equal(json_string_value(json_object_get(e, "field")), "new_password");
+    assert_non_null(strstr(json_string_value(json_object_get(e, "message")), "12 characters"));
+    assert_string_equal(json_string_value(json_object_get(doc, "request_id")), "rid2");
+    json_decref(doc);
+    n = mg_err_render_platform(buf, sizeof(buf), MG_E_SESSION_EXPIRED, NULL, NULL, "r");
+    doc = json_loadb(buf, n, 0, NULL);
+    assert_non_null(doc);
+    assert_null(json_object_get(json_object_get(doc, "error"), "field"));
+    json_decref(doc);
+    char detail[3000], small[300];
+    memset(detail, 'x', sizeof(detail) - 1);
+    detail[sizeof(detail) - 1] = '\0';
+    n = mg_err_render_platform(small, sizeof(small), MG_E_FIELD_INVALID, detail, "f", "r");
+    doc = json_loadb(small, n, 0, NULL);
+    assert_non_null(doc);
+    json_decref(doc);
+}
+
 static void truncated_error_stays_json(void **state)
 {
     char detail[3000], small[400];
@@ -83,6 +111,7 @@ int main(void)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(error_shapes_are_valid_json),
         cmocka_unit_test(truncated_error_stays_json),
+        cmocka_unit_test(platform_shape_names_code_and_field),
         cmocka_unit_test(error_body_is_json_whatever_the_bytes),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
