@@ -1,0 +1,126 @@
+/*
+ * sq_impl.h: what the SQLite backend's files (sq_*.c) share: the handle, the
+ * statement helpers and the transaction primitives.  Not part of the store
+ * interface: only src/store/sq_*.c and the store's unit tests include it.
+ *
+ * Transactions: sq_tx_begin/sq_tx_end are the one code path for BEGIN,
+ * COMMIT, ROLLBACK and SAVEPOINT.  The outermost level is a real transaction;
+ * a level opened while one is open (an op called from a run_tx function, or an
+ * op calling another) is a SAVEPOINT, so an op keeps its all-or-nothing
+ * contract inside a bigger transaction and the outer one decides the commit.
+ */
+#ifndef MG_STORE_SQ_IMPL_H
+#define MG_STORE_SQ_IMPL_H
+
+#include <sqlite3.h>
+#include <stddef.h>
+#include <stdint.h>
+#include "core/embed.h"
+#include "store/store.h"
+
+struct sq_store {
+    struct mg_store base;
+    sqlite3 *db;
+    /* rows in stream_checkpoints as of this handle's last batch (-1: unknown, counted after the next
+     * batch).  While 0, a real event need not look for its stream's checkpoint. */
+    int64_t ckpt_rows;
+    int depth; /* open transaction levels: 0 none, 1 BEGIN, more are SAVEPOINTs */
+    int soft;  /* the last failure was SQLITE_BUSY/LOCKED (mg_store_soft) */
+};
+
+#define SQ(s) ((struct sq_store *)(s))
+#define DB(s) (SQ(s)->db)
+
+/* The kind of an outermost transaction: a writer takes the write lock up
+ * front (BEGIN IMMEDIATE), so the busy handler does the waiting and it never
+ * fails half-way on a lock upgrade; a reader takes one snapshot (BEGIN). */
+enum sq_tx_kind { SQ_WRITE, SQ_READ };
+
+/* Logs "database: what: <sqlite message>", records whether the failure was
+ * soft, and returns MG_ERR. */
+int sq_fail(struct mg_store *s, const char *what);
+
+/* Runs SQL (any number of statements).  MG_OK or MG_ERR (logged). */
+int sq_exec(struct mg_store *s, const char *sql);
+
+/* A prepared statement (the caller finalizes it), or NULL (logged). */
+sqlite3_stmt *sq_prep(struct mg_store *s, const char *sql);
+
+/* Steps a statement that returns no rows and finalizes it: MG_OK,
+ * MG_DECLINED on a constraint violation, MG_ERR (logged). */
+int sq_step_done(struct mg_store *s, sqlite3_stmt *st, const char *what);
+
+/* Copies src lower-cased (ASCII) into dst of cap bytes, truncating. */
+void sq_lower(char *dst, const char *src, size_t cap);
+
+/* Opens a transaction level (see the top of this file).  MG_OK or MG_ERR. */
+int sq_tx_begin(struct mg_store *s, enum sq_tx_kind kind);
+
+/* Closes the level sq_tx_begin opened: rc == MG_ERR rolls it back, anything
+ * else commits (releases) it.  Returns rc, or MG_ERR if the commit failed
+ * (then the level is rolled back). */
+int sq_tx_end(struct mg_store *s, int rc);
+
+/* The SQLite row of store.c's backend table: opens (creating it 0600 if
+ * missing) the database file at path.  NULL with the reason in err. */
+struct mg_store *mg_store_open_sqlite(const char *path, char *err, size_t errlen);
+
+/* store.h's run_tx for SQLite (sq_tx.c). */
+int sq_run_tx(struct mg_store *s, const char *name, mg_store_tx_fn fn, void *arg);
+
+/* store.h's soft for SQLite (sq_tx.c). */
+int sq_soft(struct mg_store *s);
+
+/* Applies every migration of set whose number is above the database's
+ * version, in order, in one transaction; refuses a set with a gap or a
+ * duplicate (mg_store_migrations_check).  MG_OK or MG_ERR (logged).  The
+ * backend's migrate op is this with mg_embed_sql_sqlite; tests pass others. */
+int sq_migrate_set(struct mg_store *s, const struct mg_embed_set *set);
+
+/*
+ * The ops of each domain (the SQLite side of store.h's blocks, in the same
+ * order); sq_core.c puts them into the ops table.  A new domain adds its
+ * block here and its file sq_<domain>.c.
+ */
+
+/* ---- Accounts (sq_accounts.c) ---- */
+int sq_account_create(struct mg_store *s, const char *email, const char *phc, int is_admin, int64_t *id);
+int sq_account_by_email(struct mg_store *s, const char *email, struct mg_account *out);
+int sq_account_set_suspended(struct mg_store *s, int64_t id, int suspended);
+int sq_account_set_cap(struct mg_store *s, int64_t id, int64_t cap);
+
+/* ---- API keys (sq_keys.c) ---- */
+/* Runs an UPDATE (sql binds v, then the account id or the key's public id)
+ * and gives the affected keys a new seq, in one transaction level.
+ * MG_DECLINED if no row matched.  Accounts use it too: a change to an
+ * account is a change to its keys for the key pollers. */
+int sq_update_bumping(struct mg_store *s, const char *sql, int64_t v, int64_t id, const char *public_id);
+int sq_key_insert(struct mg_store *s, struct mg_key_record *k);
+int sq_key_by_digest(struct mg_store *s, const uint8_t digest[MG_KEY_DIGEST_LEN], struct mg_key_record *out);
+int sq_key_set_status(struct mg_store *s, const char *public_id, enum mg_key_status stt);
+int sq_key_set_expiry(struct mg_store *s, const char *public_id, int64_t expires_ms);
+int sq_keys_since(struct mg_store *s, int64_t since, mg_store_key_cb cb, void *arg, int64_t *max_seq);
+int sq_keys_touch(struct mg_store *s, const int64_t *ids, size_t n, int64_t used_ms);
+
+/* ---- Channels (sq_channels.c) ---- */
+int sq_channel_insert(struct mg_store *s, struct mg_channel_record *c);
+int sq_channel_list(struct mg_store *s, struct mg_channel_record **out, size_t *n);
+int sq_channel_delete(struct mg_store *s, const char *name);
+
+/* ---- Usage (sq_usage.c) ---- */
+int sq_usage_insert(struct mg_store *s, const struct mg_usage_event *ev, size_t n);
+int sq_usage_list(struct mg_store *s, const char *request_id, size_t limit, mg_store_usage_cb cb, void *arg);
+int sq_usage_spend_all(struct mg_store *s, int64_t from_ms, int64_t to_ms,
+                       int (*cb)(void *arg, int64_t account_id, int64_t micros), void *arg);
+int sq_usage_settle_checkpoints(struct mg_store *s, size_t *n);
+
+/* ---- Owners (sq_owners.c) ---- */
+int sq_owner_put(struct mg_store *s, enum mg_owned_kind kind, const char *id, int64_t account_id,
+                 const char *model);
+int sq_owner_get(struct mg_store *s, enum mg_owned_kind kind, const char *id, int64_t *account_id, char *model,
+                 size_t model_cap);
+int sq_owner_delete(struct mg_store *s, enum mg_owned_kind kind, const char *id);
+int sq_owners_lookup(struct mg_store *s, enum mg_owned_kind kind, const char *const *ids, size_t n,
+                     int64_t *account_out);
+
+#endif

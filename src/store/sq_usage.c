@@ -1,0 +1,149 @@
+/* sq_usage.c: the usage ledger domain of the SQLite backend (store.h "Usage"). */
+#include "store/sq_impl.h"
+#include "core/mg.h"
+
+#include <string.h>
+
+static void bind_event(sqlite3_stmt *st, const struct mg_usage_event *e)
+{
+    sqlite3_bind_text(st, 1, e->request_id, -1, SQLITE_STATIC);
+    sqlite3_bind_int64(st, 2, e->ts_ms);
+    sqlite3_bind_int64(st, 3, e->account_id);
+    sqlite3_bind_int64(st, 4, e->key_id);
+    sqlite3_bind_text(st, 5, e->key_public_id, -1, SQLITE_STATIC);
+    sqlite3_bind_text(st, 6, e->model, -1, SQLITE_STATIC);
+    sqlite3_bind_text(st, 7, e->service, -1, SQLITE_STATIC);
+    sqlite3_bind_text(st, 8, e->route, -1, SQLITE_STATIC);
+    sqlite3_bind_int64(st, 9, e->input_tokens);
+    sqlite3_bind_int64(st, 10, e->output_tokens);
+    sqlite3_bind_int64(st, 11, e->cached_tokens);
+    sqlite3_bind_int64(st, 12, e->characters);
+    sqlite3_bind_int64(st, 13, e->images);
+    sqlite3_bind_int64(st, 14, e->videos);
+    sqlite3_bind_int64(st, 15, e->tracks);
+    sqlite3_bind_int64(st, 16, e->voices);
+    sqlite3_bind_int64(st, 17, e->cost_micros);
+    sqlite3_bind_int(st, 18, e->http_status);
+    sqlite3_bind_int(st, 19, e->estimated);
+}
+
+static int run(struct mg_store *s, sqlite3_stmt *st, const char *what)
+{
+    int rc = sqlite3_step(st) == SQLITE_DONE ? MG_OK : sq_fail(s, what);
+    sqlite3_reset(st);
+    return rc;
+}
+
+/* A checkpoint replaces the stream's previous one; a real event deletes its
+ * stream's checkpoint (a PK lookup in a table of the streams open now). */
+int sq_usage_insert(struct mg_store *s, const struct mg_usage_event *ev, size_t n)
+{
+    int rc = MG_OK;
+    sqlite3_stmt *ins, *ckpt, *del;
+    if (n == 0)
+        return MG_OK;
+    if (sq_tx_begin(s, SQ_WRITE) != MG_OK)
+        return MG_ERR;
+    ins = sq_prep(s, "INSERT OR IGNORE INTO usage_events VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)");
+    ckpt = sq_prep(s, "INSERT OR REPLACE INTO stream_checkpoints VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)");
+    del = sq_prep(s, "DELETE FROM stream_checkpoints WHERE request_id = ?");
+    if (ins == NULL || ckpt == NULL || del == NULL)
+        rc = MG_ERR;
+    for (size_t i = 0; i < n && rc == MG_OK; i++) {
+        const struct mg_usage_event *e = &ev[i];
+        if (e->checkpoint) {
+            bind_event(ckpt, e);
+            rc = run(s, ckpt, "checkpoint insert");
+            SQ(s)->ckpt_rows = -1; /* some: counted again after the batch */
+            continue;
+        }
+        bind_event(ins, e);
+        rc = run(s, ins, "usage insert");
+        if (rc == MG_OK && SQ(s)->ckpt_rows != 0) {
+            sqlite3_bind_text(del, 1, e->request_id, -1, SQLITE_STATIC);
+            rc = run(s, del, "checkpoint delete");
+        }
+    }
+    if (rc == MG_OK && SQ(s)->ckpt_rows != 0) { /* one count a batch, not a delete an event */
+        sqlite3_stmt *cnt = sq_prep(s, "SELECT count(*) FROM stream_checkpoints");
+        if (cnt != NULL && sqlite3_step(cnt) == SQLITE_ROW)
+            SQ(s)->ckpt_rows = sqlite3_column_int64(cnt, 0);
+        sqlite3_finalize(cnt);
+    }
+    sqlite3_finalize(ins);
+    sqlite3_finalize(ckpt);
+    sqlite3_finalize(del);
+    return sq_tx_end(s, rc);
+}
+
+int sq_usage_settle_checkpoints(struct mg_store *s, size_t *n)
+{
+    *n = 0;
+    if (sq_tx_begin(s, SQ_WRITE) != MG_OK)
+        return MG_ERR;
+    int rc = sq_exec(s, "INSERT OR IGNORE INTO usage_events SELECT * FROM stream_checkpoints");
+    if (rc == MG_OK) {
+        *n = (size_t)sqlite3_changes(DB(s));
+        rc = sq_exec(s, "DELETE FROM stream_checkpoints");
+    }
+    return sq_tx_end(s, rc);
+}
+
+int sq_usage_list(struct mg_store *s, const char *request_id, size_t limit, mg_store_usage_cb cb, void *arg)
+{
+    int rc;
+    struct mg_usage_event e;
+    sqlite3_stmt *st = sq_prep(s, request_id ? "SELECT * FROM usage_events WHERE request_id = ? LIMIT ?"
+                                          : "SELECT * FROM usage_events ORDER BY ts_ms DESC, request_id DESC LIMIT ?");
+    if (st == NULL)
+        return MG_ERR;
+    if (request_id) {
+        sqlite3_bind_text(st, 1, request_id, -1, SQLITE_TRANSIENT);
+        sqlite3_bind_int64(st, 2, (int64_t)limit);
+    } else {
+        sqlite3_bind_int64(st, 1, (int64_t)limit);
+    }
+    while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+        memset(&e, 0, sizeof(e));
+        mg_strlcpy(e.request_id, (const char *)sqlite3_column_text(st, 0), sizeof(e.request_id));
+        e.ts_ms = sqlite3_column_int64(st, 1);
+        e.account_id = sqlite3_column_int64(st, 2);
+        e.key_id = sqlite3_column_int64(st, 3);
+        mg_strlcpy(e.key_public_id, (const char *)sqlite3_column_text(st, 4), sizeof(e.key_public_id));
+        mg_strlcpy(e.model, (const char *)sqlite3_column_text(st, 5), sizeof(e.model));
+        mg_strlcpy(e.service, (const char *)sqlite3_column_text(st, 6), sizeof(e.service));
+        mg_strlcpy(e.route, (const char *)sqlite3_column_text(st, 7), sizeof(e.route));
+        e.input_tokens = sqlite3_column_int64(st, 8);
+        e.output_tokens = sqlite3_column_int64(st, 9);
+        e.cached_tokens = sqlite3_column_int64(st, 10);
+        e.characters = sqlite3_column_int64(st, 11);
+        e.images = sqlite3_column_int64(st, 12);
+        e.videos = sqlite3_column_int64(st, 13);
+        e.tracks = sqlite3_column_int64(st, 14);
+        e.voices = sqlite3_column_int64(st, 15);
+        e.cost_micros = sqlite3_column_int64(st, 16);
+        e.http_status = sqlite3_column_int(st, 17);
+        e.estimated = sqlite3_column_int(st, 18);
+        if (cb(arg, &e) != MG_OK)
+            break;
+    }
+    sqlite3_finalize(st);
+    return rc == SQLITE_ROW || rc == SQLITE_DONE ? MG_OK : sq_fail(s, "usage list");
+}
+
+int sq_usage_spend_all(struct mg_store *s, int64_t from_ms, int64_t to_ms,
+                       int (*cb)(void *arg, int64_t account_id, int64_t micros), void *arg)
+{
+    int rc;
+    sqlite3_stmt *st = sq_prep(s, "SELECT account_id, sum(cost_micros) FROM usage_events"
+                               " WHERE ts_ms >= ? AND ts_ms < ? GROUP BY account_id");
+    if (st == NULL)
+        return MG_ERR;
+    sqlite3_bind_int64(st, 1, from_ms);
+    sqlite3_bind_int64(st, 2, to_ms);
+    while ((rc = sqlite3_step(st)) == SQLITE_ROW)
+        if (cb(arg, sqlite3_column_int64(st, 0), sqlite3_column_int64(st, 1)) != MG_OK)
+            break;
+    sqlite3_finalize(st);
+    return rc == SQLITE_ROW || rc == SQLITE_DONE ? MG_OK : sq_fail(s, "usage spend");
+}
