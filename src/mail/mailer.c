@@ -8,8 +8,8 @@
  * never runs on a loop thread or a database worker).  A failed attempt puts
  * the mail back with a later due time (MAX_ATTEMPTS in all); after the last
  * one it is logged (address masked) and dropped.  mg_mailer_free() lets the
- * thread send what is due for MG_MAILER_DRAIN_MS, then aborts the transfer in
- * progress and drops (and counts) what is left.
+ * thread give every queued mail one (last) attempt for MG_MAILER_DRAIN_MS,
+ * then aborts the transfer in progress and drops (and counts) what is left.
  */
 #include "mail/mail.h"
 #include "core/clock.h"
@@ -17,6 +17,7 @@
 #include "core/mg.h"
 
 #include <pthread.h>
+#include <stdint.h>
 #include <sodium.h>
 #include <stdatomic.h>
 #include <string.h>
@@ -162,10 +163,10 @@ static void *run(void *arg)
         int64_t now = mg_monotonic_us(), wait_us = -1;
         if (m->stopping && (m->head == NULL || now >= m->drain_until_us))
             break;
-        struct item *it = m->hold && !m->stopping ? NULL : take_due(m, now, &wait_us);
+        /* stopping, every mail left is due: a retry waiting for its backoff
+         * gets its last attempt now instead of outliving the drain */
+        struct item *it = m->hold && !m->stopping ? NULL : take_due(m, m->stopping ? INT64_MAX : now, &wait_us);
         if (it == NULL) {
-            if (m->stopping) /* only retries wait: they do not outlive the drain */
-                wait_us = m->drain_until_us - now;
             wait_on(m, wait_us);
             continue;
         }

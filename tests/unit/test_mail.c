@@ -7,7 +7,10 @@
 #include <stdint.h>
 #include <cmocka.h>
 
+#include <arpa/inet.h>
 #include <dirent.h>
+#include <netinet/in.h>
+#include <sys/socket.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -297,6 +300,37 @@ static void mailer_counts_sent(void **state)
     assert_null(mg_mailer_new(&c, err, sizeof(err)));
 }
 
+/* A failed send is tried again later; at shutdown it gets its last attempt
+ * and is dropped (and counted), never kept past the drain. */
+static void failed_send_is_retried_then_dropped(void **state)
+{
+    struct mg_mail_config c;
+    char err[256];
+    struct sockaddr_in sa = {.sin_family = AF_INET, .sin_addr.s_addr = htonl(INADDR_LOOPBACK)};
+    socklen_t sl = sizeof(sa);
+    int fd = socket(AF_INET, SOCK_STREAM, 0); /* bound, never listening: connections are refused */
+    assert_int_equal(bind(fd, (struct sockaddr *)&sa, sizeof(sa)), 0);
+    assert_int_equal(getsockname(fd, (struct sockaddr *)&sa, &sl), 0);
+    config(&c);
+    snprintf(c.smtp_url, sizeof(c.smtp_url), "smtp://127.0.0.1:%d", ntohs(sa.sin_port));
+    c.starttls = MG_STARTTLS_OFF;
+    struct mg_mailer *m = mg_mailer_new(&c, err, sizeof(err));
+    assert_non_null(m);
+    assert_int_equal(mg_mailer_send(m, MG_MAIL_TEST, "alice@example.com", NULL), MG_OK);
+    struct mg_mail_stats st;
+    int64_t deadline = mg_monotonic_us() + 15 * 1000000LL;
+    do {
+        usleep(1000);
+        mg_mailer_stats(m, &st);
+    } while (st.retried == 0 && mg_monotonic_us() < deadline);
+    assert_int_equal(st.retried, 1);
+    assert_int_equal(st.queued, 1); /* waiting for its backoff */
+    int64_t t0 = mg_monotonic_us();
+    mg_mailer_free(m);
+    assert_true(mg_monotonic_us() - t0 < (int64_t)MG_MAILER_DRAIN_MS * 1000);
+    close(fd);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -310,6 +344,7 @@ int main(void)
         cmocka_unit_test_setup_teardown(queue_ceiling_refuses_the_next_mail, setup, teardown),
         cmocka_unit_test_setup_teardown(outbox_files_are_private, setup, teardown),
         cmocka_unit_test_setup_teardown(mailer_counts_sent, setup, teardown),
+        cmocka_unit_test_setup_teardown(failed_send_is_retried_then_dropped, setup, teardown),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
