@@ -56,11 +56,11 @@ int mg_cmd_init(const struct mg_config *cfg)
 /* ---- option parsing shared by the admin commands ------------------------------ */
 
 enum { O_EMAIL = 1, O_PASSWORD, O_ADMIN, O_NAME, O_REGION, O_SCOPES, O_MODELS, O_EXPIRES, O_ID, O_BASE_URL,
-       O_KEY_ENV, O_KEY_FILE, O_KEY_STDIN, O_WEIGHT, O_CAP, O_JSON, O_LIMIT, O_REQUEST_ID, O_CONFIG };
+       O_KEY_ENV, O_KEY_FILE, O_KEY_STDIN, O_WEIGHT, O_CAP, O_JSON, O_LIMIT, O_REQUEST_ID, O_CONFIG, O_TO };
 
 struct args {
     const char *email, *password, *name, *region, *scopes, *models, *id, *base_url, *key_env, *key_file, *cap,
-        *request_id;
+        *request_id, *to;
     int admin, key_stdin, json;
     int64_t expires_in, weight, limit;
 };
@@ -75,7 +75,8 @@ static const struct option admin_opts[] = {
     {"key-stdin", no_argument, NULL, O_KEY_STDIN},   {"weight", required_argument, NULL, O_WEIGHT},
     {"cap", required_argument, NULL, O_CAP},         {"json", no_argument, NULL, O_JSON},
     {"limit", required_argument, NULL, O_LIMIT},     {"request-id", required_argument, NULL, O_REQUEST_ID},
-    {"config", required_argument, NULL, O_CONFIG},   {NULL, 0, NULL, 0},
+    {"config", required_argument, NULL, O_CONFIG},   {"to", required_argument, NULL, O_TO},
+    {NULL, 0, NULL, 0},
 };
 
 static int parse_int_opt(const char *name, const char *v, int64_t *out)
@@ -116,6 +117,7 @@ static int parse_args(int argc, char **argv, struct args *a)
         case O_LIMIT: if (parse_int_opt("limit", optarg, &a->limit) != MG_OK) return MG_ERR; break;
         case O_REQUEST_ID: a->request_id = optarg; break;
         case O_CONFIG: break; /* read by main() */
+        case O_TO: a->to = optarg; break;
         default:
             fprintf(stderr, "maxgated: unknown option '%s' (see docs/operations.md)\n", argv[optind - 1]);
             return MG_ERR;
@@ -413,7 +415,7 @@ int mg_cmd_admin(const struct mg_config *cfg, int argc, char **argv)
     struct args a;
     char err[512];
     if (argc < 2) {
-        fprintf(stderr, "usage: maxgated admin user|key|channel|usage VERB [options] (see docs/operations.md)\n");
+        fprintf(stderr, "usage: maxgated admin user|key|channel|usage|mail VERB [options] (see docs/operations.md)\n");
         return 2;
     }
     const char *noun = argv[0], *verb = argv[1];
@@ -426,6 +428,8 @@ int mg_cmd_admin(const struct mg_config *cfg, int argc, char **argv)
     }
     if (parse_args(argc - 1, argv + 1, &a) != MG_OK)
         return 2;
+    if (strcmp(noun, "mail") == 0) /* needs no database */
+        return mg_cmd_admin_mail(cfg, verb, a.to);
     struct mg_store *s = mg_server_store(cfg, err, sizeof(err));
     if (s == NULL) {
         fprintf(stderr, "maxgated: %s\n", err);
@@ -436,7 +440,7 @@ int mg_cmd_admin(const struct mg_config *cfg, int argc, char **argv)
         if (strcmp(nouns[i].noun, noun) == 0)
             rc = nouns[i].run(s, cfg, verb, &a);
     if (rc < 0) {
-        fprintf(stderr, "maxgated: unknown command 'admin %s' (user, key, channel, usage)\n", noun);
+        fprintf(stderr, "maxgated: unknown command 'admin %s' (user, key, channel, usage, mail)\n", noun);
         rc = 2;
     }
     s->ops->close(s);

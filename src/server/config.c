@@ -70,6 +70,16 @@ static const struct opt opts[] = {
     /* a client left mid-stream: read (and drop) the upstream this long / this much for its usage frame; 0 = not */
     I("limits", "drain_usage_ms", drain_usage_ms, "10000", 0, 600000),
     I("limits", "drain_usage_bytes", drain_usage_bytes, "8388608", 0, 1073741824),
+    S("mail", "smtp_url", smtp_url, ""), /* "" = mails go to outbox_dir */
+    S("mail", "smtp_user", smtp_user, ""),
+    S("mail", "smtp_password_env", smtp_password_env, ""),
+    P("mail", "smtp_password_file", smtp_password_file, ""),
+    S("mail", "starttls", mail_starttls, ""),
+    S("mail", "from", mail_from, "maxgate <noreply@localhost>"),
+    P("mail", "outbox_dir", mail_outbox_dir, "outbox"),
+    /* mails waiting for the mail thread; each holds one rendered message (a few KiB) */
+    I("mail", "queue_max", mail_queue_max, "1000", 1, 1000000),
+    P("mail", "ca_file", mail_ca_file, ""),
     {"billing", "ratio", T_RATIO, offsetof(struct mg_config, ratio_ppm), 0, "1", 0, 100 * MG_RATIO_ONE, NULL},
     /* the platform's own workers (Argon2id, its database calls): never the gateway's */
     I("server", "platform_workers", platform_workers, "2", 1, 64),
@@ -287,6 +297,11 @@ static int on_ini(void *user, const char *section, const char *name, const char 
             goto fail;
         return 1;
     }
+    if (strcmp(section, "mail") == 0 && (field_is(name, "smtp_password") || field_is(name, "password"))) {
+        snprintf(lc->err, lc->errlen, "%s:%d: [mail] the SMTP password never goes in the config file; use "
+                 "smtp_password_env = VARIABLE or smtp_password_file = PATH", lc->cfg->file, line);
+        goto fail;
+    }
     int section_known = 0;
     for (size_t i = 0; i < MG_ARRAY_SIZE(opts); i++) {
         if (strcmp(opts[i].section, section) != 0)
@@ -343,6 +358,15 @@ int mg_config_load(struct mg_config *cfg, const char *file, char *err, size_t er
                      c->name);
             return MG_ERR;
         }
+    }
+    const char *st = cfg->mail_starttls;
+    if (st[0] && strcmp(st, "required") != 0 && strcmp(st, "opportunistic") != 0 && strcmp(st, "off") != 0) {
+        snprintf(err, errlen, "%s: [mail] starttls must be required, opportunistic or off, not '%s'", cfg->file, st);
+        return MG_ERR;
+    }
+    if (cfg->smtp_password_env[0] && cfg->smtp_password_file[0]) {
+        snprintf(err, errlen, "%s: [mail] set smtp_password_env or smtp_password_file, not both", cfg->file);
+        return MG_ERR;
     }
     if ((cfg->tls_cert[0] == '\0') != (cfg->tls_key[0] == '\0')) {
         snprintf(err, errlen, "%s: [server] tls_cert and tls_key go together: set both or neither", cfg->file);

@@ -81,6 +81,16 @@ struct mg_config {
     char password_blocklist[MG_PATH_MAX];
     char password_dictionary[MG_PATH_MAX];
     int64_t platform_workers;
+    /* [mail] (docs/operations.md; the password is never in this file) */
+    char smtp_url[512];
+    char smtp_user[256];
+    char smtp_password_env[128];
+    char smtp_password_file[MG_PATH_MAX];
+    char mail_starttls[16]; /* "" = required, or opportunistic for a loopback host */
+    char mail_from[256];
+    char mail_outbox_dir[MG_PATH_MAX];
+    int64_t mail_queue_max;
+    char mail_ca_file[MG_PATH_MAX];
     /* [billing] */
     int64_t ratio_ppm;
     /* [price.MODEL]: rows added to or replacing the built-in price table, in file order */

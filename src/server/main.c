@@ -16,6 +16,7 @@ static void usage(FILE *f)
                "  admin key create|revoke|list ...\n"
                "  admin channel add|list|remove ...\n"
                "  admin usage list [--request-id ID] [--limit N] [--json]\n"
+               "  admin mail test --to ADDRESS   send a test mail through the [mail] settings\n"
                "The config file defaults to $MAXGATE_CONFIG, else ./maxgate.ini.  See docs/operations.md.\n");
 }
 

@@ -7,6 +7,7 @@
 #include <stddef.h>
 #include <stdint.h>
 #include "server/config.h"
+#include "mail/mail.h"
 #include "store/store.h"
 
 #define MG_SECRET_LEN 32
@@ -25,6 +26,15 @@ char *mg_secret_open(const uint8_t secret[MG_SECRET_LEN], const uint8_t *sealed,
 
 /* Opens the configured store and brings its schema up to date. */
 struct mg_store *mg_server_store(const struct mg_config *cfg, char *err, size_t errlen);
+
+/* The mail layer's configuration from [mail] and [server] public_base_url:
+ * the SMTP password read from smtp_password_env / smtp_password_file, the
+ * starttls default (required; opportunistic for a loopback host).  MG_OK, or
+ * MG_ERR with a message (never the password) in err.  Wipe out->password with
+ * sodium_memzero when done. */
+int mg_server_mail_config(const struct mg_config *cfg, struct mg_mail_config *out, char *err, size_t errlen);
+/* `maxgated admin mail test --to ADDRESS`: one test mail, synchronously. */
+int mg_cmd_admin_mail(const struct mg_config *cfg, const char *verb, const char *to);
 
 int mg_cmd_init(const struct mg_config *cfg);
 int mg_cmd_admin(const struct mg_config *cfg, int argc, char **argv);
