@@ -11,6 +11,7 @@
 #include "auth/password.h"
 
 #include <pthread.h>
+#include <stdbool.h>
 #include <sodium.h>
 #include <string.h>
 #include <uninorm.h>
@@ -107,14 +108,19 @@ int mg_pw_verify(const char *phc, const char *pw, size_t len, int *needs_rehash)
         verify_raw(pw, len);
         return MG_DECLINED;
     }
-    /* A stored string longer than libsodium's buffer is not ours. */
-    const char *use = phc != NULL && strnlen(phc, MG_PW_PHC_MAX) < MG_PW_PHC_MAX ? phc : dummy_phc;
-    int rc = crypto_pwhash_str_verify(use, (const char *)norm, n);
+    /* libsodium declares its argument as char[crypto_pwhash_STRBYTES]: hand
+     * it a full buffer.  A stored string that does not fit is not ours, and
+     * costs a verify of the dummy. */
+    char buf[MG_PW_PHC_MAX] = {0};
+    size_t plen = phc ? strnlen(phc, MG_PW_PHC_MAX) : MG_PW_PHC_MAX;
+    bool ours = plen < MG_PW_PHC_MAX;
+    memcpy(buf, ours ? phc : dummy_phc, ours ? plen : strlen(dummy_phc));
+    int rc = crypto_pwhash_str_verify(buf, (const char *)norm, n);
     mg_pw_normalized_free(norm, n);
-    if (rc != 0 || use != phc)
+    if (rc != 0 || !ours)
         return MG_DECLINED;
     if (needs_rehash)
-        *needs_rehash = crypto_pwhash_str_needs_rehash(phc, MG_PW_OPSLIMIT, MEMLIMIT) != 0;
+        *needs_rehash = crypto_pwhash_str_needs_rehash(buf, MG_PW_OPSLIMIT, MEMLIMIT) != 0;
     return MG_OK;
 }
 

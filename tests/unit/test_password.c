@@ -118,6 +118,7 @@ static void verifies_reference_phc(void **state)
     assert_int_equal(mg_pw_verify(ref_65536, "passwore", 8, &rehash), MG_DECLINED);
     assert_int_equal(rehash, 0);
     assert_int_equal(mg_pw_verify(ref_19456, "password", 8, &rehash), MG_OK);
+    assert_int_equal(rehash, 0); /* libsodium compares t and m only, not the (8-byte) salt */
     assert_int_equal(mg_pw_verify(ref_19456, "passwore", 8, NULL), MG_DECLINED);
     assert_int_equal(mg_pw_verify(ref_19456, "Password", 8, NULL), MG_DECLINED); /* case is kept */
 }
