@@ -129,7 +129,7 @@ enum mg_pw_rule mg_pw_check(const struct mg_pw_lists *l, enum mg_pw_policy p, co
 
 /* The sentence for a rule: what failed and what to do.  Static; never NULL. */
 const char *mg_pw_rule_message(enum mg_pw_rule r);
-/* The rule's lower-case name ("too_short"), for logs and tests. */
+/* The rule's enum name without MG_PW_ ("TOO_SHORT"), for logs and tests. */
 const char *mg_pw_rule_name(enum mg_pw_rule r);
 
 /* "default" / "nist" <-> enum.  MG_OK, or MG_DECLINED for another name. */
