@@ -137,6 +137,8 @@ def test_login_keeps_the_session_in_the_profile_never_prints_it(gw):
     assert token.startswith("mgs_") and len(token) == 47
     assert prof["email"] == "alice@example.com" and prof["session_expires_at"].endswith("Z")
     assert token not in r.stdout + r.stderr
+    shown = cli("config", "show", home=r.home)
+    assert shown.returncode == 0 and token not in shown.stdout
     who = cli("account", "whoami", "--output", "json", home=r.home, base=gw.url)
     assert who.returncode == 0, who.stderr
     me = json.loads(who.stdout)
