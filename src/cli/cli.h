@@ -6,14 +6,17 @@
  * written atomically); http.c is the one HTTP client (libcurl) that picks
  * the auth header, talks JSON, multipart and SSE, and maps every failure to
  * an exit code; each command group is a file with its own table
- * (cmd_auth.c, cmd_api.c, cmd_config.c).  A new group (keys, billing,
- * admin) is a new file and one line in main.c's group list.
+ * (cmd_auth.c, cmd_api.c, cmd_config.c, cmd_account.c, cmd_admin.c).  A new
+ * group (keys, billing) is a new file and one line in main.c's group list.
+ * platform.c is what the platform-API groups share: the session, errors
+ * and exit codes of /platform/v1, password input and tables.
  */
 #ifndef MG_CLI_CLI_H
 #define MG_CLI_CLI_H
 
 #include <jansson.h>
 #include <stddef.h>
+#include <stdio.h>
 #include <stdint.h>
 #include "core/region.h"
 
@@ -37,6 +40,11 @@ struct mg_profile {
     char base_url[512];
     char output[8];    /* "text" | "json" | "" */
     int64_t timeout_s; /* 0 = default */
+    /* the platform session (`account login`); sent only to session_base_url */
+    char session_token[128];
+    char session_expires_at[40];
+    char session_email[320];
+    char session_base_url[512];
 };
 
 /* Everything a command needs: resolved settings and the argument vector. */
@@ -47,9 +55,14 @@ struct mg_cli {
     int verbose;
     int tty_out, tty_err;
     int64_t timeout_s;
+    int cred;                 /* which credential goes out: enum mg_cli_cred */
     int argc;                 /* the command's own arguments (after the command words) */
     char **argv;
 };
+
+/* The credential a request carries: the API key (MiniMax API), the platform
+ * session (account and admin commands), or none (sign-up, login, reset). */
+enum mg_cli_cred { MG_CLI_CRED_KEY = 0, MG_CLI_CRED_SESSION, MG_CLI_CRED_NONE };
 
 /* One command: words ("text chat"), handler, one-line help and flag help. */
 struct mg_cmd {
@@ -63,6 +76,8 @@ struct mg_cmd {
 extern const struct mg_cmd mg_cli_auth_cmds[];
 extern const struct mg_cmd mg_cli_api_cmds[];
 extern const struct mg_cmd mg_cli_config_cmds[];
+extern const struct mg_cmd mg_cli_account_cmds[];
+extern const struct mg_cmd mg_cli_admin_cmds[];
 
 /* ---- options ---- */
 /* Finds "--name value" / "--name=value" in cli->argv; NULL if absent. */
@@ -118,5 +133,78 @@ void mg_cli_print_json(json_t *doc);
 
 /* Exit code for an HTTP status and MiniMax/maxgate error codes (pure; unit-tested). */
 int mg_cli_exit_code(long status, int base_code, const char *error_code);
+
+/* ---- the platform API (platform.c) ---- */
+/* Exit code for a platform error (status + error.code; pure; unit-tested):
+ * session_required, session_expired, login_failed, forbidden, csrf,
+ * reauth_required -> 3; too_many_attempts / 429 -> 4; 408/504 -> 5;
+ * other 4xx/5xx -> 1. */
+int mg_cli_platform_exit(long status, const char *error_code);
+/* The message the CLI prints for a platform error: the API's message, with
+ * the field and a hint of what to run for the session codes.  Writes at most
+ * cap bytes (always NUL-terminated). */
+void mg_cli_platform_message(const char *code, const char *message, const char *field, char *out, size_t cap);
+/* Sets cli up for the platform API: the base URL must be a maxgate server
+ * (profile, --base-url or MAXGATE_BASE_URL).  With need_session, a session
+ * of `account login` for that same base URL must be stored; the token is
+ * never sent to any other URL.  MG_EXIT_OK, or the exit code after printing
+ * the error. */
+int mg_cli_platform_begin(struct mg_cli *cli, int need_session);
+/* One platform call: method, path (under /platform/v1), optional body.  On
+ * MG_EXIT_OK *doc (if not NULL) gets the parsed answer (NULL for 204).
+ * Errors are printed (text or JSON) and mapped to exit codes; a session the
+ * server calls expired or unknown is forgotten from the profile. */
+int mg_cli_platform_call(struct mg_cli *cli, const char *method, const char *path, json_t *body, json_t **doc);
+/* The same call without printing an API error: returns the exit code; on an
+ * API error *status is the HTTP status and *doc the error document (the
+ * caller owns it and may pass it to mg_cli_platform_report).  *status is 0
+ * when no HTTP answer came (the network error is already printed). */
+int mg_cli_platform_try(struct mg_cli *cli, const char *method, const char *path, json_t *body, json_t **doc,
+                        long *status);
+/* Prints the API error in doc, forgets a dead session; returns exit. */
+int mg_cli_platform_report(struct mg_cli *cli, int exit, long status, json_t *doc);
+/* error.code of an error document, or NULL. */
+const char *mg_cli_platform_code(json_t *doc);
+/* Stores (token != NULL) or forgets (token == NULL) the session in the
+ * current profile.  MG_OK or MG_ERR with err filled. */
+int mg_cli_session_store(struct mg_cli *cli, const char *token, const char *expires_at, const char *email,
+                         char *err, size_t errlen);
+/* Percent-encodes s for a query string into out (cap bytes); MG_ERR if it
+ * does not fit. */
+int mg_cli_url_escape(const char *s, char *out, size_t cap);
+/* Appends "&name=value" (or "?name=value" for the first) to a path of cap
+ * bytes when value is not NULL.  MG_ERR if it does not fit. */
+int mg_cli_query_add(char *path, size_t cap, const char *name, const char *value);
+
+/* Takes a leading positional argument (an id, an email) off cli's
+ * arguments; NULL when the next argument is an option or there is none. */
+const char *mg_cli_positional(struct mg_cli *cli);
+/* The same, as a positive integer id; a usage error (printed) otherwise. */
+int mg_cli_id_arg(struct mg_cli *cli, const char *what, int64_t *id);
+/* Prints {events, next_cursor} (me/audit, admin/audit): a table and the
+ * cursor of the next page, or the JSON. */
+int mg_cli_print_events(struct mg_cli *cli, json_t *doc);
+
+/* Reads one secret line: from stdin when from_stdin (a script or a test
+ * feeds it), else from the terminal with echo off after printing prompt to
+ * stderr.  Refuses a non-terminal stdin without from_stdin (MG_DECLINED), a
+ * line longer than cap - 1 bytes, and an empty line (MG_ERR).  The trailing
+ * newline is removed; the caller wipes out with mg_cli_secret_wipe. */
+int mg_cli_read_secret(const char *prompt, int from_stdin, char *out, size_t cap);
+void mg_cli_secret_wipe(char *buf, size_t cap);
+
+/* One column of a text table: a header, the member of each row object, and
+ * a fixed width (0 = as wide as the header, last column may be longer). */
+struct mg_cli_col {
+    const char *header;
+    const char *key;
+    int width;
+};
+/* Prints rows (an array of objects) as a table to f: strings as they are,
+ * integers as numbers, booleans as yes/no, null or missing as "-"; a value
+ * wider than its column is cut with "~"; an empty array prints `empty`. */
+void mg_cli_table(FILE *f, json_t *rows, const struct mg_cli_col *cols, size_t ncols, const char *empty);
+/* Prints an object's members as "name  value" lines (text mode of show). */
+void mg_cli_fields(FILE *f, json_t *obj, const struct mg_cli_col *cols, size_t ncols);
 
 #endif

@@ -142,6 +142,8 @@ static int config_show(struct mg_cli *cli)
             mg_key_mask(k, strlen(k), mask, sizeof(mask));
             json_object_set_new(p, "api_key", json_string(mask));
         }
+        if (json_object_get(p, "session_token") != NULL) /* nor a session */
+            json_object_set_new(p, "session_token", json_string("mgs_…"));
     }
     json_object_set_new(root, "path", json_string(cli->config_path));
     mg_cli_print_json(root);
@@ -181,7 +183,7 @@ static int config_set(struct mg_cli *cli)
 }
 
 const struct mg_cmd mg_cli_config_cmds[] = {
-    {"config show", config_show, "print the config file (keys masked)", ""},
+    {"config show", config_show, "print the config file (keys and sessions masked)", ""},
     {"config set", config_set, "change a setting of the profile", "--key region|base_url|output|timeout --value V"},
     {NULL, NULL, NULL, NULL},
 };

@@ -5,7 +5,11 @@
  * renamed over the old one, so a crash leaves the old file or the new one.
  *
  *   {"current":"default","profiles":{"default":{"api_key":…,"region":…,
- *    "base_url":…,"output":…,"timeout":…}}}
+ *    "base_url":…,"output":…,"timeout":…,"session_token":…,
+ *    "session_expires_at":…,"email":…,"session_base_url":…}}}
+ *
+ * The session fields are what `account login` keeps: the token is sent only
+ * to session_base_url, the server that issued it.
  */
 #include "cli/cli.h"
 #include "core/mg.h"
@@ -76,6 +80,10 @@ int mg_cli_config_load(const char *path, const char *name, struct mg_profile *ou
     copy_str(p, "base_url", out->base_url, sizeof(out->base_url));
     copy_str(p, "output", out->output, sizeof(out->output));
     out->timeout_s = (int64_t)json_integer_value(json_object_get(p, "timeout"));
+    copy_str(p, "session_token", out->session_token, sizeof(out->session_token));
+    copy_str(p, "session_expires_at", out->session_expires_at, sizeof(out->session_expires_at));
+    copy_str(p, "email", out->session_email, sizeof(out->session_email));
+    copy_str(p, "session_base_url", out->session_base_url, sizeof(out->session_base_url));
     json_decref(root);
     return MG_OK;
 }
@@ -135,6 +143,13 @@ int mg_cli_config_save(const char *path, const struct mg_profile *p, int make_cu
         json_object_set_new(o, "output", json_string(p->output));
     if (p->timeout_s > 0)
         json_object_set_new(o, "timeout", json_integer(p->timeout_s));
+    if (p->session_token[0]) {
+        json_object_set_new(o, "session_token", json_string(p->session_token));
+        json_object_set_new(o, "session_expires_at", json_string(p->session_expires_at));
+        json_object_set_new(o, "session_base_url", json_string(p->session_base_url));
+    }
+    if (p->session_email[0])
+        json_object_set_new(o, "email", json_string(p->session_email));
     json_object_set_new(json_object_get(root, "profiles"), p->name, o);
     if (make_current || json_object_get(root, "current") == NULL)
         json_object_set_new(root, "current", json_string(p->name));

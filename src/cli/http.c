@@ -121,9 +121,13 @@ static CURL *easy(struct mg_cli *cli, const char *url, struct curl_slist **h, st
     curl_easy_setopt(c, CURLOPT_FOLLOWLOCATION, 0L);
     ca_bundle(c);
     s->curl = c;
-    if (cli->prof.api_key[0]) {
+    /* the platform API takes the session (and never the API key); the rest the key */
+    const char *cred = cli->cred == MG_CLI_CRED_SESSION ? cli->prof.session_token
+                       : cli->cred == MG_CLI_CRED_KEY   ? cli->prof.api_key
+                                                        : "";
+    if (cred[0]) {
         char auth[300];
-        snprintf(auth, sizeof(auth), "Authorization: Bearer %s", cli->prof.api_key);
+        snprintf(auth, sizeof(auth), "Authorization: Bearer %s", cred);
         *h = curl_slist_append(*h, auth);
     }
     return c;
@@ -134,6 +138,11 @@ static void verbose(struct mg_cli *cli, const char *method, const char *url)
     char mask[80];
     if (!cli->verbose)
         return;
+    if (cli->cred != MG_CLI_CRED_KEY) {
+        fprintf(stderr, "> %s %s\n> Authorization: %s\n", method, url,
+                cli->cred == MG_CLI_CRED_SESSION && cli->prof.session_token[0] ? "Bearer mgs_… (session)" : "(none)");
+        return;
+    }
     mg_key_mask(cli->prof.api_key, strlen(cli->prof.api_key), mask, sizeof(mask));
     fprintf(stderr, "> %s %s\n> Authorization: Bearer %s\n", method, url, cli->prof.api_key[0] ? mask : "(none)");
 }
@@ -198,6 +207,8 @@ static int json_request(struct mg_cli *cli, const char *method, const char *path
     } else if (strcmp(method, "POST") == 0) {
         curl_easy_setopt(c, CURLOPT_POSTFIELDS, "");
     }
+    if (strcmp(method, "GET") != 0 && strcmp(method, "POST") != 0)
+        curl_easy_setopt(c, CURLOPT_CUSTOMREQUEST, method); /* DELETE, PATCH (the platform API) */
     if (cb != NULL)
         h = curl_slist_append(h, "Accept: text/event-stream");
     int rc = perform(cli, c, h, &s, res);

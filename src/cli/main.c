@@ -9,7 +9,8 @@
 #include <unistd.h>
 
 /* The command groups; a new group is one more line here. */
-static const struct mg_cmd *const groups[] = {mg_cli_auth_cmds, mg_cli_api_cmds, mg_cli_config_cmds};
+static const struct mg_cmd *const groups[] = {mg_cli_auth_cmds, mg_cli_api_cmds, mg_cli_config_cmds,
+                                              mg_cli_account_cmds, mg_cli_admin_cmds};
 
 static void help(FILE *f, const char *prefix)
 {
@@ -131,7 +132,8 @@ int main(int argc, char **argv)
         printf("usage: maxgate %s %s\n\n%s\n", best->words, best->usage, best->summary);
         return MG_EXIT_OK;
     }
-    if (loaded == MG_DECLINED && strcmp(best->words, "auth login") != 0) /* only a login makes a profile */
+    /* only a login makes a profile */
+    if (loaded == MG_DECLINED && strcmp(best->words, "auth login") != 0 && strcmp(best->words, "account login") != 0)
         return mg_cli_fail(&cli, MG_EXIT_USAGE, "%s", err);
     /* words after the command (e.g. a positional) go back in front of the options */
     char **args = mg_calloc((size_t)argc + 1, sizeof(char *));
