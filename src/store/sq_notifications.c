@@ -22,8 +22,9 @@ int sq_notification_insert(struct mg_store *s, struct mg_notification *n)
     rc = sq_pstep(s, st, 0, "notification insert");
     if (rc == MG_OK) {
         n->id = sqlite3_last_insert_rowid(DB(s));
-        if ((st = sq_prep(s, "DELETE FROM notifications WHERE account_id = ?1 AND id NOT IN"
-                             " (SELECT id FROM notifications WHERE account_id = ?1 ORDER BY id DESC LIMIT ?2)")) == NULL)
+        st = sq_prep(s, "DELETE FROM notifications WHERE account_id = ?1 AND id NOT IN"
+                        " (SELECT id FROM notifications WHERE account_id = ?1 ORDER BY id DESC LIMIT ?2)");
+        if (st == NULL)
             rc = MG_ERR;
         else {
             sqlite3_bind_int64(st, 1, n->account_id);

@@ -197,11 +197,12 @@ struct mg_store_ops {
     int (*sessions_prune)(struct mg_store *s, int64_t now_ms, int64_t idle_ms);
 
     /* ---- One-time tokens (sq_tokens.c) ---- */
-    /* Only the SHA-256 of a token's text is stored.  token_put deletes the account's older tokens of the same kind (a newer
-     * link invalidates older ones) and every expired token (the table's
-     * ceiling), then inserts.  token_consume is atomic single use: MG_OK with
-     * *account_id when exactly this call consumed it; MG_DECLINED for a
-     * wrong, used or expired (now >= expires_ms) token alike.
+    /* Only the SHA-256 of a token's text is stored.  token_put deletes the
+     * account's older tokens of the same kind (a newer link invalidates older
+     * ones) and every expired token (the table's ceiling), then inserts;
+     * MG_DECLINED if that hash exists.  token_consume is atomic single use:
+     * MG_OK with *account_id when exactly this call consumed it; MG_DECLINED
+     * for a wrong, used or expired (now >= expires_ms) token alike.
      * tokens_invalidate: kind 0 = every kind. */
     int (*token_put)(struct mg_store *s, enum mg_token_kind kind, const uint8_t hash[32], int64_t account_id,
                      int64_t now_ms, int64_t expires_ms);
