@@ -11,6 +11,8 @@
 
 enum mg_key_status { MG_KEY_ACTIVE = 0, MG_KEY_REVOKED = 1 };
 
+enum mg_account_status { MG_ACCT_ACTIVE = 0, MG_ACCT_PENDING = 1 /* email not verified, or no password set yet */ };
+
 struct mg_account {
     int64_t id;
     char email[256];      /* stored lower-cased */
@@ -18,6 +20,13 @@ struct mg_account {
     int suspended;
     int64_t cap_micros;   /* monthly hard cap; 0 = none */
     int64_t created_ms;
+    enum mg_account_status status;
+    char plan[16];             /* "free" | "professional" | "enterprise" */
+    char password_phc[160];    /* "" = none */
+    int failed_logins;         /* consecutive */
+    int64_t locked_until_ms;   /* 0 = not locked */
+    int64_t last_login_ms;     /* 0 = never */
+    int64_t credit_micros;
 };
 
 /* A key as the gateway needs it (joined with its account). */

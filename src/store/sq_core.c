@@ -105,6 +105,44 @@ static const struct mg_store_ops ops = {
     .owner_get = sq_owner_get,
     .owner_delete = sq_owner_delete,
     .owners_lookup = sq_owners_lookup,
+    /* accounts: the platform's part */
+    .account_insert = sq_account_insert,
+    .account_get = sq_account_get,
+    .account_set_password = sq_account_set_password,
+    .account_set_status = sq_account_set_status,
+    .account_set_plan_role = sq_account_set_plan_role,
+    .account_login_failed = sq_account_login_failed,
+    .account_set_lock = sq_account_set_lock,
+    .account_login_ok = sq_account_login_ok,
+    .account_unlock = sq_account_unlock,
+    .account_add_credit = sq_account_add_credit,
+    .accounts_search = sq_accounts_search,
+    /* sessions */
+    .session_insert = sq_session_insert,
+    .session_by_hash = sq_session_by_hash,
+    .session_touch = sq_session_touch,
+    .session_set_reauth = sq_session_set_reauth,
+    .session_delete = sq_session_delete,
+    .sessions_delete_account = sq_sessions_delete_account,
+    .sessions_list = sq_sessions_list,
+    .sessions_prune = sq_sessions_prune,
+    /* one-time tokens */
+    .token_put = sq_token_put,
+    .token_consume = sq_token_consume,
+    .tokens_invalidate = sq_tokens_invalidate,
+    /* audit */
+    .audit_append = sq_audit_append,
+    .audit_list = sq_audit_list,
+    .audit_prune = sq_audit_prune,
+    /* access and recovery requests */
+    .request_insert = sq_request_insert,
+    .request_get = sq_request_get,
+    .requests_list = sq_requests_list,
+    .request_decide = sq_request_decide,
+    /* notifications */
+    .notification_insert = sq_notification_insert,
+    .notifications_list = sq_notifications_list,
+    .notification_read = sq_notification_read,
 };
 
 /* The database holds key digests, accounts and usage: it is the owner's

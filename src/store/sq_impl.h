@@ -16,6 +16,7 @@
 #include <stddef.h>
 #include <stdint.h>
 #include "core/embed.h"
+#include "core/mg.h"
 #include "store/store.h"
 
 struct sq_store {
@@ -85,6 +86,7 @@ int sq_migrate_set(struct mg_store *s, const struct mg_embed_set *set);
 
 /* ---- Accounts (sq_accounts.c) ---- */
 int sq_account_create(struct mg_store *s, const char *email, const char *phc, int is_admin, int64_t *id);
+/* in sq_accounts_platform.c, beside the one account row reader */
 int sq_account_by_email(struct mg_store *s, const char *email, struct mg_account *out);
 int sq_account_set_suspended(struct mg_store *s, int64_t id, int suspended);
 int sq_account_set_cap(struct mg_store *s, int64_t id, int64_t cap);
@@ -122,5 +124,107 @@ int sq_owner_get(struct mg_store *s, enum mg_owned_kind kind, const char *id, in
 int sq_owner_delete(struct mg_store *s, enum mg_owned_kind kind, const char *id);
 int sq_owners_lookup(struct mg_store *s, enum mg_owned_kind kind, const char *const *ids, size_t n,
                      int64_t *account_out);
+
+
+/*
+ * Helpers of the platform's domains.  Busy inside a transaction: an op
+ * called from a run_tx function (a level is open) answers MG_AGAIN on
+ * SQLITE_BUSY/LOCKED without logging (soft is set too) and rolls back its
+ * own level, so the tx function can return MG_TX_RETRY.
+ */
+
+/* The answer to a failed step: MG_AGAIN when busy inside an open
+ * transaction, else MG_ERR (logged). */
+static inline int sq_pfail(struct mg_store *s, const char *what)
+{
+    int c = sqlite3_errcode(DB(s)) & 0xff;
+    if ((c == SQLITE_BUSY || c == SQLITE_LOCKED) && SQ(s)->depth > 0) {
+        SQ(s)->soft = 1;
+        return MG_AGAIN;
+    }
+    return sq_fail(s, what);
+}
+
+/* sq_tx_end for an op's own level: MG_AGAIN rolls the level back too. */
+static inline int sq_level_end(struct mg_store *s, int rc)
+{
+    if (rc == MG_AGAIN) {
+        sq_tx_end(s, MG_ERR);
+        return MG_AGAIN;
+    }
+    return sq_tx_end(s, rc);
+}
+
+/* Steps a statement that returns no rows and finalizes it: MG_OK,
+ * MG_DECLINED on a constraint violation or when need_row and no row changed,
+ * MG_AGAIN / MG_ERR as sq_pfail. */
+static inline int sq_pstep(struct mg_store *s, sqlite3_stmt *st, int need_row, const char *what)
+{
+    int rc = sqlite3_step(st);
+    sqlite3_finalize(st);
+    if (rc == SQLITE_CONSTRAINT)
+        return MG_DECLINED;
+    if (rc != SQLITE_DONE)
+        return sq_pfail(s, what);
+    return need_row && sqlite3_changes(DB(s)) == 0 ? MG_DECLINED : MG_OK;
+}
+
+/* A text column, "" for NULL. */
+static inline const char *sq_text(sqlite3_stmt *st, int col)
+{
+    const unsigned char *t = sqlite3_column_text(st, col);
+    return t ? (const char *)t : "";
+}
+
+/* ---- Accounts: the platform's part (sq_accounts_platform.c) ---- */
+int sq_account_insert(struct mg_store *s, struct mg_account *a);
+int sq_account_get(struct mg_store *s, int64_t id, struct mg_account *out);
+int sq_account_set_password(struct mg_store *s, int64_t id, const char *phc);
+int sq_account_set_status(struct mg_store *s, int64_t id, enum mg_account_status st);
+int sq_account_set_plan_role(struct mg_store *s, int64_t id, const char *plan, int is_admin);
+int sq_account_login_failed(struct mg_store *s, int64_t id, int64_t now_ms, int *consecutive, int *last_hour);
+int sq_account_set_lock(struct mg_store *s, int64_t id, int64_t locked_until_ms);
+int sq_account_login_ok(struct mg_store *s, int64_t id, int64_t now_ms);
+int sq_account_unlock(struct mg_store *s, int64_t id);
+int sq_account_add_credit(struct mg_store *s, int64_t id, int64_t micros);
+int sq_accounts_search(struct mg_store *s, const char *q, int64_t after_id, size_t limit,
+                       int (*cb)(void *arg, const struct mg_account *a), void *arg);
+
+/* ---- Sessions (sq_sessions.c) ---- */
+int sq_session_insert(struct mg_store *s, struct mg_session *se);
+int sq_session_by_hash(struct mg_store *s, const uint8_t hash[32], struct mg_session *out);
+int sq_session_touch(struct mg_store *s, int64_t id, int64_t now_ms);
+int sq_session_set_reauth(struct mg_store *s, int64_t id, int64_t now_ms);
+int sq_session_delete(struct mg_store *s, int64_t account_id, int64_t id);
+int sq_sessions_delete_account(struct mg_store *s, int64_t account_id, int64_t except_id, size_t *n);
+int sq_sessions_list(struct mg_store *s, int64_t account_id, int (*cb)(void *arg, const struct mg_session *se),
+                     void *arg);
+int sq_sessions_prune(struct mg_store *s, int64_t now_ms, int64_t idle_ms);
+
+/* ---- One-time tokens (sq_tokens.c) ---- */
+int sq_token_put(struct mg_store *s, enum mg_token_kind kind, const uint8_t hash[32], int64_t account_id,
+                 int64_t now_ms, int64_t expires_ms);
+int sq_token_consume(struct mg_store *s, enum mg_token_kind kind, const uint8_t hash[32], int64_t now_ms,
+                     int64_t *account_id);
+int sq_tokens_invalidate(struct mg_store *s, int64_t account_id, enum mg_token_kind kind);
+
+/* ---- Audit (sq_audit.c) ---- */
+int sq_audit_append(struct mg_store *s, struct mg_audit_event *e);
+int sq_audit_list(struct mg_store *s, int64_t account_id, const char *type, int64_t before_id, size_t limit,
+                  int (*cb)(void *arg, const struct mg_audit_event *e), void *arg);
+int sq_audit_prune(struct mg_store *s, int64_t before_ms);
+
+/* ---- Access and recovery requests (sq_requests.c) ---- */
+int sq_request_insert(struct mg_store *s, struct mg_request *r);
+int sq_request_get(struct mg_store *s, int64_t id, struct mg_request *out);
+int sq_requests_list(struct mg_store *s, enum mg_request_kind kind, int status, size_t limit,
+                     int (*cb)(void *arg, const struct mg_request *r), void *arg);
+int sq_request_decide(struct mg_store *s, int64_t id, enum mg_request_status st, int64_t by, int64_t now_ms);
+
+/* ---- In-app notifications (sq_notifications.c) ---- */
+int sq_notification_insert(struct mg_store *s, struct mg_notification *n);
+int sq_notifications_list(struct mg_store *s, int64_t account_id, size_t limit,
+                          int (*cb)(void *arg, const struct mg_notification *n), void *arg, int *unread);
+int sq_notification_read(struct mg_store *s, int64_t account_id, int64_t id);
 
 #endif

@@ -32,6 +32,7 @@
 #include "core/channel_record.h"
 #include "core/embed.h"
 #include "core/owned.h"
+#include "core/platform_records.h"
 #include "core/region.h"
 #include "core/usage_event.h"
 
@@ -52,6 +53,15 @@ enum mg_tx {
 /* The body of a transaction: may call any op of s (they join the
  * transaction); must not keep state across runs, since it may run again. */
 typedef enum mg_tx (*mg_store_tx_fn)(struct mg_store *s, void *arg);
+
+/* The platform's tables and their ceilings (each is a named bound; the
+ * store enforces it where rows are added). */
+#define MG_SESSIONS_PER_ACCOUNT 100        /* a session per device and then some; older ones end */
+#define MG_NOTIFICATIONS_PER_ACCOUNT 200   /* a console page's worth many times over */
+#define MG_REQUESTS_PENDING_MAX 10000      /* access/recovery requests awaiting an admin, all kinds */
+#define MG_AUDIT_RETENTION_DAYS 400        /* a year and a bit: yearly reviews see a whole year */
+#define MG_LOGIN_FAILURE_WINDOW_MS 3600000 /* the per-hour failure count's window */
+#define MG_LOGIN_FAILURES_KEPT 1000        /* rows per account inside the window; above any sane per-hour limit */
 
 typedef int (*mg_store_key_cb)(void *arg, const struct mg_key_record *k);
 typedef int (*mg_store_usage_cb)(void *arg, const struct mg_usage_event *e);
@@ -87,6 +97,38 @@ struct mg_store_ops {
     int (*account_by_email)(struct mg_store *s, const char *email, struct mg_account *out);
     int (*account_set_suspended)(struct mg_store *s, int64_t account_id, int suspended);
     int (*account_set_cap)(struct mg_store *s, int64_t account_id, int64_t cap_micros);
+
+    /* ---- Accounts: the platform's part (sq_accounts_platform.c) ---- */
+    /* Every reader fills every field of struct mg_account (account_by_email
+     * too).  The updates answer
+     * MG_DECLINED when no account has that id.  MG_AGAIN: the database was
+     * busy inside a run_tx transaction (mg_store_soft() is 1 too; the tx
+     * function returns MG_TX_RETRY).  The same holds for every block below.
+     * Times come from the caller (mg_now_ms()), never from the store. */
+    /* All fields of a (created_ms too); fills a->id; MG_DECLINED if the email exists. */
+    int (*account_insert)(struct mg_store *s, struct mg_account *a);
+    /* MG_DECLINED if none. */
+    int (*account_get)(struct mg_store *s, int64_t id, struct mg_account *out);
+    /* Sets the PHC string and status = ACTIVE. */
+    int (*account_set_password)(struct mg_store *s, int64_t id, const char *phc);
+    int (*account_set_status)(struct mg_store *s, int64_t id, enum mg_account_status st);
+    /* plan NULL = keep, is_admin -1 = keep. */
+    int (*account_set_plan_role)(struct mg_store *s, int64_t id, const char *plan, int is_admin);
+    /* A failed login: failed_logins += 1 and a row in login_failures; the
+     * account's rows older than MG_LOGIN_FAILURE_WINDOW_MS (and beyond the
+     * newest MG_LOGIN_FAILURES_KEPT) are deleted here: the table's ceiling.
+     * *consecutive = the new failed_logins, *last_hour = failures in (now - 1 h, now]. */
+    int (*account_login_failed)(struct mg_store *s, int64_t id, int64_t now_ms, int *consecutive, int *last_hour);
+    int (*account_set_lock)(struct mg_store *s, int64_t id, int64_t locked_until_ms);
+    /* failed_logins = 0, locked_until = 0, last_login = now. */
+    int (*account_login_ok)(struct mg_store *s, int64_t id, int64_t now_ms);
+    /* failed_logins = 0, locked_until = 0, the account's login_failures rows deleted. */
+    int (*account_unlock)(struct mg_store *s, int64_t id);
+    int (*account_add_credit)(struct mg_store *s, int64_t id, int64_t micros);
+    /* cb for every account whose email contains q (case-insensitive; "" =
+     * all) and id > after_id, ascending id, at most limit; cb != MG_OK stops. */
+    int (*accounts_search)(struct mg_store *s, const char *q, int64_t after_id, size_t limit,
+                           int (*cb)(void *arg, const struct mg_account *a), void *arg);
 
     /* ---- API keys (sq_keys.c) ---- */
     /* key_insert fills k->id and k->seq.  key_by_digest: MG_DECLINED
@@ -134,6 +176,73 @@ struct mg_store_ops {
      * (a files/list answer is filtered with one call). */
     int (*owners_lookup)(struct mg_store *s, enum mg_owned_kind kind, const char *const *ids, size_t n,
                          int64_t *account_out);
+
+    /* ---- Sessions (sq_sessions.c) ---- */
+    /* session_insert fills se->id and keeps at most
+     * MG_SESSIONS_PER_ACCOUNT per account (the oldest beyond are deleted).
+     * session_by_hash: MG_DECLINED if none.  session_touch/set_reauth:
+     * MG_DECLINED if none.  session_delete: MG_DECLINED if the account has no
+     * such session.  sessions_delete_account ends every session of the
+     * account but except_id (0 = none) and sets *n (may be NULL) to how many.
+     * sessions_list: oldest first.  sessions_prune deletes the sessions past
+     * expires_ms or idle for idle_ms (now - last_seen >= idle_ms). */
+    int (*session_insert)(struct mg_store *s, struct mg_session *se);
+    int (*session_by_hash)(struct mg_store *s, const uint8_t hash[32], struct mg_session *out);
+    int (*session_touch)(struct mg_store *s, int64_t id, int64_t now_ms);
+    int (*session_set_reauth)(struct mg_store *s, int64_t id, int64_t now_ms);
+    int (*session_delete)(struct mg_store *s, int64_t account_id, int64_t id);
+    int (*sessions_delete_account)(struct mg_store *s, int64_t account_id, int64_t except_id, size_t *n);
+    int (*sessions_list)(struct mg_store *s, int64_t account_id, int (*cb)(void *arg, const struct mg_session *se),
+                         void *arg);
+    int (*sessions_prune)(struct mg_store *s, int64_t now_ms, int64_t idle_ms);
+
+    /* ---- One-time tokens (sq_tokens.c) ---- */
+    /* Only the SHA-256 of a token's text is stored.  token_put deletes the
+     * account's older tokens of the same kind (a newer link invalidates older
+     * ones) and every expired token (the table's ceiling), then inserts;
+     * MG_DECLINED if that hash exists.  token_consume is atomic single use:
+     * MG_OK with *account_id when exactly this call consumed it; MG_DECLINED
+     * for a wrong, used or expired (now >= expires_ms) token alike.
+     * tokens_invalidate: kind 0 = every kind. */
+    int (*token_put)(struct mg_store *s, enum mg_token_kind kind, const uint8_t hash[32], int64_t account_id,
+                     int64_t now_ms, int64_t expires_ms);
+    int (*token_consume)(struct mg_store *s, enum mg_token_kind kind, const uint8_t hash[32], int64_t now_ms,
+                         int64_t *account_id);
+    int (*tokens_invalidate)(struct mg_store *s, int64_t account_id, enum mg_token_kind kind);
+
+    /* ---- Audit (sq_audit.c) ---- */
+    /* Append-only; rows older than MG_AUDIT_RETENTION_DAYS go by
+     * audit_prune (its caller computes before_ms).  audit_append fills
+     * e->id.  audit_list: newest first; account_id 0 = all; type NULL/"" =
+     * all; before_id 0 = from the newest, else ids < before_id; at most limit. */
+    int (*audit_append)(struct mg_store *s, struct mg_audit_event *e);
+    int (*audit_list)(struct mg_store *s, int64_t account_id, const char *type, int64_t before_id, size_t limit,
+                      int (*cb)(void *arg, const struct mg_audit_event *e), void *arg);
+    int (*audit_prune)(struct mg_store *s, int64_t before_ms);
+
+    /* ---- Access and recovery requests (sq_requests.c) ---- */
+    /* request_insert fills r->id (status is
+     * stored PENDING); MG_DECLINED if a pending request of that kind for that
+     * email exists, or MG_REQUESTS_PENDING_MAX requests are pending.
+     * request_get: MG_DECLINED if none.  requests_list: newest first; status
+     * -1 = any.  request_decide: only from PENDING to APPROVED or DENIED;
+     * MG_DECLINED if not pending (or none). */
+    int (*request_insert)(struct mg_store *s, struct mg_request *r);
+    int (*request_get)(struct mg_store *s, int64_t id, struct mg_request *out);
+    int (*requests_list)(struct mg_store *s, enum mg_request_kind kind, int status, size_t limit,
+                         int (*cb)(void *arg, const struct mg_request *r), void *arg);
+    int (*request_decide)(struct mg_store *s, int64_t id, enum mg_request_status st, int64_t by, int64_t now_ms);
+
+    /* ---- In-app notifications (sq_notifications.c) ---- */
+    /* At most MG_NOTIFICATIONS_PER_ACCOUNT per account
+     * (notification_insert, which fills n->id, deletes the older ones).
+     * notifications_list: newest first, at most limit, *unread (may be NULL)
+     * = the account's unread count.  notification_read: MG_DECLINED if no
+     * notification of that account has that id. */
+    int (*notification_insert)(struct mg_store *s, struct mg_notification *n);
+    int (*notifications_list)(struct mg_store *s, int64_t account_id, size_t limit,
+                              int (*cb)(void *arg, const struct mg_notification *n), void *arg, int *unread);
+    int (*notification_read)(struct mg_store *s, int64_t account_id, int64_t id);
 };
 
 struct mg_store {
