@@ -92,6 +92,8 @@
     X(INTERNAL,               500, 0, 1033, "api_error", "api_error",                                                   \
       "Internal error. Retry; if it persists, tell the operator and quote the request id.")                            \
     /* the platform API (/platform/v1): shown as {"error":{"code","message","field"}} */                              \
+    X(PATH_UNKNOWN,           404, 0, 2013, "invalid_request_error", "not_found_error",                                 \
+      "Unknown platform API path. See docs/api.md for the paths under /platform/v1.")                                  \
     X(SESSION_REQUIRED,       401, 0, 1004, "authentication_error", "authentication_error",                             \
       "Sign in first: this needs a session (the console's cookie, or 'Authorization: Bearer <session token>' from 'maxgate account login'). API keys are not sessions.") \
     X(SESSION_EXPIRED,        401, 0, 1004, "authentication_error", "authentication_error",                             \

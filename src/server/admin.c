@@ -30,43 +30,22 @@ struct mg_store *mg_server_store(const struct mg_config *cfg, char *err, size_t 
     return s;
 }
 
-int mg_cmd_init(const struct mg_config *cfg)
-{
-    char err[512];
-    if (mg_secret_create(cfg->secrets_file, err, sizeof(err)) != MG_OK) {
-        fprintf(stderr, "maxgated init: %s\n", err);
-        return 1;
-    }
-    uint8_t secret[MG_SECRET_LEN];
-    if (mg_secret_load(cfg->secrets_file, secret, err, sizeof(err)) != MG_OK) {
-        fprintf(stderr, "maxgated init: %s\n", err);
-        return 1;
-    }
-    sodium_memzero(secret, sizeof(secret));
-    struct mg_store *s = mg_server_store(cfg, err, sizeof(err));
-    if (s == NULL) {
-        fprintf(stderr, "maxgated init: %s\n", err);
-        return 1;
-    }
-    s->ops->close(s);
-    fprintf(stderr, "maxgated init: database %s and secrets %s are ready\n", cfg->database, cfg->secrets_file);
-    return 0;
-}
 
 /* ---- option parsing shared by the admin commands ------------------------------ */
 
-enum { O_EMAIL = 1, O_PASSWORD, O_ADMIN, O_NAME, O_REGION, O_SCOPES, O_MODELS, O_EXPIRES, O_ID, O_BASE_URL,
+enum { O_EMAIL = 1, O_PASSWORD_STDIN, O_PASSWORD_FILE, O_GENERATE, O_ADMIN, O_NAME, O_REGION, O_SCOPES, O_MODELS, O_EXPIRES, O_ID, O_BASE_URL,
        O_KEY_ENV, O_KEY_FILE, O_KEY_STDIN, O_WEIGHT, O_CAP, O_JSON, O_LIMIT, O_REQUEST_ID, O_CONFIG, O_TO };
 
 struct args {
-    const char *email, *password, *name, *region, *scopes, *models, *id, *base_url, *key_env, *key_file, *cap,
+    const char *email, *password_file, *name, *region, *scopes, *models, *id, *base_url, *key_env, *key_file, *cap,
         *request_id, *to;
-    int admin, key_stdin, json;
+    int admin, key_stdin, json, password_stdin, generate;
     int64_t expires_in, weight, limit;
 };
 
 static const struct option admin_opts[] = {
-    {"email", required_argument, NULL, O_EMAIL},     {"password", required_argument, NULL, O_PASSWORD},
+    {"email", required_argument, NULL, O_EMAIL},     {"password-stdin", no_argument, NULL, O_PASSWORD_STDIN},
+    {"password-file", required_argument, NULL, O_PASSWORD_FILE}, {"generate-password", no_argument, NULL, O_GENERATE},
     {"admin", no_argument, NULL, O_ADMIN},           {"name", required_argument, NULL, O_NAME},
     {"region", required_argument, NULL, O_REGION},   {"scopes", required_argument, NULL, O_SCOPES},
     {"models", required_argument, NULL, O_MODELS},   {"expires-in", required_argument, NULL, O_EXPIRES},
@@ -99,7 +78,9 @@ static int parse_args(int argc, char **argv, struct args *a)
     while ((c = getopt_long(argc, argv, "", admin_opts, NULL)) != -1) {
         switch (c) {
         case O_EMAIL: a->email = optarg; break;
-        case O_PASSWORD: a->password = optarg; break;
+        case O_PASSWORD_STDIN: a->password_stdin = 1; break;
+        case O_PASSWORD_FILE: a->password_file = optarg; break;
+        case O_GENERATE: a->generate = 1; break;
         case O_ADMIN: a->admin = 1; break;
         case O_NAME: a->name = optarg; break;
         case O_REGION: a->region = optarg; break;
@@ -155,19 +136,24 @@ static int user_cmd(struct mg_store *s, const struct mg_config *cfg, const char 
     if (!need(a->email, "email"))
         return 2;
     if (strcmp(verb, "create") == 0) {
-        char phc[crypto_pwhash_STRBYTES];
+        char phc[MG_PW_PHC_MAX] = "", shown[64] = "";
         int64_t id;
-        if (a->password != NULL &&
-            crypto_pwhash_str(phc, a->password, strlen(a->password), 2, 19456 * 1024) != 0) {
-            fprintf(stderr, "maxgated: out of memory hashing the password\n");
-            return 1;
-        }
+        struct mg_password_source src = {a->generate, a->password_file, a->password_stdin};
         if (strchr(a->email, '@') == NULL) {
             fprintf(stderr, "maxgated: '%s' is not an email address\n", a->email);
             return 2;
         }
-        int rc = s->ops->account_create(s, a->email, a->password ? phc : NULL, a->admin, &id);
+        /* without a password the account can only get one by a reset link (it cannot sign in) */
+        int with_pw = a->generate || a->password_file || a->password_stdin;
+        if (with_pw && mg_server_password(cfg, &src, a->email, phc, shown, sizeof(shown)) != MG_OK)
+            return 2;
+        int rc = s->ops->account_create(s, a->email, with_pw ? phc : NULL, a->admin, &id);
         sodium_memzero(phc, sizeof(phc));
+        if (rc == MG_OK && a->generate)
+            printf("%lld\n%s\n", (long long)id, shown);
+        sodium_memzero(shown, sizeof(shown));
+        if (rc == MG_OK && a->generate)
+            return 0;
         if (rc == MG_DECLINED) {
             fprintf(stderr, "maxgated: an account with email %s already exists\n", a->email);
             return 1;

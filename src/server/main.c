@@ -10,9 +10,12 @@
 static void usage(FILE *f)
 {
     fprintf(f, "usage: maxgated [--config FILE] [init | serve | admin ...]\n"
-               "  init                     create the secrets file and the database\n"
+               "  init [--admin-email E [--admin-password-file F | --admin-password-stdin |\n"
+               "        --generate-admin-password]]\n"
+               "                           create the secrets file, the database and the first admin\n"
                "  serve                    run the server (the default)\n"
-               "  admin user create|suspend|unsuspend|set-cap --email E ...\n"
+               "  admin user create --email E [--admin] [--password-stdin | --password-file F | --generate-password]\n"
+               "  admin user suspend|unsuspend|set-cap --email E ...\n"
                "  admin key create|revoke|list ...\n"
                "  admin channel add|list|remove ...\n"
                "  admin usage list [--request-id ID] [--limit N] [--json]\n"
@@ -49,7 +52,7 @@ int main(int argc, char **argv)
     if (n == 0 || strcmp(args[0], "serve") == 0)
         return mg_cmd_serve(&cfg);
     if (strcmp(args[0], "init") == 0)
-        return mg_cmd_init(&cfg);
+        return mg_cmd_init(&cfg, n, args);
     if (strcmp(args[0], "admin") == 0)
         return mg_cmd_admin(&cfg, n - 1, args + 1);
     fprintf(stderr, "maxgated: unknown command '%s'\n", args[0]);

@@ -16,6 +16,7 @@
 #include "gateway/routes.h"
 #include "net/framing.h"
 #include "net/http.h"
+#include "platform/platform.h"
 
 #include <errno.h>
 #include <netdb.h>
@@ -30,6 +31,7 @@
 
 #define KEY_POLL_MS 250        /* revocations reach this node within a quarter second (KY-5 asks 1 s) */
 #define POOL_QUEUE_MAX 10000   /* waiting database jobs before requests get 503 */
+#define PLATFORM_QUEUE_MAX 512 /* waiting platform calls (Argon2id ~20 ms each) before they get 503 */
 #define LOOP_TICK_MS 100       /* how often a loop thread looks at the stop flag */
 #define MAX_THREADS 256
 #define CUT_FLUSH_MS 1000      /* after the drain timeout: time for the cut streams' last bytes to go out */
@@ -47,6 +49,7 @@ static struct {
     struct mg_config cfg;
     h2o_globalconf_t gconf;
     struct mg_gateway *gw;
+    struct mg_platform *pf;
     struct loop_thread *threads;
     size_t nthreads;
     SSL_CTX *server_ssl;
@@ -256,7 +259,7 @@ static void *loop_main(void *arg)
             h2o_socket_close(t->listener);
             closed = 1;
         }
-        if (mg_gateway_inflight(srv.gw) == 0)
+        if (mg_gateway_inflight(srv.gw) == 0 && mg_platform_inflight(srv.pf) == 0)
             break;
         if (mg_monotonic_us() > srv.drain_deadline_us) {
             /* streams still open are ended cleanly (error event, last chunk) and billed 503; their last
@@ -310,6 +313,41 @@ int mg_cmd_serve(const struct mg_config *cfg)
     if (meter == NULL)
         goto fail;
     struct mg_pool *pool = mg_pool_new((size_t)cfg->workers, spec, POOL_QUEUE_MAX);
+    /* the platform's calls (Argon2id, its queries) have threads and a queue of their own: a login storm
+     * fills that queue, never the gateway's */
+    struct mg_pool *pf_pool = mg_pool_new((size_t)cfg->platform_workers, spec, PLATFORM_QUEUE_MAX);
+    struct mg_pw_lists *pw_lists = NULL;
+    struct mg_mailer *mailer = NULL;
+    struct mg_mail_config mc;
+    if (mg_pw_init() != MG_OK) {
+        snprintf(err, sizeof(err), "cannot set up password hashing (Argon2id needs 19 MiB per hash)");
+        goto fail;
+    }
+    if ((pw_lists = mg_pw_lists_load(cfg->password_blocklist, cfg->password_dictionary, err, sizeof(err))) == NULL)
+        goto fail;
+    if (mg_server_mail_config(cfg, &mc, err, sizeof(err)) != MG_OK)
+        goto fail;
+    mailer = mg_mailer_new(&mc, err, sizeof(err));
+    sodium_memzero(mc.password, sizeof(mc.password));
+    if (mailer == NULL)
+        goto fail;
+    struct mg_platform_config pc;
+    memset(&pc, 0, sizeof(pc));
+    pc.signup_mode = strcmp(cfg->signup_mode, "open") == 0 ? MG_SIGNUP_OPEN : MG_SIGNUP_REQUEST;
+    pc.free_credit_micros = cfg->free_credit_micros;
+    pc.lockout_threshold = (int)cfg->lockout_threshold;
+    pc.lockout_ms = cfg->lockout_minutes * 60 * 1000;
+    pc.failures_per_hour = (int)cfg->failures_per_hour;
+    pc.session_idle_ms = cfg->session_idle_hours * 3600 * 1000;
+    pc.session_max_ms = cfg->session_max_days * 24 * 3600 * 1000;
+    pc.reauth_ms = cfg->reauth_minutes * 60 * 1000;
+    mg_pw_policy_parse(cfg->password_policy, &pc.password_policy);
+    mg_strlcpy(pc.trusted_proxies, cfg->trusted_proxies, sizeof(pc.trusted_proxies));
+    mg_strlcpy(pc.public_base_url, cfg->public_base_url, sizeof(pc.public_base_url));
+    pc.secure_cookies = cfg->tls_cert[0] != '\0' || strncmp(cfg->public_base_url, "https://", 8) == 0;
+    const char *tc = getenv("MG_TEST_CLOCK");
+    pc.test_clock = tc != NULL && strcmp(tc, "1") == 0;
+    srv.pf = mg_platform_new(&pc, pf_pool, mailer, pw_lists, secret);
     struct mg_price_table *prices = mg_prices_default();
     for (size_t i = 0; i < cfg->nprices; i++)
         mg_prices_set(prices, &cfg->prices[i]);
@@ -366,6 +404,7 @@ int mg_cmd_serve(const struct mg_config *cfg)
     register_handler(host, "/healthz", on_healthz);
     register_handler(host, "/readyz", on_readyz);
     register_handler(host, "/metrics", on_metrics);
+    mg_platform_register(srv.pf, host); /* h2o takes the first registered path that matches: before "/" */
     mg_gateway_register(srv.gw, host, "/");
     mg_net_framing_guard(host, on_bad_framing); /* last: it puts itself first on every path */
 
@@ -411,6 +450,10 @@ int mg_cmd_serve(const struct mg_config *cfg)
     size_t left = mg_gateway_inflight(srv.gw);
     mg_meter_close(meter); /* commits every queued usage event */
     mg_pool_free(pool);
+    mg_pool_free(pf_pool);
+    mg_platform_free(srv.pf);
+    mg_mailer_free(mailer); /* queued mails get their last attempt */
+    mg_pw_lists_free(pw_lists);
     mg_log(MG_LOG_INFO, "stopped%s", left ? " (some requests were cut at the drain timeout)" : "");
     return 0;
 

@@ -6,6 +6,7 @@
 
 #include <stddef.h>
 #include <stdint.h>
+#include "auth/password.h"
 #include "server/config.h"
 #include "mail/mail.h"
 #include "store/store.h"
@@ -36,7 +37,21 @@ int mg_server_mail_config(const struct mg_config *cfg, struct mg_mail_config *ou
 /* `maxgated admin mail test --to ADDRESS`: one test mail, synchronously. */
 int mg_cmd_admin_mail(const struct mg_config *cfg, const char *verb, const char *to);
 
-int mg_cmd_init(const struct mg_config *cfg);
+/* Where an operator command takes a password from: generated (and shown once), a file's first line,
+ * standard input's first line, or a prompt with echo off (the default on a terminal). */
+struct mg_password_source {
+    int generate;
+    const char *file;
+    int from_stdin;
+};
+/* Gets the password from src, checks it against the configured policy (email for the context rule) and
+ * hashes it into phc; shown (may be NULL) gets the password itself when it was generated.  MG_OK, or
+ * MG_ERR after saying why on stderr. */
+int mg_server_password(const struct mg_config *cfg, const struct mg_password_source *src, const char *email,
+                       char phc[MG_PW_PHC_MAX], char *shown, size_t shown_cap);
+
+/* `maxgated init [--admin-email E [--admin-password-file F | --admin-password-stdin | --generate-admin-password]]` */
+int mg_cmd_init(const struct mg_config *cfg, int argc, char **argv);
 int mg_cmd_admin(const struct mg_config *cfg, int argc, char **argv);
 int mg_cmd_serve(const struct mg_config *cfg);
 

@@ -21,8 +21,8 @@ import requests
 
 from harness import BIN, SAN_ENV, Gateway, wait_for
 
-PASSWORD = "Correct-Horse-9-battery!"
-NEW_PASSWORD = "Another-Staple-7-river?"
+PASSWORD = "Kp9!zR2#wQ4$tB6x"
+NEW_PASSWORD = "Nx7?mV3&hJ8*cL5q"
 
 
 def _platform_present():

@@ -1,0 +1,154 @@
+/*
+ * call.c: what a platform handler uses to read its request and shape its
+ * answer (pf.h).  Runs on the platform's workers.
+ */
+#include "platform/pf.h"
+#include "core/log.h"
+#include "core/mg.h"
+
+#include <stdio.h>
+#include <string.h>
+#include <time.h>
+
+void pf_fail(struct pf_call *c, enum mg_err e, const char *field, const char *detail)
+{
+    c->err = e;
+    mg_strlcpy(c->field, field ? field : "", sizeof(c->field));
+    mg_strlcpy(c->detail, detail ? detail : "", sizeof(c->detail));
+    json_decref(c->out);
+    c->out = NULL;
+}
+
+void pf_reply(struct pf_call *c, int status, json_t *obj)
+{
+    json_decref(c->out);
+    c->status = status;
+    c->out = obj;
+}
+
+void pf_no_content(struct pf_call *c)
+{
+    pf_reply(c, 204, NULL);
+}
+
+void pf_store_failed(struct pf_call *c, int rc)
+{
+    pf_fail(c, rc == MG_AGAIN ? MG_E_OVERLOADED : MG_E_INTERNAL, NULL, NULL);
+}
+
+const char *pf_str(const struct pf_call *c, const char *name)
+{
+    const char *s = c->body ? json_string_value(json_object_get(c->body, name)) : NULL;
+    return s ? s : "";
+}
+
+int64_t pf_int(const struct pf_call *c, const char *name, int64_t dflt)
+{
+    json_t *v = c->body ? json_object_get(c->body, name) : NULL;
+    return json_is_integer(v) ? (int64_t)json_integer_value(v) : dflt;
+}
+
+int pf_has(const struct pf_call *c, const char *name)
+{
+    json_t *v = c->body ? json_object_get(c->body, name) : NULL;
+    return v != NULL && !json_is_null(v);
+}
+
+int64_t pf_param_id(const struct pf_call *c, int i)
+{
+    int64_t v;
+    const char *p = c->params[i];
+    if (mg_parse_i64(p, strlen(p), &v) != MG_OK || v <= 0)
+        return -1;
+    return v;
+}
+
+static int hexval(char ch)
+{
+    if (ch >= '0' && ch <= '9')
+        return ch - '0';
+    if (ch >= 'a' && ch <= 'f')
+        return ch - 'a' + 10;
+    if (ch >= 'A' && ch <= 'F')
+        return ch - 'A' + 10;
+    return -1;
+}
+
+void pf_query(const struct pf_call *c, const char *name, char *out, size_t cap)
+{
+    size_t nlen = strlen(name);
+    const char *p = c->query;
+    out[0] = '\0';
+    while (*p) {
+        const char *e = strchr(p, '&');
+        size_t len = e ? (size_t)(e - p) : strlen(p);
+        if (len > nlen && strncmp(p, name, nlen) == 0 && p[nlen] == '=') {
+            size_t o = 0;
+            for (size_t i = nlen + 1; i < len && o + 1 < cap; i++) {
+                int hi, lo;
+                if (p[i] == '%' && i + 2 < len && (hi = hexval(p[i + 1])) >= 0 && (lo = hexval(p[i + 2])) >= 0) {
+                    out[o++] = (char)(hi * 16 + lo);
+                    i += 2;
+                } else {
+                    out[o++] = p[i] == '+' ? ' ' : p[i];
+                }
+            }
+            out[o] = '\0'; /* an encoded NUL simply ends the value early */
+            return;
+        }
+        p += len;
+        if (*p == '&')
+            p++;
+    }
+}
+
+void pf_set_time(json_t *obj, const char *key, int64_t ms)
+{
+    char buf[32];
+    struct tm tm;
+    if (ms <= 0) {
+        json_object_set_new(obj, key, json_null());
+        return;
+    }
+    time_t t = (time_t)(ms / 1000);
+    gmtime_r(&t, &tm);
+    strftime(buf, sizeof(buf), "%Y-%m-%dT%H:%M:%SZ", &tm);
+    json_object_set_new(obj, key, json_string(buf));
+}
+
+void pf_audit(struct pf_call *c, const char *type, int64_t account_id, const char *detail)
+{
+    struct mg_audit_event e;
+    memset(&e, 0, sizeof(e));
+    e.ts_ms = c->now;
+    mg_strlcpy(e.type, type, sizeof(e.type));
+    e.account_id = account_id;
+    e.actor_id = c->authed ? c->acct.id : 0;
+    mg_strlcpy(e.ip, c->ip, sizeof(e.ip));
+    mg_strlcpy(e.detail, detail ? detail : "", sizeof(e.detail));
+    if (c->store->ops->audit_append(c->store, &e) != MG_OK)
+        mg_log(MG_LOG_ERROR, "audit: could not record %s for account %lld (request %s)", type, (long long)account_id,
+               c->request_id);
+}
+
+int pf_mail(struct pf_call *c, enum mg_mail_kind kind, const char *to, const char *token, int minutes)
+{
+    struct mg_mail_vars v;
+    memset(&v, 0, sizeof(v));
+    v.token = token;
+    v.ip = c->ip;
+    v.minutes = minutes;
+    return mg_mailer_send(c->pf->mailer, kind, to, &v);
+}
+
+void pf_notify(struct pf_call *c, int64_t account_id, const char *kind, const char *text)
+{
+    struct mg_notification n;
+    memset(&n, 0, sizeof(n));
+    n.account_id = account_id;
+    n.ts_ms = c->now;
+    mg_strlcpy(n.kind, kind, sizeof(n.kind));
+    mg_strlcpy(n.text, text, sizeof(n.text));
+    if (c->store->ops->notification_insert(c->store, &n) != MG_OK)
+        mg_log(MG_LOG_ERROR, "notification: could not record %s for account %lld", kind, (long long)account_id);
+}

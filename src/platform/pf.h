@@ -1,0 +1,230 @@
+/*
+ * pf.h: the platform API's insides (PLATFORM-API.md), shared by its files.
+ *
+ * A request is matched against the route table on the loop thread (a miss is
+ * answered there), then copied into a struct pf_call and run whole on the
+ * platform's own worker pool: body parsing and validation against the row's
+ * spec, the session, CSRF, step-up, then the row's handler, which may block
+ * (database, Argon2id).  The handler fills the response part of the call; the
+ * loop thread only sends it.  Nothing here runs on the gateway's path.
+ */
+#ifndef MG_PLATFORM_PF_H
+#define MG_PLATFORM_PF_H
+
+#include <jansson.h>
+#include <stdint.h>
+#include "auth/password.h"
+#include "auth/token.h"
+#include "core/account.h"
+#include "core/err.h"
+#include "core/platform_records.h"
+#include "mail/mail.h"
+#include "platform/platform.h"
+#include "store/store.h"
+
+#define PF_MAX_PARAMS 3
+#define PF_PARAM_MAX 64
+#define PF_MAX_FIELDS 8
+
+/* ---- the route table (router.c) ------------------------------------------------ */
+
+enum pf_auth {
+    PF_PUBLIC,  /* anyone */
+    PF_SESSION, /* a signed-in account */
+    PF_ADMIN,   /* a signed-in admin */
+};
+
+enum pf_type {
+    PF_STR,   /* a string of min..max bytes */
+    PF_EMAIL, /* an email address (syntax checked; at most 254 bytes) */
+    PF_SECRET, /* a password or token: a string of at most max bytes, checked by the handler (never echoed) */
+    PF_INT,   /* an integer in min..max */
+    PF_BOOL,
+};
+
+struct pf_field {
+    const char *name;
+    enum pf_type type;
+    int required;
+    int64_t min, max;
+};
+
+enum {
+    PF_STEP_UP = 1 << 0, /* needs a password check within [accounts] reauth_minutes */
+    PF_NO_TOUCH = 1 << 1, /* does not slide the session's idle window (none yet) */
+};
+
+struct pf_call;
+
+struct pf_route {
+    const char *method;
+    const char *path;  /* below /platform/v1; "{id}" segments are parameters */
+    enum pf_auth auth;
+    const struct pf_field *body; /* NULL: no body accepted; else a NULL-name-terminated spec */
+    void (*handler)(struct pf_call *c);
+    unsigned flags;
+};
+
+/* The row for method + path (below /platform/v1), with its parameters copied
+ * into params; NULL if none, with *path_known set when the path exists for
+ * another method (405 rather than 404). */
+const struct pf_route *pf_route_find(const char *method, size_t mlen, const char *path, size_t plen,
+                                     char params[PF_MAX_PARAMS][PF_PARAM_MAX], int *path_known);
+
+/* Checks body (a parsed JSON value, NULL if the request had none) against
+ * spec: an object with only declared fields of the declared types and bounds.
+ * MG_OK, or MG_DECLINED with the error filled in c. */
+int pf_body_check(struct pf_call *c, const struct pf_field *spec, json_t *body);
+
+/* ---- one call ------------------------------------------------------------------ */
+
+struct pf_call {
+    /* the request */
+    const struct pf_route *route;
+    char params[PF_MAX_PARAMS][PF_PARAM_MAX];
+    char *body_text; /* as received (owned), body_len bytes */
+    size_t body_len;
+    json_t *body;    /* the validated object, or NULL */
+    char query[1024];
+    char ip[64];     /* the client (a trusted proxy's X-Forwarded-For, else the peer) */
+    char user_agent[256];
+    char bearer[128];  /* Authorization: Bearer ..., as sent ("" = none) */
+    char cookie[128];  /* the session cookie's value ("" = none) */
+    char csrf[128];    /* X-CSRF-Token */
+    char request_id[33];
+    /* set by the session check */
+    int authed;
+    int by_cookie;
+    struct mg_account acct;
+    struct mg_session sess;
+    /* while running */
+    struct mg_platform *pf;
+    struct mg_store *store;
+    int64_t now;
+    /* the response */
+    int status;
+    json_t *out;       /* the body (owned); NULL with 204 */
+    enum mg_err err;   /* MG_E_NONE unless it failed */
+    char field[64];
+    char detail[512];
+    char set_cookie[512];
+    int retry_after;
+};
+
+/* The platform as its files see it (platform.c owns it). */
+struct mg_platform {
+    struct mg_platform_config cfg;
+    struct mg_pool *pool;
+    struct mg_mailer *mailer;
+    struct mg_pw_lists *pw_lists;
+    struct pf_limits *limits;
+    uint8_t csrf_key[32];
+    _Atomic size_t inflight;
+};
+
+/* ---- attempt limits (limit.c) ----------------------------------------------------- */
+
+struct pf_limits *pf_limits_new(void);
+void pf_limits_free(struct pf_limits *l);
+/* Counts one attempt of key in bucket; MG_OK under limit per window_ms, else
+ * MG_DECLINED with the seconds until the window ends. */
+int pf_limit_hit(struct pf_limits *l, const char *bucket, const char *key, int limit, int64_t window_ms, int64_t now,
+                 int *retry_after_s);
+
+/* ---- answers (call.c) ------------------------------------------------------------- */
+
+/* The call fails with e; field (may be NULL) names the request field at fault,
+ * detail (may be NULL) is a sentence added to the registry's message. */
+void pf_fail(struct pf_call *c, enum mg_err e, const char *field, const char *detail);
+/* The call answers status with obj as its body (the call takes the reference). */
+void pf_reply(struct pf_call *c, int status, json_t *obj);
+/* 204 No Content. */
+void pf_no_content(struct pf_call *c);
+/* A store failure: logs nothing more (the store did), answers 500, or 503 for MG_AGAIN. */
+void pf_store_failed(struct pf_call *c, int rc);
+
+/* Body fields (after pf_body_check): the string (never NULL; "" when absent), the integer, presence. */
+const char *pf_str(const struct pf_call *c, const char *name);
+int64_t pf_int(const struct pf_call *c, const char *name, int64_t dflt);
+int pf_has(const struct pf_call *c, const char *name);
+/* The id parameter i of the path ("{id}"), or -1 when it is not a positive integer (answer 404). */
+int64_t pf_param_id(const struct pf_call *c, int i);
+/* A query parameter, percent-decoded, into out ("" when absent). */
+void pf_query(const struct pf_call *c, const char *name, char *out, size_t cap);
+
+/* obj[key] = the RFC 3339 UTC time of ms, or null for 0. */
+void pf_set_time(json_t *obj, const char *key, int64_t ms);
+
+/* An audit event (AC-10) about account_id (0 = none) by the caller (or 0); detail never holds a secret. */
+void pf_audit(struct pf_call *c, const char *type, int64_t account_id, const char *detail);
+/* Queues a mail; MG_AGAIN at the mail queue's ceiling (already logged). */
+int pf_mail(struct pf_call *c, enum mg_mail_kind kind, const char *to, const char *token, int minutes);
+/* An in-app notification for account_id. */
+void pf_notify(struct pf_call *c, int64_t account_id, const char *kind, const char *text);
+
+/* ---- sessions (session.c) ---------------------------------------------------------- */
+
+/* Authenticates the call per its row (PF_SESSION / PF_ADMIN): the cookie or
+ * Bearer token, idle and absolute expiry (sliding the idle window), CSRF for a
+ * cookie-authenticated change, step-up.  MG_OK, or MG_DECLINED with the error set. */
+int pf_session_check(struct pf_call *c);
+/* Starts a session for acct: a new token (stored hashed), the cookie, and
+ * {"session":{token,expires_at,csrf_token}} into obj.  MG_OK or MG_ERR. */
+int pf_session_start(struct pf_call *c, const struct mg_account *acct, json_t *obj);
+/* The cookie that removes the session cookie. */
+void pf_session_clear_cookie(struct pf_call *c);
+/* The CSRF token of the call's session into out (MG_TOKEN_TEXT_LEN + 1). */
+void pf_session_csrf(const struct pf_call *c, char *out);
+
+/* The account as the API shows it (GET /me, login, admin): id, email, plan, role, status, credit, times. */
+json_t *pf_account_json(const struct mg_account *a);
+
+/* An audit event as the API shows it. */
+json_t *pf_audit_json(const struct mg_audit_event *e);
+/* pw against the password policy (email for the context rule, may be NULL); MG_OK, or MG_DECLINED with a
+ * password_policy error naming field and the rule. */
+int pf_password_allowed(struct pf_call *c, const char *field, const char *pw, const char *email);
+/* At most per_hour calls of bucket from the caller's IP; MG_OK, or MG_DECLINED with 429 set. */
+int pf_ip_limit(struct pf_call *c, const char *bucket, int per_hour);
+/* A new one-time link of kind for the account (older ones of the kind stop working), mailed as mail. */
+int pf_link_send(struct pf_call *c, enum mg_token_kind kind, int64_t account_id, const char *email,
+                 enum mg_mail_kind mail, int minutes);
+
+/* ---- handlers, one file per area ---------------------------------------------------- */
+
+/* h_me.c */
+void pf_h_config(struct pf_call *c);
+void pf_h_me(struct pf_call *c);
+void pf_h_logout(struct pf_call *c);
+void pf_h_test_clock(struct pf_call *c);
+/* h_login.c */
+void pf_h_login(struct pf_call *c);
+void pf_h_reauth(struct pf_call *c);
+void pf_h_password_change(struct pf_call *c);
+void pf_h_sessions_list(struct pf_call *c);
+void pf_h_session_end(struct pf_call *c);
+void pf_h_sessions_end_others(struct pf_call *c);
+/* h_signup.c */
+void pf_h_signup(struct pf_call *c);
+void pf_h_signup_verify(struct pf_call *c);
+void pf_h_access_request(struct pf_call *c);
+void pf_h_password_set(struct pf_call *c);
+void pf_h_password_reset(struct pf_call *c);
+void pf_h_password_forgot(struct pf_call *c);
+/* h_audit.c */
+void pf_h_me_audit(struct pf_call *c);
+void pf_h_admin_audit(struct pf_call *c);
+void pf_h_notifications(struct pf_call *c);
+void pf_h_notification_read(struct pf_call *c);
+void pf_h_recovery_request(struct pf_call *c);
+/* h_admin.c */
+void pf_h_admin_accounts(struct pf_call *c);
+void pf_h_admin_account(struct pf_call *c);
+void pf_h_admin_account_action(struct pf_call *c);
+void pf_h_admin_account_patch(struct pf_call *c);
+void pf_h_admin_access_list(struct pf_call *c);
+void pf_h_admin_access_decide(struct pf_call *c);
+void pf_h_admin_recovery_list(struct pf_call *c);
+void pf_h_admin_recovery_decide(struct pf_call *c);
+
+#endif

@@ -1,0 +1,51 @@
+/*
+ * platform.h: the account platform's JSON API under /platform/v1/
+ * (PLATFORM-API.md) as the server sees it.  It has its own worker pool (a
+ * login storm's Argon2id work never waits in front of the gateway's database
+ * jobs), its own route table, and never touches the gateway's path.
+ */
+#ifndef MG_PLATFORM_PLATFORM_H
+#define MG_PLATFORM_PLATFORM_H
+
+#define H2O_USE_LIBUV 0
+#include <h2o.h>
+#include <stdint.h>
+#include "auth/password.h"
+#include "mail/mail.h"
+#include "runtime/pool.h"
+
+enum mg_signup_mode { MG_SIGNUP_REQUEST = 0, MG_SIGNUP_OPEN = 1 };
+
+struct mg_platform_config {
+    enum mg_signup_mode signup_mode;
+    int64_t free_credit_micros;   /* given at activation */
+    int lockout_threshold;        /* consecutive failures that lock (AC-3; default 5) */
+    int64_t lockout_ms;           /* default 15 min */
+    int failures_per_hour;        /* per account from any IPs (default 100) */
+    int64_t session_idle_ms;      /* default 24 h, sliding */
+    int64_t session_max_ms;       /* default 30 days, absolute */
+    int64_t reauth_ms;            /* step-up window, default 10 min */
+    enum mg_pw_policy password_policy;
+    char trusted_proxies[512];    /* comma-separated peer IPs whose X-Forwarded-For is believed */
+    char public_base_url[256];
+    int secure_cookies;           /* https: the __Host- cookie with Secure */
+    size_t max_body;              /* a platform request body (default 64 KiB) */
+    int test_clock;               /* MG_TEST_CLOCK=1: POST /platform/v1/test/clock moves the clock (tests only) */
+};
+
+struct mg_platform;
+
+/* Builds the platform.  pool (the platform's own), mailer and lists are
+ * borrowed and must outlive it; secret is the server secret (subkeys are
+ * derived from it, it is not kept). */
+struct mg_platform *mg_platform_new(const struct mg_platform_config *cfg, struct mg_pool *pool,
+                                    struct mg_mailer *mailer, struct mg_pw_lists *lists, const uint8_t secret[32]);
+void mg_platform_free(struct mg_platform *pf);
+
+/* Calls accepted and not yet answered (graceful drain waits for them). */
+size_t mg_platform_inflight(struct mg_platform *pf);
+
+/* Registers the handler on /platform/v1 of hostconf. */
+void mg_platform_register(struct mg_platform *pf, h2o_hostconf_t *hostconf);
+
+#endif

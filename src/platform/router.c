@@ -1,0 +1,115 @@
+/*
+ * router.c: the platform API's route table (PLATFORM-API.md) and its matcher.
+ * A row is method + path (with "{id}" parameters), the authentication it
+ * needs, the body it accepts and its handler; the gateway's routes are a
+ * separate table (src/gateway/routes.c) that never sees these.
+ */
+#include "platform/pf.h"
+#include "core/mg.h"
+
+#include <string.h>
+
+#define F_END {NULL, 0, 0, 0, 0}
+#define EMAIL(req) {"email", PF_EMAIL, req, 3, 254}
+#define SECRET(nm, req) {nm, PF_SECRET, req, 0, 1024}
+
+static const struct pf_field f_test_clock[] = {{"advance_ms", PF_INT, 1, 0, 400LL * 24 * 3600 * 1000}, F_END};
+static const struct pf_field f_signup[] = {EMAIL(1), SECRET("password", 1), F_END};
+static const struct pf_field f_login[] = {EMAIL(1), SECRET("password", 0), F_END}; /* a missing password is a failure */
+static const struct pf_field f_token[] = {SECRET("token", 1), F_END};
+static const struct pf_field f_token_pw[] = {SECRET("token", 1), SECRET("new_password", 1), F_END};
+static const struct pf_field f_access[] = {EMAIL(1), {"note", PF_STR, 0, 0, 1000}, F_END};
+static const struct pf_field f_email[] = {EMAIL(1), F_END};
+static const struct pf_field f_recovery[] = {EMAIL(1), {"description", PF_STR, 1, 1, 2000}, F_END};
+static const struct pf_field f_reauth[] = {SECRET("password", 1), F_END};
+static const struct pf_field f_password[] = {SECRET("current_password", 1), SECRET("new_password", 1), F_END};
+static const struct pf_field f_account_patch[] = {{"plan", PF_STR, 0, 1, 16}, {"role", PF_STR, 0, 1, 16}, F_END};
+
+static const struct pf_route routes[] = {
+    {"GET", "/config", PF_PUBLIC, NULL, pf_h_config, 0},
+    /* accounts and sign-in */
+    {"POST", "/signup", PF_PUBLIC, f_signup, pf_h_signup, 0},
+    {"POST", "/signup/verify", PF_PUBLIC, f_token, pf_h_signup_verify, 0},
+    {"POST", "/access-requests", PF_PUBLIC, f_access, pf_h_access_request, 0},
+    {"POST", "/login", PF_PUBLIC, f_login, pf_h_login, 0},
+    {"POST", "/logout", PF_SESSION, NULL, pf_h_logout, 0},
+    {"POST", "/password/forgot", PF_PUBLIC, f_email, pf_h_password_forgot, 0},
+    {"POST", "/password/reset", PF_PUBLIC, f_token_pw, pf_h_password_reset, 0},
+    {"POST", "/password/set", PF_PUBLIC, f_token_pw, pf_h_password_set, 0},
+    {"POST", "/recovery-requests", PF_PUBLIC, f_recovery, pf_h_recovery_request, 0},
+    /* the signed-in account */
+    {"GET", "/me", PF_SESSION, NULL, pf_h_me, 0},
+    {"POST", "/me/reauth", PF_SESSION, f_reauth, pf_h_reauth, 0},
+    {"POST", "/me/password", PF_SESSION, f_password, pf_h_password_change, 0},
+    {"GET", "/me/sessions", PF_SESSION, NULL, pf_h_sessions_list, 0},
+    {"DELETE", "/me/sessions", PF_SESSION, NULL, pf_h_sessions_end_others, 0},
+    {"DELETE", "/me/sessions/{id}", PF_SESSION, NULL, pf_h_session_end, 0},
+    {"GET", "/me/audit", PF_SESSION, NULL, pf_h_me_audit, 0},
+    {"GET", "/notifications", PF_SESSION, NULL, pf_h_notifications, 0},
+    {"POST", "/notifications/{id}/read", PF_SESSION, NULL, pf_h_notification_read, 0},
+    /* administration */
+    {"GET", "/admin/accounts", PF_ADMIN, NULL, pf_h_admin_accounts, 0},
+    {"GET", "/admin/accounts/{id}", PF_ADMIN, NULL, pf_h_admin_account, 0},
+    {"PATCH", "/admin/accounts/{id}", PF_ADMIN, f_account_patch, pf_h_admin_account_patch, 0},
+    {"POST", "/admin/accounts/{id}/suspend", PF_ADMIN, NULL, pf_h_admin_account_action, 0},
+    {"POST", "/admin/accounts/{id}/unsuspend", PF_ADMIN, NULL, pf_h_admin_account_action, 0},
+    {"POST", "/admin/accounts/{id}/unlock", PF_ADMIN, NULL, pf_h_admin_account_action, 0},
+    {"POST", "/admin/accounts/{id}/end-sessions", PF_ADMIN, NULL, pf_h_admin_account_action, 0},
+    {"GET", "/admin/access-requests", PF_ADMIN, NULL, pf_h_admin_access_list, 0},
+    {"POST", "/admin/access-requests/{id}/approve", PF_ADMIN, NULL, pf_h_admin_access_decide, 0},
+    {"POST", "/admin/access-requests/{id}/deny", PF_ADMIN, NULL, pf_h_admin_access_decide, 0},
+    {"GET", "/admin/recovery-requests", PF_ADMIN, NULL, pf_h_admin_recovery_list, 0},
+    {"POST", "/admin/recovery-requests/{id}/approve", PF_ADMIN, NULL, pf_h_admin_recovery_decide, 0},
+    {"POST", "/admin/recovery-requests/{id}/deny", PF_ADMIN, NULL, pf_h_admin_recovery_decide, 0},
+    {"GET", "/admin/audit", PF_ADMIN, NULL, pf_h_admin_audit, 0},
+    /* tests only: answers 404 unless MG_TEST_CLOCK=1 */
+    {"POST", "/test/clock", PF_PUBLIC, f_test_clock, pf_h_test_clock, 0},
+};
+
+/* Does path (plen bytes, starting with '/' or empty) match pattern?  Copies the parameters. */
+static int match(const char *pattern, const char *path, size_t plen, char params[PF_MAX_PARAMS][PF_PARAM_MAX])
+{
+    const char *p = pattern;
+    size_t i = 0;
+    int np = 0;
+    while (*p) {
+        if (i >= plen || path[i] != '/' || *p != '/')
+            return 0;
+        p++, i++;
+        const char *pe = strchr(p, '/');
+        size_t seglen_pat = pe ? (size_t)(pe - p) : strlen(p);
+        size_t j = i;
+        while (j < plen && path[j] != '/')
+            j++;
+        size_t seglen = j - i;
+        if (seglen_pat >= 2 && p[0] == '{') {
+            if (seglen == 0 || seglen >= PF_PARAM_MAX || np >= PF_MAX_PARAMS)
+                return 0;
+            memcpy(params[np], path + i, seglen);
+            params[np][seglen] = '\0';
+            np++;
+        } else if (seglen != seglen_pat || memcmp(p, path + i, seglen) != 0) {
+            return 0;
+        }
+        p += seglen_pat;
+        i = j;
+    }
+    return i == plen || (i + 1 == plen && path[i] == '/'); /* one trailing slash is forgiven */
+}
+
+const struct pf_route *pf_route_find(const char *method, size_t mlen, const char *path, size_t plen,
+                                     char params[PF_MAX_PARAMS][PF_PARAM_MAX], int *path_known)
+{
+    *path_known = 0;
+    for (size_t r = 0; r < MG_ARRAY_SIZE(routes); r++) {
+        char tmp[PF_MAX_PARAMS][PF_PARAM_MAX] = {{0}};
+        if (!match(routes[r].path, path, plen, tmp))
+            continue;
+        *path_known = 1;
+        if (strlen(routes[r].method) != mlen || memcmp(routes[r].method, method, mlen) != 0)
+            continue;
+        memcpy(params, tmp, sizeof(tmp));
+        return &routes[r];
+    }
+    return NULL;
+}
