@@ -35,6 +35,7 @@ static const struct {
     {"forbidden", MG_EXIT_AUTH, NULL},
     {"csrf", MG_EXIT_AUTH, NULL},
     {"reauth_required", MG_EXIT_AUTH, NULL},
+    {"account_suspended", MG_EXIT_AUTH, NULL},
     {"too_many_attempts", MG_EXIT_QUOTA, NULL},
 };
 

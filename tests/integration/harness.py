@@ -221,6 +221,14 @@ class Gateway:
     def create_user(self, email):
         return int(self.admin("user", "create", "--email", email).stdout.strip())
 
+    ADMIN_PASSWORD = "Adm1n!Test#Pw9xQ"
+
+    def make_admin(self, email="root@example.com", password=ADMIN_PASSWORD):
+        """An admin account that can sign in to the platform (admin_email / admin_password)."""
+        self.admin("user", "create", "--email", email, "--admin", "--password-stdin", input=password + "\n")
+        self.admin_email, self.admin_password = email, password
+        return email, password
+
     def create_key(self, email, region="gl", scopes=None, name="test", extra=(), env=None):
         args = ["key", "create", "--email", email, "--name", name, "--region", region, *extra]
         if scopes:

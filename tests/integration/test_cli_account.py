@@ -211,6 +211,8 @@ def test_admin_commands_refused_to_a_user(gw):
 
 
 def test_admin_flow(gw):
+    if getattr(gw, "admin_email", None) is None:
+        gw.make_admin()
     addr, pw = getattr(gw, "admin_email", None), getattr(gw, "admin_password", None)
     if not addr or not pw:
         pytest.skip("harness.Gateway exposes no first admin (admin_email / admin_password) yet")
