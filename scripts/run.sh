@@ -60,13 +60,30 @@ usage_journal = usage.journal
 [secrets]
 file = secrets
 
+[accounts]
+; the demo lets anyone sign up in the console; mail goes to $VAR/outbox (no SMTP server is set)
+signup_mode = open
+
+[mail]
+outbox_dir = outbox
+
 [channel.$( [ -n "${MINIMAX_API_KEY:-}" ] && echo minimax-$region || echo demo-sim )]
 region = $region
 base_url = $upstream
 key_env = $channel_env
 INI
 
-"$BIN/maxgated" init --config "$CONF" >/dev/null
+admin_email=${MAXGATE_DEMO_ADMIN:-admin@example.com}
+admin_file=$VAR/demo-admin-password
+if [ ! -s "$admin_file" ]; then
+  # no default admin exists anywhere: this demo one gets a random password, kept only in $admin_file (0600)
+  (umask 077; "$BIN/maxgated" init --config "$CONF" --admin-email "$admin_email" --generate-admin-password \
+      > "$admin_file.tmp" 2>/dev/null)
+  if [ -s "$admin_file.tmp" ]; then mv "$admin_file.tmp" "$admin_file"; else rm -f "$admin_file.tmp"; fi
+else
+  "$BIN/maxgated" init --config "$CONF" >/dev/null 2>&1
+fi
+admin_pw=$(cat "$admin_file" 2>/dev/null || echo "(set before this demo: see $admin_file)")
 email=${MAXGATE_DEMO_EMAIL:-demo@example.com}
 "$BIN/maxgated" admin user create --config "$CONF" --email "$email" >/dev/null 2>&1 || true
 key=$("$BIN/maxgated" admin key create --config "$CONF" --email "$email" --name "make-run" --region "$tag" 2>/dev/null)
@@ -79,6 +96,9 @@ cat <<MSG
   API key  : $key
   try      : curl http://127.0.0.1:$PORT/v1/chat/completions -H "Authorization: Bearer \$KEY" \\
                -H 'content-type: application/json' -d '{"model":"MiniMax-M2.7","messages":[{"role":"user","content":"hi"}]}'
+  console  : http://127.0.0.1:$PORT/console/   (open it in a browser)
+  admin    : $admin_email / $admin_pw
+  mail     : written to $VAR/outbox/ (no SMTP server configured; verification links are in there)
   data     : $VAR/ (database, access log)        stop: Ctrl-C
 
 MSG
