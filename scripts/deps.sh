@@ -14,7 +14,7 @@ DEBS=(
   python3 python3-pytest python3-requests
   wrk nginx
   tmux bsdutils procps curl
-  chromium
+  chromium fonts-wqy-zenhei
 )
 
 missing=()

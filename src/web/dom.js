@@ -145,15 +145,19 @@ export function loading(lines = 3) {
 /** An empty state: what there is not, and what to do. */
 export function empty(text) { return h('p', { class: 'empty' }, text); }
 
-/** A page-level problem loading data. */
-export function problem(err) { return h('p', { class: 'problem', role: 'alert' }, errorText(err)); }
+/** A page-level problem loading data (a lost session has its one banner instead). */
+export function problem(err) {
+  if (err && (err.code === 'session_required' || err.code === 'session_expired')) return h('p', { class: 'muted' }, '');
+  return h('p', { class: 'problem', role: 'alert' }, errorText(err));
+}
 
-/** A table: cols [{label, cell(row)}]. */
+/** A table: cols [{label, cell(row)}].  The roles are explicit because the
+ * phone layout restyles the cells as blocks, which would drop them. */
 export function table(caption, cols, rows) {
-  return h('div', { class: 'table-wrap' }, h('table', {},
+  return h('div', { class: 'table-wrap' }, h('table', { role: 'table' },
     h('caption', { class: 'sr-only' }, caption),
-    h('thead', {}, h('tr', {}, cols.map((c) => h('th', { scope: 'col' }, c.label)))),
-    h('tbody', {}, rows.map((r) => h('tr', {}, cols.map((c) => h('td', { 'data-label': c.label }, c.cell(r))))))));
+    h('thead', { role: 'rowgroup' }, h('tr', { role: 'row' }, cols.map((c) => h('th', { scope: 'col', role: 'columnheader' }, c.label)))),
+    h('tbody', { role: 'rowgroup' }, rows.map((r) => h('tr', { role: 'row' }, cols.map((c) => h('td', { role: 'cell', 'data-label': c.label }, c.cell(r))))))));
 }
 
 /** A button that runs fn, with its error beside it. */
