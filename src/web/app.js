@@ -108,35 +108,38 @@ function shellLayout(app, main, current) {
     const open = sidebar.classList.toggle('open');
     menu.setAttribute('aria-expanded', String(open));
   });
-  const bell = h('a', { class: 'bell', href: ROOT + 'notifications',
-    'aria-label': state.unread ? t('top.notifications_unread', { n: state.unread }) : t('top.notifications') },
-    icon('bell'), state.unread ? h('span', { class: 'badge', 'aria-hidden': 'true' }, String(state.unread)) : null);
-  const signOut = h('button', { type: 'button', class: 'link-button', onclick: async () => {
+  const bell = h('a', { class: 'bell', href: ROOT + 'notifications' }, icon('bell'));
+  paintBell(bell);
+  const signOut = () => h('button', { type: 'button', class: 'link-button', onclick: async () => {
     try { await api.logout(); } catch { /* the session is gone either way */ }
     state.me = null;
     navigate(ROOT + 'login');
   } }, t('top.sign_out'));
+  const who = () => h('span', { class: 'who' }, h('span', { class: 'email' }, me.email), h('span', { class: 'plan' }, t('plan.' + me.plan)));
+  // on a phone the account, language and sign-out live in the folded menu
+  sidebar.append(h('div', { class: 'sidebar-account' }, who(), langSwitch(), signOut()));
   app.append(
     h('a', { class: 'skip', href: '#main' }, t('common.skip')),
     h('header', { class: 'topbar' }, menu,
       h('a', { class: 'brand', href: ROOT }, icon('logo'), h('span', {}, t('app.name'))),
-      h('div', { class: 'top-right' },
-        h('span', { class: 'who' }, h('span', { class: 'email' }, me.email),
-          h('span', { class: 'plan' }, t('plan.' + me.plan))),
-        bell, langSwitch(), signOut)),
+      h('div', { class: 'top-right' }, who(), bell, langSwitch(), signOut())),
     bannerEl() || '',
     h('div', { class: 'shell' }, sidebar, main));
+}
+
+/** The bell's label and badge from state.unread. */
+function paintBell(bell) {
+  bell.setAttribute('aria-label', state.unread ? t('top.notifications_unread', { n: state.unread }) : t('top.notifications'));
+  bell.querySelector('.badge')?.remove();
+  if (state.unread) bell.append(h('span', { class: 'badge', 'aria-hidden': 'true' }, String(state.unread)));
 }
 
 async function refreshUnread() {
   try {
     const n = await api.get('/notifications', { quiet: true });
-    const before = state.unread;
     state.unread = n.unread || 0;
-    if (before !== state.unread) {
-      const bell = document.querySelector('.bell');
-      if (bell) bell.setAttribute('aria-label', state.unread ? t('top.notifications_unread', { n: state.unread }) : t('top.notifications'));
-    }
+    const bell = document.querySelector('.bell');
+    if (bell) paintBell(bell);
   } catch { /* the bell stays as it is */ }
 }
 

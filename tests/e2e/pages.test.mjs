@@ -35,16 +35,20 @@ for (const [label, viewport] of [['desktop', DESKTOP], ['phone', PHONE]]) {
     try {
       const { page } = p;
       await page.locator('h1', { hasText: 'Dashboard' }).waitFor();
-      const top = page.locator('header.topbar');
-      assert.ok(await top.getByText('admin@example.com').isVisible());
-      assert.ok(await top.getByText('Enterprise').isVisible());
-      await page.locator('.bell[aria-label="Notifications, 1 unread"]').waitFor();
+      await page.locator('.bell[aria-label="Notifications, 1 unread"] .badge').waitFor();
       const nav = page.getByRole('navigation', { name: 'Console' });
+      let who = page.locator('header.topbar');
       if (label === 'phone') {
         assert.equal(await nav.isVisible(), false, 'the sidebar is folded');
+        assert.equal(await who.getByText('admin@example.com').isVisible(), false, 'the top bar keeps to one row');
+        await p.shot('dashboard-phone-closed');
         await page.getByRole('button', { name: 'Menu' }).click();
         assert.equal(await page.getByRole('button', { name: 'Menu' }).getAttribute('aria-expanded'), 'true');
+        who = nav;
       }
+      assert.ok(await who.getByText('admin@example.com').isVisible());
+      assert.ok(await who.getByText('Enterprise').isVisible());
+      assert.ok(await who.getByRole('button', { name: 'Sign out' }).isVisible());
       const links = await nav.getByRole('link').allTextContents();
       assert.deepEqual(links, ['Dashboard', 'Security', 'Notifications', 'Accounts', 'Requests', 'Audit log'], 'keys and billing stay hidden');
       const overflow = await page.evaluate(() => document.documentElement.scrollWidth - window.innerWidth);

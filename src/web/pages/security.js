@@ -2,6 +2,7 @@ import { t, errorText } from '../i18n.js';
 import { h, heading, field, actions, onSubmit, showError, showOk, date, loading, empty, problem, table, confirmDialog } from '../dom.js';
 import { withStepUp } from '../stepup.js';
 import { auditList } from './audit.js';
+import { passwordHint } from './parts.js';
 
 /** "Firefox on Linux"-ish, short enough for a table cell. */
 function device(s) {
@@ -13,10 +14,11 @@ function device(s) {
   return browser && os ? t('security.browser_on', { browser, os }) : ua.slice(0, 60);
 }
 
-function passwordSection(ctx) {
+function passwordSection(ctx, cfg) {
   const form = h('form', { novalidate: true, class: 'form' },
     field({ name: 'current_password', label: t('field.current_password'), type: 'password', autocomplete: 'current-password', required: true }),
-    field({ name: 'new_password', label: t('field.new_password'), type: 'password', autocomplete: 'new-password', required: true }),
+    field({ name: 'new_password', label: t('field.new_password'), type: 'password', autocomplete: 'new-password', required: true,
+      hint: passwordHint(cfg), maxlength: (cfg && cfg.password_max) || 128 }),
     field({ name: 'confirm', label: t('field.confirm_password'), type: 'password', autocomplete: 'new-password', required: true }),
     actions(t('security.change_password')));
   onSubmit(form, async (v) => {
@@ -58,9 +60,9 @@ function sessionsSection(ctx) {
       if (!ok) return all.focus();
       try { await ctx.api.del('/me/sessions'); status.textContent = t('security.ended_all'); await load(); } catch (err) { status.textContent = errorText(err); }
     });
-    slot.replaceChildren(table(t('security.sessions'), cols, r.sessions),
+    slot.replaceChildren(...[table(t('security.sessions'), cols, r.sessions),
       others.length ? null : empty(t('security.no_other_sessions')),
-      h('div', { class: 'actions' }, all, status));
+      h('div', { class: 'actions' }, all, status)].filter(Boolean));
   };
   load();
   return section;
@@ -69,6 +71,7 @@ function sessionsSection(ctx) {
 export default async function render(ctx) {
   const events = h('section', { class: 'card', 'aria-labelledby': 'ev-h' }, h('h2', { id: 'ev-h' }, t('security.events')),
     h('p', { class: 'hint' }, t('security.events_intro')));
-  ctx.main.append(h('section', { class: 'page' }, heading(t('security.title')), passwordSection(ctx), sessionsSection(ctx), events));
+  const cfg = await ctx.config();
+  ctx.main.append(h('section', { class: 'page' }, heading(t('security.title')), passwordSection(ctx, cfg), sessionsSection(ctx), events));
   auditList(events, (cursor) => ctx.api.get('/me/audit' + ctx.api.qs({ cursor, limit: 20 })));
 }
