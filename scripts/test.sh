@@ -71,15 +71,18 @@ run_pytest() { # suite dir
 # The console in Debian's chromium (tests/e2e, node's test runner with
 # playwright-core); screenshots land in build/e2e/screenshots/.
 run_e2e() {
-  local out rc p f
-  [ -d tests/e2e/node_modules/playwright-core ] || { failed=$((failed+1)); failures+=("e2e: run scripts/deps.sh (npm ci)"); return; }
+  local out rc p f s
+  [ -d tests/e2e/node_modules/playwright-core ] || { failed=$((failed+1)); failures+=("e2e: run scripts/deps.sh (npm ci)"); note "e2e: playwright-core missing"; return; }
   out=$(mktemp)
-  node --test --test-reporter=spec --test-concurrency=1 tests/e2e/ 2>&1 | tee "$out"
-  rc=${PIPESTATUS[0]}
-  p=$(grep -Eo '^. pass [0-9]+' "$out" | tail -1 | grep -Eo '[0-9]+' || echo 0)
-  f=$(grep -Eo '^. fail [0-9]+' "$out" | tail -1 | grep -Eo '[0-9]+' || echo 0)
+  node --test --test-reporter=tap --test-concurrency=1 tests/e2e/ > "$out" 2>&1
+  rc=$?
+  grep -E '^(not )?ok |^# (Subtest|SKIP)|^  error:' "$out" | grep -v '^# Subtest' || true
+  p=$(grep -Eo '^# pass [0-9]+' "$out" | grep -Eo '[0-9]+' || echo 0)
+  f=$(grep -Eo '^# fail [0-9]+' "$out" | grep -Eo '[0-9]+' || echo 0)
+  s=$(grep -Eo '^# skipped [0-9]+' "$out" | grep -Eo '[0-9]+' || echo 0)
+  [ "$f" = 0 ] || grep -A30 '^not ok' "$out" | head -120
   rm -f "$out"
-  note "e2e: $p passed, $f failed"
+  note "e2e: $p passed, $f failed, $s skipped (screenshots in build/e2e/screenshots/)"
   passed=$((passed+p)); failed=$((failed+f))
   if [ "$rc" != 0 ] && [ "$f" = 0 ]; then failed=$((failed+1)); failures+=("e2e: node --test exit $rc"); fi
   [ "$f" = 0 ] || failures+=("e2e: $f failed")

@@ -133,9 +133,10 @@ export async function openPage(browser, viewport = DESKTOP, opts = {}) {
     page, context,
     expect(re, status) { allowed.push({ re, status }); },
     problems: () => issues.slice(),
-    async shot(name) {
+    /** Saves build/e2e/screenshots/<name>.png: the whole page, or with a modal open (full: false) the viewport. */
+    async shot(name, { full = true } = {}) {
       mkdirSync(SHOTS, { recursive: true });
-      await page.screenshot({ path: path.join(SHOTS, name + '.png'), fullPage: true });
+      await page.screenshot({ path: path.join(SHOTS, name + '.png'), fullPage: full });
     },
     close: () => context.close(),
   };

@@ -129,7 +129,7 @@ test('sessions: sign out one and everywhere else, each confirmed by name', async
     const dlg = page.getByRole('dialog', { name: 'Sign out every other session?' });
     await dlg.waitFor();
     assert.match(await dlg.textContent(), /All 2 other sessions/);
-    await p.shot('security-confirm');
+    await p.shot('security-confirm', { full: false });
     await dlg.getByRole('button', { name: 'Cancel' }).click();
     assert.equal(p.calls.filter((c) => c.call === 'DELETE /me/sessions').length, 0, 'cancel does nothing');
     await page.getByRole('row', { name: /iOS/ }).getByRole('button', { name: 'Sign out' }).click();
@@ -171,7 +171,7 @@ for (const [label, viewport] of [['desktop', DESKTOP], ['phone', PHONE]]) {
       await page.getByRole('button', { name: 'Suspend' }).click();
       const dlg = page.getByRole('dialog', { name: 'Suspend ada@example.com?' });
       await dlg.waitFor();
-      await p.shot(`admin-suspend-confirm-${label}`);
+      await p.shot(`admin-suspend-confirm-${label}`, { full: false });
       await dlg.getByRole('button', { name: 'Suspend' }).click();
       await page.getByRole('button', { name: 'Reactivate' }).waitFor();
       assert.equal(p.calls.filter((c) => c.call === 'POST /admin/accounts/2/suspend').length, 1);
