@@ -107,7 +107,8 @@ export function launch() {
  * one kind of answer (URL regexp and status); problems() lists the rest.
  */
 export async function openPage(browser, viewport = DESKTOP, opts = {}) {
-  const context = await browser.newContext({ viewport, locale: opts.locale || 'en-US', timezoneId: 'Europe/Berlin' });
+  const context = await browser.newContext({ viewport, locale: opts.locale || 'en-US', timezoneId: 'Europe/Berlin',
+    colorScheme: opts.colorScheme || 'light' });
   const page = await context.newPage();
   page.setDefaultTimeout(15000);
   const issues = [];

@@ -212,3 +212,19 @@ test('admin audit log and notifications render; Chinese too', async () => {
     assert.deepEqual(p.problems(), []);
   } finally { await p.close(); }
 });
+
+test('dark mode: the security page and the sign-in page', async () => {
+  const p = await open('/console/security', DESKTOP, {}, { colorScheme: 'dark' });
+  try {
+    const { page } = p;
+    await page.getByRole('cell', { name: '198.51.100.4' }).waitFor();
+    const bg = await page.evaluate(() => getComputedStyle(document.body).backgroundColor);
+    assert.equal(bg, 'rgb(17, 20, 24)', 'the dark palette is used');
+    await p.shot('security-dark');
+    await page.locator('header.topbar').getByRole('button', { name: 'Sign out' }).click();
+    await page.locator('h1', { hasText: 'Sign in' }).waitFor();
+    await page.setViewportSize(PHONE);
+    await p.shot('login-phone-dark');
+    assert.deepEqual(p.problems(), []);
+  } finally { await p.close(); }
+});
