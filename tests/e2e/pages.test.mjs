@@ -228,3 +228,60 @@ test('dark mode: the security page and the sign-in page', async () => {
     assert.deepEqual(p.problems(), []);
   } finally { await p.close(); }
 });
+
+test('sign-up: the failed rule shows under the password; success says to check the mail', async () => {
+  let n = 0;
+  const p = await open('/console/signup', PHONE, {
+    'POST /signup': () => (++n === 1 ? err(400, 'password_policy', 'The password needs an upper-case letter.', 'password')() : undefined),
+  });
+  p.expect(/\/platform\/v1\/signup$/, 400);
+  try {
+    const { page } = p;
+    await page.getByLabel('Email').fill('new@example.com');
+    await page.getByLabel('Password').fill('all-lower-case-1!');
+    await page.getByRole('button', { name: 'Create account' }).click();
+    await page.locator('[data-field="password"] .field-error', { hasText: 'upper-case letter' }).waitFor();
+    await p.shot('signup-field-error');
+    await page.getByLabel('Password').fill('Mixed-Case-1!x');
+    await page.getByRole('button', { name: 'Create account' }).click();
+    await page.getByText('Check your email. If new@example.com').waitFor();
+    assert.deepEqual(p.calls.filter((c) => c.call === 'POST /signup').at(-1).body, { email: 'new@example.com', password: 'Mixed-Case-1!x' });
+    await p.shot('signup-done');
+    assert.deepEqual(p.problems(), []);
+  } finally { await p.close(); }
+});
+
+test('request mode sends sign-up to request access', async () => {
+  const p = await open('/console/signup', DESKTOP, { 'GET /config': (r, b, data) => ({ status: 200, contentType: 'application/json',
+    body: JSON.stringify({ ...data.config, signup_mode: 'request' }) }) });
+  try {
+    await p.page.locator('h1', { hasText: 'Request access' }).waitFor();
+    assert.equal(new URL(p.page.url()).pathname, '/console/request-access');
+    await p.page.getByLabel('Email').fill('lead@example.org');
+    await p.page.getByRole('button', { name: 'Request access' }).click();
+    await p.page.getByText('Thank you. When your access is approved').waitFor();
+    await p.shot('request-access-done');
+    assert.deepEqual(p.problems(), []);
+  } finally { await p.close(); }
+});
+
+test('verify: the token goes in the body, never in a URL, and leaves the address bar', async () => {
+  const token = 'abcDEF0123456789_-abcDEF0123456789_-abcDEF0';
+  let ok = true;
+  const p = await open('/console/verify#token=' + token, DESKTOP, { 'POST /signup/verify': () => (ok ? { status: 200, contentType: 'application/json', body: '{"status":"verified"}' }
+    : err(400, 'token_invalid', 'The link is not valid.')()) });
+  p.expect(/\/platform\/v1\/signup\/verify$/, 400);
+  try {
+    const { page } = p;
+    await page.getByText('Your email address is verified').waitFor();
+    assert.equal(new URL(page.url()).hash, '');
+    const c = p.calls.find((x) => x.call === 'POST /signup/verify');
+    assert.deepEqual(c.body, { token });
+    assert.ok(p.calls.every((x) => !x.query.includes(token)));
+    ok = false;
+    await page.goto(server.url + '/console/verify#token=' + token);
+    await page.getByText('This link is not valid any more').waitFor();
+    await p.shot('verify-invalid');
+    assert.deepEqual(p.problems(), []);
+  } finally { await p.close(); }
+});
