@@ -86,5 +86,5 @@ export async function me() {
 }
 
 export async function logout() {
-  try { await post('/logout'); } finally { setCsrf(''); }
+  try { await post('/logout', {}, { quiet: true }); } finally { setCsrf(''); }
 }
