@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Installs what maxgate needs to build, run and test, from Debian's packages and
 # (for the compatibility tests and the console tests) npm packages pinned in
-# tests/compat/package-lock.json.  Idempotent and quiet when nothing is missing.
+# tests/compat/package-lock.json and tests/e2e/package-lock.json.  Idempotent and quiet when nothing is missing.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -15,6 +15,7 @@ DEBS=(
   python3 python3-pytest python3-requests python3-aiosmtpd
   wrk nginx
   tmux bsdutils procps curl
+  chromium fonts-wqy-zenhei
 )
 
 missing=()
@@ -41,13 +42,16 @@ if command -v systemctl >/dev/null 2>&1 && systemctl is-active --quiet nginx 2>/
   systemctl stop nginx >/dev/null 2>&1 || true
 fi
 
-# npm packages for the compatibility tests, exactly as the lockfile pins them.
-if [ -f tests/compat/package-lock.json ]; then
-  stamp=tests/compat/node_modules/.lock-stamp
-  want=$(sha256sum tests/compat/package-lock.json | cut -d' ' -f1)
+# npm packages for the compatibility tests and the console's browser tests,
+# exactly as the lockfiles pin them.  playwright-core drives Debian's chromium
+# (above); no browser is ever downloaded.
+for d in tests/compat tests/e2e; do
+  [ -f "$d/package-lock.json" ] || continue
+  stamp=$d/node_modules/.lock-stamp
+  want=$(sha256sum "$d/package-lock.json" | cut -d' ' -f1)
   if [ ! -f "$stamp" ] || [ "$(cat "$stamp")" != "$want" ]; then
-    echo "deps: npm ci (tests/compat)"
-    (cd tests/compat && npm ci --no-audit --no-fund --loglevel=error >/dev/null)
+    echo "deps: npm ci ($d)"
+    (cd "$d" && PLAYWRIGHT_SKIP_BROWSER_DOWNLOAD=1 npm ci --no-audit --no-fund --loglevel=error >/dev/null)
     echo "$want" > "$stamp"
   fi
-fi
+done

@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Runs the test suites against the sanitizer build (build/asan).
 #   scripts/test.sh            every suite
-#   scripts/test.sh unit|fuzz|integration|compat|src
+#   scripts/test.sh unit|fuzz|integration|compat|e2e|src
 # The fuzz suite builds the libFuzzer harnesses (mk/fuzz.mk, build/fuzz) and
 # replays every committed seed in tests/fuzz/corpus/<name>/ once; the timed
 # fuzzing runs are `make fuzz`.
@@ -68,14 +68,35 @@ run_pytest() { # suite dir
   [ "$((f+e))" = 0 ] || failures+=("$dir: $f failed, $e errors")
 }
 
+# The console in Debian's chromium (tests/e2e, node's test runner with
+# playwright-core); screenshots land in build/e2e/screenshots/.
+run_e2e() {
+  local out rc p f s
+  [ -d tests/e2e/node_modules/playwright-core ] || { failed=$((failed+1)); failures+=("e2e: run scripts/deps.sh (npm ci)"); note "e2e: playwright-core missing"; return; }
+  out=$(mktemp)
+  node --test --test-reporter=tap --test-concurrency=1 tests/e2e/ > "$out" 2>&1
+  rc=$?
+  grep -E '^(not )?ok |^# (Subtest|SKIP)|^  error:' "$out" | grep -v '^# Subtest' || true
+  p=$(grep -Eo '^# pass [0-9]+' "$out" | grep -Eo '[0-9]+' || echo 0)
+  f=$(grep -Eo '^# fail [0-9]+' "$out" | grep -Eo '[0-9]+' || echo 0)
+  s=$(grep -Eo '^# skipped [0-9]+' "$out" | grep -Eo '[0-9]+' || echo 0)
+  [ "$f" = 0 ] || grep -A30 '^not ok' "$out" | head -120
+  rm -f "$out"
+  note "e2e: $p passed, $f failed, $s skipped (screenshots in build/e2e/screenshots/)"
+  passed=$((passed+p)); failed=$((failed+f))
+  if [ "$rc" != 0 ] && [ "$f" = 0 ]; then failed=$((failed+1)); failures+=("e2e: node --test exit $rc"); fi
+  [ "$f" = 0 ] || failures+=("e2e: $f failed")
+}
+
 case $want in
-  all)         run_src; run_unit; run_fuzz; run_pytest tests/integration; run_pytest tests/compat ;;
+  all)         run_src; run_unit; run_fuzz; run_pytest tests/integration; run_pytest tests/compat; run_e2e ;;
   src)         run_src ;;
   unit)        run_unit ;;
   fuzz)        run_fuzz ;;
   integration) run_pytest tests/integration ;;
   compat)      run_pytest tests/compat ;;
-  *) echo "usage: $0 [all|src|unit|fuzz|integration|compat]" >&2; exit 2 ;;
+  e2e)         run_e2e ;;
+  *) echo "usage: $0 [all|src|unit|fuzz|integration|compat|e2e]" >&2; exit 2 ;;
 esac
 
 if ((${#failures[@]})); then printf 'FAILED: %s\n' "${failures[@]}"; fi

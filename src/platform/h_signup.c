@@ -59,11 +59,53 @@ static void give_free_credit(struct pf_call *c, int64_t account_id)
 
 /* ---- open sign-up ------------------------------------------------------------------- */
 
+/* Every path of a sign-up is one transaction with one write, so an address that has an account
+ * takes the time of one that has none (§8 item 9); the mail goes out after the commit. */
+struct signup {
+    struct pf_call *c;
+    const char *email, *phc;
+    uint8_t hash[32]; /* of the verification token */
+    int send;
+};
+
+static enum mg_tx signup_tx(struct mg_store *s, void *arg)
+{
+    struct signup *su = arg;
+    struct pf_call *c = su->c;
+    struct mg_account a;
+    int64_t expires = c->now + VERIFY_MINUTES * MINUTE_MS;
+    int rc = s->ops->account_by_email(s, su->email, &a);
+    su->send = 0;
+    if (rc == MG_DECLINED) {
+        memset(&a, 0, sizeof(a));
+        mg_strlcpy(a.email, su->email, sizeof(a.email));
+        mg_strlcpy(a.password_phc, su->phc, sizeof(a.password_phc));
+        mg_strlcpy(a.plan, "free", sizeof(a.plan));
+        a.status = MG_ACCT_PENDING;
+        a.created_ms = c->now;
+        if ((rc = s->ops->account_insert(s, &a)) == MG_OK)
+            rc = s->ops->token_put(s, MG_TOKEN_VERIFY, su->hash, a.id, c->now, expires);
+        if (rc == MG_DECLINED) /* the address was taken meanwhile: the next run sees it */
+            return MG_TX_RETRY;
+        pf_audit(c, "signup", a.id, NULL);
+        su->send = rc == MG_OK;
+    } else if (rc == MG_OK && a.status == MG_ACCT_PENDING && a.password_phc[0]) {
+        /* signed up before and never verified: a fresh link (the first password stays) */
+        rc = s->ops->token_put(s, MG_TOKEN_VERIFY, su->hash, a.id, c->now, expires);
+        pf_audit(c, "signup", a.id, "not verified yet: a new verification link");
+        su->send = rc == MG_OK;
+    } else if (rc == MG_OK) {
+        pf_audit(c, "signup", a.id, "the address already has an account: nothing changed");
+    }
+    if (rc != MG_OK)
+        return mg_store_soft(s) ? MG_TX_RETRY : MG_TX_HARD;
+    return MG_TX_OK;
+}
+
 void pf_h_signup(struct pf_call *c)
 {
     const char *email = pf_str(c, "email"), *pw = pf_str(c, "password");
-    char phc[MG_PW_PHC_MAX];
-    struct mg_account a;
+    char phc[MG_PW_PHC_MAX], token[MG_TOKEN_TEXT_LEN + 1];
     if (c->pf->cfg.signup_mode != MG_SIGNUP_OPEN) {
         pf_fail(c, MG_E_SIGNUP_CLOSED, NULL, "Request access instead (POST /platform/v1/access-requests).");
         return;
@@ -75,27 +117,14 @@ void pf_h_signup(struct pf_call *c)
         pf_fail(c, MG_E_INTERNAL, NULL, NULL);
         return;
     }
-    int rc = c->store->ops->account_by_email(c->store, email, &a);
-    if (rc == MG_DECLINED) {
-        memset(&a, 0, sizeof(a));
-        mg_strlcpy(a.email, email, sizeof(a.email));
-        mg_strlcpy(a.password_phc, phc, sizeof(a.password_phc));
-        mg_strlcpy(a.plan, "free", sizeof(a.plan));
-        a.status = MG_ACCT_PENDING;
-        a.created_ms = c->now;
-        rc = c->store->ops->account_insert(c->store, &a);
-        if (rc == MG_OK) {
-            pf_audit(c, "signup", a.id, NULL);
-            rc = pf_link_send(c, MG_TOKEN_VERIFY, a.id, a.email, MG_MAIL_VERIFY, VERIFY_MINUTES);
-        }
-    } else if (rc == MG_OK && a.status == MG_ACCT_PENDING && a.password_phc[0]) {
-        /* signed up before and never verified: a fresh link (the first password stays) */
-        rc = pf_link_send(c, MG_TOKEN_VERIFY, a.id, a.email, MG_MAIL_VERIFY, VERIFY_MINUTES);
-    } else if (rc == MG_OK) {
-        pf_audit(c, "signup", a.id, "the address already has an account: nothing changed");
-    }
+    struct signup su = {c, email, phc, {0}, 0};
+    mg_token_new(token, su.hash);
+    int rc = c->store->ops->run_tx(c->store, "signup", signup_tx, &su);
     sodium_memzero(phc, sizeof(phc));
-    if (rc != MG_OK && rc != MG_DECLINED) {
+    if (rc == MG_OK && su.send)
+        pf_mail(c, MG_MAIL_VERIFY, email, token, VERIFY_MINUTES);
+    sodium_memzero(token, sizeof(token));
+    if (rc != MG_OK) {
         pf_store_failed(c, rc);
         return;
     }
@@ -268,23 +297,47 @@ void pf_h_password_reset(struct pf_call *c)
     pf_no_content(c);
 }
 
-/* POST /password/forgot: 202 whatever the address; a link only for an active account. */
-void pf_h_password_forgot(struct pf_call *c)
+/* POST /password/forgot: 202 whatever the address; a link only for an active account.  As for
+ * sign-up, every path is one transaction with one write. */
+struct forgot {
+    struct pf_call *c;
+    const char *email;
+    uint8_t hash[32];
+    int send;
+};
+
+static enum mg_tx forgot_tx(struct mg_store *s, void *arg)
 {
-    const char *email = pf_str(c, "email");
+    struct forgot *f = arg;
+    struct pf_call *c = f->c;
     struct mg_account a;
-    int ra;
-    if (pf_ip_limit(c, "forgot", IP_MAILS_PER_HOUR) != MG_OK)
-        return;
-    int rc = c->store->ops->account_by_email(c->store, email, &a);
+    int ra, rc = s->ops->account_by_email(s, f->email, &a);
+    f->send = 0;
     if (rc == MG_OK && a.status == MG_ACCT_ACTIVE &&
         pf_limit_hit(c->pf->limits, "forgot-account", a.email, 5, 3600LL * 1000, c->now, &ra) == MG_OK) {
-        rc = pf_link_send(c, MG_TOKEN_RESET, a.id, a.email, MG_MAIL_RESET, 15);
+        if ((rc = s->ops->token_put(s, MG_TOKEN_RESET, f->hash, a.id, c->now, c->now + 15 * MINUTE_MS)) == MG_OK)
+            f->send = 1;
         pf_audit(c, "password.reset_requested", a.id, NULL);
     } else if (rc == MG_OK || rc == MG_DECLINED) {
-        pf_audit(c, "password.reset_requested", rc == MG_OK ? a.id : 0, "no link sent"); /* the same one write */
+        pf_audit(c, "password.reset_requested", rc == MG_OK ? a.id : 0, "no link sent");
         rc = MG_OK;
     }
+    if (rc != MG_OK)
+        return mg_store_soft(s) ? MG_TX_RETRY : MG_TX_HARD;
+    return MG_TX_OK;
+}
+
+void pf_h_password_forgot(struct pf_call *c)
+{
+    char token[MG_TOKEN_TEXT_LEN + 1];
+    struct forgot f = {c, pf_str(c, "email"), {0}, 0};
+    if (pf_ip_limit(c, "forgot", IP_MAILS_PER_HOUR) != MG_OK)
+        return;
+    mg_token_new(token, f.hash);
+    int rc = c->store->ops->run_tx(c->store, "forgot password", forgot_tx, &f);
+    if (rc == MG_OK && f.send)
+        pf_mail(c, MG_MAIL_RESET, f.email, token, 15);
+    sodium_memzero(token, sizeof(token));
     if (rc != MG_OK) {
         pf_store_failed(c, rc);
         return;

@@ -83,9 +83,12 @@ static int parse_body(struct pf_call *c)
     json_error_t jerr;
     char detail[256];
     const struct pf_field *spec = c->route->body;
-    if (spec == NULL) {
-        if (c->body_len > 0) {
-            pf_fail(c, MG_E_FIELD_INVALID, NULL, "This endpoint takes no request body.");
+    if (spec == NULL) { /* nothing, or an empty object (what a client sends for "no fields") */
+        json_t *doc = c->body_len ? json_loadb(c->body_text, c->body_len, 0, &jerr) : NULL;
+        int empty = c->body_len == 0 || (json_is_object(doc) && json_object_size(doc) == 0);
+        json_decref(doc);
+        if (!empty) {
+            pf_fail(c, MG_E_FIELD_INVALID, NULL, "This endpoint takes no fields: send no body or {}.");
             return MG_DECLINED;
         }
         return MG_OK;

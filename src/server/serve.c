@@ -16,6 +16,7 @@
 #include "gateway/routes.h"
 #include "net/framing.h"
 #include "net/http.h"
+#include "platform/console.h"
 #include "platform/platform.h"
 
 #include <errno.h>
@@ -404,8 +405,11 @@ int mg_cmd_serve(const struct mg_config *cfg)
     register_handler(host, "/healthz", on_healthz);
     register_handler(host, "/readyz", on_readyz);
     register_handler(host, "/metrics", on_metrics);
-    mg_platform_register(srv.pf, host); /* h2o takes the first registered path that matches: before "/" */
+    /* h2o takes the first registered path that matches: these go before "/" */
+    mg_platform_register(srv.pf, host);
+    mg_console_register(host);
     mg_gateway_register(srv.gw, host, "/");
+    mg_console_register_root(host);           /* after: it puts itself first on the gateway's "/" */
     mg_net_framing_guard(host, on_bad_framing); /* last: it puts itself first on every path */
 
     srv.nthreads = cfg->threads > 0 ? (size_t)cfg->threads : (size_t)sysconf(_SC_NPROCESSORS_ONLN);
