@@ -18,6 +18,7 @@
 #include <stdatomic.h>
 #include <stdio.h>
 #include <string.h>
+#include <strings.h>
 
 #define PF_PREFIX "/platform/v1"
 #define SESSION_COOKIE_SECURE "__Host-mg_session"
@@ -312,6 +313,19 @@ static int on_req(h2o_handler_t *self, h2o_req_t *req)
         snprintf(d, sizeof(d), "A platform request body may have at most %zu bytes.", pf->cfg.max_body);
         send_error(req, MG_E_BODY_TOO_LARGE, d, rid);
         return 0;
+    }
+
+    /* JSON only: a cross-site form can send text/plain or form bodies without a preflight, never
+     * application/json, so this also stops login CSRF on the public endpoints */
+    if (req->entity.len > 0) {
+        struct mg_str ct = mg_http_header(req, "content-type");
+        size_t n = 0;
+        while (ct.ptr != NULL && n < ct.len && ct.ptr[n] != ';' && ct.ptr[n] != ' ')
+            n++;
+        if (ct.ptr == NULL || !(n == 16 && strncasecmp(ct.ptr, "application/json", 16) == 0)) {
+            send_error(req, MG_E_CONTENT_TYPE, NULL, rid);
+            return 0;
+        }
     }
 
     struct pf_job *j = mg_calloc(1, sizeof(*j));

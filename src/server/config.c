@@ -83,6 +83,8 @@ static const struct opt opts[] = {
     {"billing", "ratio", T_RATIO, offsetof(struct mg_config, ratio_ppm), 0, "1", 0, 100 * MG_RATIO_ONE, NULL},
     /* the platform's own workers (Argon2id, its database calls): never the gateway's */
     I("server", "platform_workers", platform_workers, "2", 1, 64),
+    /* platform calls waiting for those workers; past it a call gets 503 overloaded (never the gateway) */
+    I("server", "platform_queue", platform_queue, "512", 1, 100000),
     C("accounts", "signup_mode", signup_mode, "request", "open|request"),
     I("accounts", "free_credit_micros", free_credit_micros, "0", 0, 1000000000000LL),
     I("accounts", "lockout_threshold", lockout_threshold, "5", 1, 100),

@@ -81,6 +81,7 @@ struct mg_config {
     char password_blocklist[MG_PATH_MAX];
     char password_dictionary[MG_PATH_MAX];
     int64_t platform_workers;
+    int64_t platform_queue;
     /* [mail] (docs/operations.md; the password is never in this file) */
     char smtp_url[512];
     char smtp_user[256];

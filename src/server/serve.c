@@ -32,7 +32,6 @@
 
 #define KEY_POLL_MS 250        /* revocations reach this node within a quarter second (KY-5 asks 1 s) */
 #define POOL_QUEUE_MAX 10000   /* waiting database jobs before requests get 503 */
-#define PLATFORM_QUEUE_MAX 512 /* waiting platform calls (Argon2id ~20 ms each) before they get 503 */
 #define LOOP_TICK_MS 100       /* how often a loop thread looks at the stop flag */
 #define MAX_THREADS 256
 #define CUT_FLUSH_MS 1000      /* after the drain timeout: time for the cut streams' last bytes to go out */
@@ -316,7 +315,7 @@ int mg_cmd_serve(const struct mg_config *cfg)
     struct mg_pool *pool = mg_pool_new((size_t)cfg->workers, spec, POOL_QUEUE_MAX);
     /* the platform's calls (Argon2id, its queries) have threads and a queue of their own: a login storm
      * fills that queue, never the gateway's */
-    struct mg_pool *pf_pool = mg_pool_new((size_t)cfg->platform_workers, spec, PLATFORM_QUEUE_MAX);
+    struct mg_pool *pf_pool = mg_pool_new((size_t)cfg->platform_workers, spec, (size_t)cfg->platform_queue);
     struct mg_pw_lists *pw_lists = NULL;
     struct mg_mailer *mailer = NULL;
     struct mg_mail_config mc;
