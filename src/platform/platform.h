@@ -42,6 +42,13 @@ struct mg_platform *mg_platform_new(const struct mg_platform_config *cfg, struct
                                     struct mg_mailer *mailer, struct mg_pw_lists *lists, const uint8_t secret[32]);
 void mg_platform_free(struct mg_platform *pf);
 
+/* Runs one platform route in this process for an operator command (`maxgated admin accounts ...`):
+ * the same handler the API runs, as an admin (id 0, IP "local" in the audit log), against store s.
+ * path is below /platform/v1 with an optional query; body may be NULL.  Returns the HTTP status;
+ * *out gets the answer's body (malloc). */
+int mg_platform_run_local(struct mg_platform *pf, struct mg_store *s, const char *method, const char *path,
+                          const char *body, char **out);
+
 /* Calls accepted and not yet answered (graceful drain waits for them). */
 size_t mg_platform_inflight(struct mg_platform *pf);
 

@@ -19,6 +19,10 @@ static void usage(FILE *f)
                "  admin key create|revoke|list ...\n"
                "  admin channel add|list|remove ...\n"
                "  admin usage list [--request-id ID] [--limit N] [--json]\n"
+               "  admin accounts list [--query Q] | show|suspend|unsuspend|unlock|end-sessions (--email E | --id N)\n"
+               "  admin accounts set (--email E | --id N) [--plan free|professional|enterprise] [--role user|admin]\n"
+               "  admin access-requests|recovery-requests list [--status S] | approve|deny --id N\n"
+               "  admin audit [--email E] [--type T] [--limit N]\n"
                "  admin mail test --to ADDRESS   send a test mail through the [mail] settings\n"
                "The config file defaults to $MAXGATE_CONFIG, else ./maxgate.ini.  See docs/operations.md.\n");
 }

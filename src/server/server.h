@@ -53,6 +53,9 @@ int mg_server_password(const struct mg_config *cfg, const struct mg_password_sou
 /* `maxgated init [--admin-email E [--admin-password-file F | --admin-password-stdin | --generate-admin-password]]` */
 int mg_cmd_init(const struct mg_config *cfg, int argc, char **argv);
 int mg_cmd_admin(const struct mg_config *cfg, int argc, char **argv);
+/* `maxgated admin accounts|access-requests|recovery-requests|audit`: argv starts at the verb (or the
+ * options, for audit); argv[-1] must be readable (getopt's program name). */
+int mg_cmd_admin_platform(const struct mg_config *cfg, const char *noun, int argc, char **argv);
 int mg_cmd_serve(const struct mg_config *cfg);
 
 #endif
