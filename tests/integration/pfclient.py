@@ -14,10 +14,12 @@ writes, or uses the session token as Bearer).
 
 Contract: /work/shared/docs/PLATFORM-API.md and the lead's API9.md (shapes,
 audit types, mail links)."""
+import http.client
 import itertools
 import json
 import re
 import secrets
+import urllib.parse
 
 import pytest
 import requests
@@ -71,19 +73,38 @@ def err(r):
         return r.status_code, None, None
 
 
+_platform_built = []
+
+
 def skip_unless_platform():
     """Module-level guard: skips the module until the platform API is built
     (GET /platform/v1/config answers 404) or the loopback mailbox helper is
-    missing.  Starts one throw-away server to ask."""
+    missing.  Starts one throw-away server to ask, once per test run."""
     if Mailbox is None:
         pytest.skip("tests/integration/mailbox.py (the mail branch) is not here yet", allow_module_level=True)
-    g = Gateway([], env={"MG_TEST_CLOCK": "1"})
-    try:
-        r = requests.get(g.url + API + "/config", timeout=10)
-    finally:
-        g.stop()
-    if r.status_code == 404:
+    if not _platform_built:
+        g = Gateway([], env={"MG_TEST_CLOCK": "1"})
+        try:
+            _platform_built.append(requests.get(g.url + API + "/config", timeout=10).status_code != 404)
+        finally:
+            g.stop()
+    if not _platform_built[0]:
         pytest.skip("the platform API (/platform/v1) is not built yet", allow_module_level=True)
+
+
+def call_from(source_ip, url, method, path, body=None, headers=None):
+    """One request from a chosen loopback source address (127.0.0.x): how a
+    test plays several client IPs.  Returns (status, headers, parsed body)."""
+    u = urllib.parse.urlsplit(url)
+    conn = http.client.HTTPConnection(u.hostname, u.port, timeout=60, source_address=(source_ip, 0))
+    try:
+        h = {"content-type": "application/json", **(headers or {})}
+        conn.request(method, path, body=json.dumps(body) if body is not None else None, headers=h)
+        r = conn.getresponse()
+        data = r.read()
+        return r.status, r.headers, (json.loads(data) if data else None)
+    finally:
+        conn.close()
 
 
 class Platform:
@@ -139,6 +160,7 @@ class Platform:
         """Moves the server's clock forward by ms (MG_TEST_CLOCK=1)."""
         r = self.post("/test/clock", {"advance_ms": int(ms)})
         assert r.status_code in (200, 204), (r.status_code, r.text)
+        self._admin = None  # the cached admin session may have expired
 
     def logs(self):
         return self.gw.logs()
