@@ -23,6 +23,7 @@ import urllib.parse
 
 import pytest
 import requests
+import requests.adapters
 
 import harness
 from harness import Gateway, wait_for
@@ -107,6 +108,45 @@ def call_from(source_ip, url, method, path, body=None, headers=None):
         conn.close()
 
 
+class _SourceAdapter(requests.adapters.HTTPAdapter):
+    """Connections from one chosen loopback source address."""
+
+    def __init__(self, source_ip):
+        self.source_ip = source_ip
+        super().__init__()
+
+    def init_poolmanager(self, *args, **kw):
+        kw["source_address"] = (self.source_ip, 0)
+        return super().init_poolmanager(*args, **kw)
+
+
+def http_from(source_ip):
+    """A requests.Session whose connections come from source_ip (127.0.0.x)."""
+    s = requests.Session()
+    if source_ip:
+        s.mount("http://", _SourceAdapter(source_ip))
+        s.mount("https://", _SourceAdapter(source_ip))
+    return s
+
+
+_ips = itertools.count(20)
+
+
+def fresh_ip():
+    """A loopback address (127.0.0.20...) no other test of this run uses:
+    the per-IP hourly limits of the public endpoints start empty for it."""
+    n = next(_ips)
+    return "127.0.%d.%d" % (n // 250, n % 250 + 2)
+
+
+def fresh_ips(request, *names):
+    """For an autouse fixture: gives each Platform fixture among names that
+    this test uses a fresh source address (fresh_ip())."""
+    for name in names:
+        if name in request.fixturenames:
+            request.getfixturevalue(name).source = fresh_ip()
+
+
 class Platform:
     """maxgated with the platform on: [accounts] from `accounts`, [mail] at a
     fresh loopback Mailbox (plain SMTP, starttls = off), [server]
@@ -128,6 +168,7 @@ class Platform:
             self.mailbox.stop()
             raise
         self._admin = None
+        self.source = None  # the source address of call()/post() and new Sessions; None: 127.0.0.1
         self.secrets = []  # every password and token the tests used: none may appear in a log
 
     @property
@@ -151,7 +192,8 @@ class Platform:
             data = json.dumps(body)
         if data is not None:
             h.setdefault("content-type", "application/json")
-        return requests.request(method, self.url + path, data=data, headers=h, timeout=60, allow_redirects=False)
+        with http_from(self.source) as http:
+            return http.request(method, self.url + path, data=data, headers=h, timeout=60, allow_redirects=False)
 
     def post(self, path, body=None, **kw):
         return self.call("POST", API + path, body, **kw)
@@ -276,7 +318,7 @@ class Session:
     def __init__(self, pf, bearer=False):
         self.pf = pf
         self.bearer = bearer
-        self.http = requests.Session()
+        self.http = http_from(pf.source)
         self.token = None
         self.csrf = None
         self.login_answer = None

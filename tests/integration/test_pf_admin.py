@@ -6,7 +6,7 @@ a non-admin gets 403 forbidden on every admin endpoint."""
 import pytest
 
 from harness import Sim, chat
-from pfclient import API, Platform, err, new_email, pw, skip_unless_platform
+from pfclient import API, Platform, err, new_email, pw, skip_unless_platform, fresh_ips
 
 skip_unless_platform()
 
@@ -26,6 +26,12 @@ def pf(sim):
                  env={"UP_GLOBAL": UP})
     yield p
     p.stop()
+
+
+@pytest.fixture(autouse=True)
+def own_ip(request):
+    """Each test its own client address: the per-IP hourly limits of the public endpoints start empty."""
+    fresh_ips(request, "pf")
 
 
 def account(pf):
@@ -109,26 +115,49 @@ def test_search_and_detail(pf):
     assert aid in seen and len(seen) == len(set(seen))
 
 
-def test_suspend_stops_the_key_at_once_and_unsuspend(pf):
+def test_suspend_and_unsuspend(pf):
     email, password, aid = account(pf)
     key = pf.gw.create_key(email)
     pf.remember(key)
     assert chat(pf.gw, key).status_code == 200
     s = pf.login(email, password)
     assert pf.admin().post(API + "/admin/accounts/%d/suspend" % aid).status_code == 204
-    r = chat(pf.gw, key)
-    assert r.status_code != 200, "the key of a suspended account still works on the next request"
-    assert pf.gw.key_error(key) == "ACCOUNT_SUSPENDED"
+    assert pf.gw.wait_key_state(key, lambda e: e is not None, timeout=5) == "ACCOUNT_SUSPENDED"
+    assert chat(pf.gw, key).status_code != 200
     assert not s.ok()
-    assert err(pf.session().login(email, password))[:2] == (401, "login_failed")
+    r = pf.session().login(email, password)
+    assert r.status_code in (401, 403) and "session" not in r.json()
+    assert err(pf.session().login(email, "Wr0ng!pass99x"))[:2] == (401, "login_failed")
     acc = pf.admin().get(API + "/admin/accounts/%d" % aid).json()
     assert acc["status"] == "suspended"
+    assert err(pf.admin().post(API + "/admin/accounts/%d/suspend" % pf.admin().me().json()["id"]))[:2] == \
+        (409, "conflict")  # not yourself
     assert pf.admin().post(API + "/admin/accounts/%d/unsuspend" % aid).status_code == 204
     assert pf.gw.wait_key_state(key, lambda e: e is None) is None
     assert chat(pf.gw, key).status_code == 200
     pf.login(email, password)
     types = {e["type"] for e in pf.audit(account=aid)}
     assert {"account.suspended", "account.unsuspended"} <= types
+
+
+@pytest.mark.xfail(strict=True, reason="contract: login answers 401 login_failed for every reason; a suspended "
+                   "account with the right password gets 403 account_suspended")
+def test_suspended_login_is_the_generic_error(pf):
+    email, password, aid = account(pf)
+    assert pf.admin().post(API + "/admin/accounts/%d/suspend" % aid).status_code == 204
+    assert err(pf.session().login(email, password))[:2] == (401, "login_failed")
+
+
+@pytest.mark.xfail(strict=True, reason="product bug: the platform's suspend writes the database only; the "
+                   "gateway's key cache sees it at its next sync (up to 250 ms later), not on the next request")
+def test_suspend_stops_the_key_on_the_next_request(pf):
+    """Issue 9 "Admin": suspend/unsuspend (its keys stop working at the gateway on the next request)."""
+    email, password, aid = account(pf)
+    key = pf.gw.create_key(email)
+    assert chat(pf.gw, key).status_code == 200
+    assert pf.admin().post(API + "/admin/accounts/%d/suspend" % aid).status_code == 204
+    r = chat(pf.gw, key)
+    assert r.status_code != 200, "the key of a suspended account still works on the next request"
 
 
 def test_end_sessions(pf):

@@ -19,7 +19,7 @@ FLOW_TYPES = {"signup", "signup.verified", "login.success", "login.failure", "lo
               "session.revoked", "sessions.revoked_all", "password.changed", "password.reset_requested",
               "password.reset", "reauth.success", "reauth.failure", "recovery.requested", "recovery.approved",
               "recovery.denied", "account.suspended", "account.unsuspended", "account.unlocked",
-              "account.sessions_ended", "account.updated", "admin.created"}
+              "account.sessions_ended", "account.updated"}
 
 
 @pytest.fixture(scope="module")
@@ -82,7 +82,7 @@ def test_every_flow_event_is_recorded_with_time_account_ip(pf, flows):
     for e in events:
         assert RFC3339_UTC.fullmatch(e["time"]), e
         assert set(e) >= {"id", "time", "type", "account_id", "actor_id", "ip", "detail"}
-        if e["type"] in FLOW_TYPES - {"admin.created"} and e["account_id"] in ids:
+        if e["type"] in FLOW_TYPES and e["account_id"] in ids:
             assert e["ip"] == "127.0.0.1", e
     main_id = flows["main"][2]
     mine = {e["type"] for e in events if e["account_id"] == main_id}
@@ -90,6 +90,18 @@ def test_every_flow_event_is_recorded_with_time_account_ip(pf, flows):
     admin_id = pf.admin().me().json()["id"]
     acts = [e for e in events if e["type"] == "account.suspended"]
     assert acts and all(e["actor_id"] == admin_id and e["account_id"] == flows["second"][2] for e in acts)
+
+
+@pytest.mark.xfail(strict=True, reason="product bug: no code records admin.created (neither `maxgated init "
+                   "--admin-email` nor `maxgated admin user create --admin`)")
+def test_admin_creation_is_audited(pf):
+    first, second = new_email("init"), new_email("cli")
+    p1, p2 = pw(), pw()
+    pf.remember(p1, p2)
+    pf.gw.admin_run("init", "--admin-email", first, "--admin-password-stdin", input=p1 + "\n")
+    pf.create_account(second, p2, admin=True)
+    created = {e["account_id"] for e in pf.audit(type="admin.created")}
+    assert {pf.account_id(first), pf.account_id(second)} <= created
 
 
 def test_no_secret_in_audit_or_logs(pf, flows):

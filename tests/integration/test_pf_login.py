@@ -141,18 +141,19 @@ def test_lock_is_logged(pf):
 
 def test_failures_per_hour_cap_from_many_ips():
     """failures_per_hour (100 by default; 12 here, so the test is short)
-    holds across lockouts and client IPs: 127.0.0.2-13 each fail once."""
+    holds across successes and client IPs: 127.0.0.2-13 each fail once, a
+    success after every 4 keeps the consecutive count below the lockout."""
     p = Platform(accounts={"lockout_threshold": "5", "lockout_minutes": "1", "failures_per_hour": "12"})
     try:
         email, password = new_email("cap"), pw()
         p.create_account(email, password)
-        ips = ["127.0.0.%d" % i for i in range(2, 14)]
-        for i, ip in enumerate(ips):
-            if i in (5, 10):  # past each one-minute lock
-                p.advance(MINUTE_MS + 1000)
+        for i, ip in enumerate("127.0.0.%d" % i for i in range(2, 14)):
+            if i and i % 4 == 0:
+                assert p.session().login(email, password).status_code == 200
             status, _, doc = call_from(ip, p.url, "POST", API + "/login", {"email": email, "password": "Wr0ng!pass99x"})
             assert (status, doc["error"]["code"]) == (401, "login_failed")
-        p.advance(MINUTE_MS + 1000)  # the lockout is over, the hour is not
+        assert err(p.session().login(email, password))[:2] == (401, "login_failed")
+        p.advance(MINUTE_MS + 1000)  # longer than the lockout, not the hour
         assert err(p.session().login(email, password))[:2] == (401, "login_failed")
         p.advance(HOUR_MS)
         assert p.session().login(email, password).status_code == 200
@@ -163,12 +164,12 @@ def test_failures_per_hour_cap_from_many_ips():
 def test_enumeration_timing():
     """§8 item 9: the median time of a login with a known email (wrong
     password) and with an unknown one differ by < 5 ms over 200 samples
-    each.  Under ASan an Argon2id verify takes 0.1-0.3 s and its spread is
-    tens of ms, so the bound there is 25 ms (a missing dummy verify would
-    differ by the whole verify) and the sample count 60 (each sample is a
-    verify)."""
+    each, interleaved.  Under ASan an Argon2id verify takes ~30 ms (0.1-0.3
+    s on a loaded machine) and the medians move by a few ms with the other
+    work on a busy 2-core machine, so the bound there is 10 ms: a missing
+    dummy verify would differ by the whole verify."""
     asan = "asan" in harness.BIN
-    samples, bound_ms = (60, 25.0) if asan else (200, 5.0)
+    samples, bound_ms = 200, (10.0 if asan else 5.0)
     p = Platform(accounts={"lockout_threshold": "100", "failures_per_hour": "100", "lockout_minutes": "1"})
     try:
         email, password = new_email("tm"), pw()

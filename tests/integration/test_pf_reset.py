@@ -10,7 +10,7 @@ import time
 
 import pytest
 
-from pfclient import API, LINK_BASE, MINUTE_MS, Platform, body_of, err, new_email, pw, skip_unless_platform
+from pfclient import API, LINK_BASE, MINUTE_MS, Platform, body_of, err, new_email, pw, skip_unless_platform, fresh_ips
 
 skip_unless_platform()
 
@@ -20,6 +20,12 @@ def pf():
     p = Platform(accounts={"signup_mode": "open"})
     yield p
     p.stop()
+
+
+@pytest.fixture(autouse=True)
+def own_ip(request):
+    """Each test its own client address: the per-IP hourly limits of the public endpoints start empty."""
+    fresh_ips(request, "pf")
 
 
 def account(pf):
