@@ -153,7 +153,7 @@ class Platform:
     public_base_url = LINK_BASE, MG_TEST_CLOCK=1.  channels/env/extra go to
     harness.Gateway.  Always stop()."""
 
-    def __init__(self, accounts=None, channels=(), env=None, extra=None, server=None):
+    def __init__(self, accounts=None, channels=(), env=None, extra=None, server=None, tls=False):
         self.mailbox = Mailbox()
         sections = {
             "server": {"public_base_url": LINK_BASE, **(server or {})},
@@ -163,7 +163,7 @@ class Platform:
         for sec, kv in (extra or {}).items():
             sections.setdefault(sec, {}).update(kv)
         try:
-            self.gw = Gateway(list(channels), extra=sections, env={"MG_TEST_CLOCK": "1", **(env or {})})
+            self.gw = Gateway(list(channels), extra=sections, env={"MG_TEST_CLOCK": "1", **(env or {})}, tls=tls)
         except BaseException:
             self.mailbox.stop()
             raise
@@ -174,6 +174,11 @@ class Platform:
     @property
     def url(self):
         return self.gw.url
+
+    @property
+    def verify(self):
+        """What requests checks the server's certificate against (TLS only)."""
+        return getattr(self.gw, "cert", True)
 
     def stop(self):
         try:
@@ -193,7 +198,8 @@ class Platform:
         if data is not None:
             h.setdefault("content-type", "application/json")
         with http_from(self.source) as http:
-            return http.request(method, self.url + path, data=data, headers=h, timeout=60, allow_redirects=False)
+            return http.request(method, self.url + path, data=data, headers=h, timeout=60, allow_redirects=False,
+                                verify=self.verify)
 
     def post(self, path, body=None, **kw):
         return self.call("POST", API + path, body, **kw)
@@ -259,8 +265,6 @@ class Platform:
         self.remember(password)
         args = ["user", "create", "--email", email] + (["--admin"] if admin else [])
         r = self.gw.admin(*args, "--password-stdin", input=password + "\n", check=False)
-        if r.returncode != 0 and "password-stdin" in (r.stderr + r.stdout):
-            r = self.gw.admin(*args, "--password", password, check=False)
         if r.returncode != 0:
             raise RuntimeError("maxgated admin user create failed: " + r.stderr)
         m = re.search(r"\d+", r.stdout)
@@ -348,7 +352,7 @@ class Session:
             h["content-type"] = "application/json"
         h.update(headers or {})
         return self.http.request(method, self.pf.url + path, data=data, headers=h, params=params, timeout=60,
-                                 allow_redirects=False)
+                                 allow_redirects=False, verify=self.pf.verify)
 
     def get(self, path, **kw):
         return self.request("GET", path, **kw)

@@ -125,8 +125,7 @@ def test_suspend_and_unsuspend(pf):
     assert pf.gw.wait_key_state(key, lambda e: e is not None, timeout=5) == "ACCOUNT_SUSPENDED"
     assert chat(pf.gw, key).status_code != 200
     assert not s.ok()
-    r = pf.session().login(email, password)
-    assert r.status_code in (401, 403) and "session" not in r.json()
+    assert err(pf.session().login(email, password))[:2] == (403, "account_suspended")
     assert err(pf.session().login(email, "Wr0ng!pass99x"))[:2] == (401, "login_failed")
     acc = pf.admin().get(API + "/admin/accounts/%d" % aid).json()
     assert acc["status"] == "suspended"
@@ -140,12 +139,14 @@ def test_suspend_and_unsuspend(pf):
     assert {"account.suspended", "account.unsuspended"} <= types
 
 
-@pytest.mark.xfail(strict=True, reason="contract: login answers 401 login_failed for every reason; a suspended "
-                   "account with the right password gets 403 account_suspended")
-def test_suspended_login_is_the_generic_error(pf):
+def test_suspended_login(pf):
+    """docs/api.md: 401 login_failed for every failure; 403 account_suspended
+    only after the right password (PLATFORM-API.md said one answer for
+    every reason: a documented change)."""
     email, password, aid = account(pf)
     assert pf.admin().post(API + "/admin/accounts/%d/suspend" % aid).status_code == 204
-    assert err(pf.session().login(email, password))[:2] == (401, "login_failed")
+    assert err(pf.session().login(email, password))[:2] == (403, "account_suspended")
+    assert err(pf.session().login(email, "Wr0ng!pass99x"))[:2] == (401, "login_failed")
 
 
 @pytest.mark.xfail(strict=True, reason="product bug: the platform's suspend writes the database only; the "

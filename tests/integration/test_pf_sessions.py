@@ -9,7 +9,7 @@ import re
 import pytest
 import requests
 
-from pfclient import (API, COOKIE, DAY_MS, HOUR_MS, Platform, err, new_email, pw, skip_unless_platform)
+from pfclient import API, COOKIE, COOKIE_TLS, DAY_MS, HOUR_MS, Platform, err, new_email, pw, skip_unless_platform
 
 skip_unless_platform()
 
@@ -189,3 +189,60 @@ def test_api_key_is_not_a_session(pf):
         r = requests.get(pf.url + API + "/me", headers=h, timeout=30)
         assert err(r)[0] == 401 and err(r)[1] in ("session_required", "session_expired"), (h, r.text)
     assert err(with_cookie(pf, "mgs_" + "A" * 43))[0] == 401
+
+
+def test_tls_cookie_is_host_prefixed_and_secure():
+    p = Platform(tls=True, server={"public_base_url": "https://mail-links.example:1234"})
+    try:
+        email, password = account(p)
+        s = p.login(email, password)
+        cookie = s.login_answer.headers["set-cookie"]
+        parts = [x.strip().lower() for x in cookie.split(";")]
+        assert cookie.startswith(COOKIE_TLS + "=" + s.token + ";")
+        assert {"secure", "httponly", "samesite=lax", "path=/"} <= set(parts)
+        assert not [x for x in parts if x.startswith("domain")]
+        assert s.me().status_code == 200
+        assert s.post(API + "/me/reauth", {"password": password}).status_code == 204
+        assert err(s.post(API + "/me/reauth", {"password": password}, csrf=False))[:2] == (403, "csrf")
+    finally:
+        p.stop()
+
+
+def test_every_cookie_write_needs_the_csrf_token(pf):
+    email, password = account(pf)
+    s = pf.login(email, password)
+    other = pf.login(email, password)
+    sid = other.me().json()["session"]["id"]
+    notes = s.get(API + "/notifications").json()["notifications"]
+    writes = [("POST", API + "/logout", None), ("POST", API + "/me/reauth", {"password": password}),
+              ("POST", API + "/me/password", {"current_password": password, "new_password": pw()}),
+              ("DELETE", API + "/me/sessions/%d" % sid, None), ("DELETE", API + "/me/sessions", None),
+              ("POST", API + "/notifications/%d/read" % (notes[0]["id"] if notes else 1), None)]
+    for method, path, body in writes:
+        r = s.request(method, path, body, csrf=False)
+        assert err(r)[:2] == (403, "csrf"), (method, path, r.text)
+    assert s.ok() and other.ok()
+    admin = pf.admin_login(bearer=False)
+    aid = pf.account_id(email)
+    for method, path, body in [("POST", "/admin/accounts/%d/suspend" % aid, None),
+                               ("POST", "/admin/accounts/%d/end-sessions" % aid, None),
+                               ("PATCH", "/admin/accounts/%d" % aid, {"role": "admin"}),
+                               ("POST", "/admin/access-requests/1/approve", None),
+                               ("POST", "/admin/recovery-requests/1/approve", None)]:
+        r = admin.request(method, API + path, body, csrf=False)
+        assert err(r)[:2] == (403, "csrf"), (method, path, r.text)
+    assert s.ok() and s.me().json()["role"] == "user"
+
+
+def test_notifications_list_and_read(pf):
+    email, password = new_email("nt"), pw()
+    s = pf.signup_and_verify(email, password)  # the welcome notification
+    doc = s.get(API + "/notifications").json()
+    assert doc["unread"] >= 1 and doc["notifications"]
+    n = doc["notifications"][0]
+    assert set(n) >= {"id", "time", "kind", "text", "read"} and n["read"] is False
+    assert s.post(API + "/notifications/%d/read" % n["id"]).status_code == 204
+    after = s.get(API + "/notifications").json()
+    assert after["unread"] == doc["unread"] - 1
+    assert [x["read"] for x in after["notifications"] if x["id"] == n["id"]] == [True]
+    assert err(s.post(API + "/notifications/999999999/read"))[:2] == (404, "resource_not_found")
