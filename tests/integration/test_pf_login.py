@@ -191,3 +191,24 @@ def test_enumeration_timing():
         assert diff < bound_ms, (statistics.median(known), statistics.median(unknown))
     finally:
         p.stop()
+
+
+def test_reauth_failures_count_toward_the_lock(pf):
+    email, password = account(pf)
+    s = pf.login(email, password, bearer=True)
+    for _ in range(5):
+        r = s.post(API + "/me/reauth", {"password": "Wr0ng!pass99x"})
+        assert err(r) == (400, "field_invalid", "password"), r.text
+    assert not ok(pf, email, password)
+    types = [e["type"] for e in pf.audit(account=pf.account_id(email))]
+    assert "reauth.failure" in types and "login.locked" in types
+
+
+def test_login_rotates_the_token(pf):
+    """§8 item 26: every login issues a new token; a cookie sent along with
+    the login is not adopted."""
+    email, password = account(pf)
+    s = pf.login(email, password)
+    old = s.token
+    r = s.http.post(pf.url + API + "/login", json={"email": email, "password": password}, timeout=30)
+    assert r.status_code == 200 and r.json()["session"]["token"] != old

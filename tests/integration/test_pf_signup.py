@@ -174,3 +174,35 @@ def test_deny_makes_no_account(rq):
     assert r.status_code == 200 and [a for a in r.json()["accounts"] if a["email"] == email] == []
     assert not rq.link_mails(email, "set_password")
     assert "access.denied" in {e["type"] for e in rq.audit()}
+
+
+def test_email_case_and_spaces_are_one_account(pf):
+    email, password = new_email("case"), pw()
+    pf.signup_and_verify(email, password, login=False)
+    for variant in (email.upper(), "  " + email + " "):
+        assert pf.post("/signup", {"email": variant, "password": pw()}).status_code == 202
+    pf.login(email.upper(), password)
+    r = pf.admin().get(API + "/admin/accounts", params={"q": email.split("@")[0].lower()})
+    assert len([a for a in r.json()["accounts"] if a["email"].lower() == email.lower()]) == 1
+
+
+def test_verify_link_host_ignores_host_header_and_two_concurrent_verifies(pf):
+    import threading
+    email, password = new_email("hv"), pw()
+    r = pf.post("/signup", {"email": email, "password": password}, headers={"host": "evil.example"})
+    assert r.status_code == 202
+    token = pf.wait_link(email, "verify")  # checks the link's host is public_base_url
+    assert "evil.example" not in str(pf.link_mails(email, "verify")[-1]["raw"])
+    barrier, out = threading.Barrier(2), []
+
+    def post():
+        barrier.wait()
+        out.append(pf.post("/signup/verify", {"token": token}).status_code)
+
+    threads = [threading.Thread(target=post) for _ in range(2)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert sorted(out) == [200, 400]
+    assert pf.login(email, password).me().json()["credit_micros"] == CREDIT  # given once
