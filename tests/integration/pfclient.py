@@ -181,11 +181,16 @@ class Platform:
         return getattr(self.gw, "cert", True)
 
     def stop(self):
+        """Stops the server and the mailbox; then no password or token the
+        tests used may be in the server's logs (§8 item 52)."""
         try:
             rc = self.gw.stop()
         finally:
             self.mailbox.stop()
         assert rc == 0, "maxgated exited with %r" % rc
+        logs = self.logs()
+        leaked = sorted({s for s in self.secrets if len(s) >= 8 and s in logs})
+        assert not leaked, "%d secret(s) in the server's logs, e.g. one of %d chars" % (len(leaked), len(leaked[0]))
 
     # ---- raw requests ------------------------------------------------------------
 

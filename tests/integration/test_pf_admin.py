@@ -66,6 +66,7 @@ def test_admin_sees_recovery_with_activity_and_approves(pf):
     r = pf.admin().post(API + "/admin/recovery-requests/%d/approve" % req["id"])
     assert r.status_code == 204, r.text
     token = pf.wait_link(email, "reset")
+    pf.advance(60 * 60 * 1000)  # the recovery link lives 24 h (docs/api.md), not 15 min
     new = pw()
     pf.remember(new)
     assert pf.post("/password/reset", {"token": token, "new_password": new}).status_code == 204
@@ -189,6 +190,9 @@ def test_change_plan_and_role(pf):
                                                                                             "plan")
     assert err(pf.admin().patch(API + "/admin/accounts/%d" % aid, {"role": "root"})) == (400, "field_invalid", "role")
     assert "account.updated" in {e["type"] for e in pf.audit(account=aid)}
+    me = pf.admin().me().json()["id"]
+    assert err(pf.admin().patch(API + "/admin/accounts/%d" % me, {"role": "user"}))[:2] == (409, "conflict")
+    assert pf.admin().me().json()["role"] == "admin"
 
 
 ADMIN_ENDPOINTS = [

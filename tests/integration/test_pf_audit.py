@@ -8,7 +8,7 @@ import re
 
 import pytest
 
-from pfclient import API, Platform, call_from, err, new_email, pw, skip_unless_platform
+from pfclient import API, Platform, call_from, err, fresh_ip, new_email, pw, skip_unless_platform
 
 skip_unless_platform()
 
@@ -169,3 +169,20 @@ def test_audit_error_shapes(pf, flows):
     assert err(s.get(API + "/admin/audit"))[:2] == (403, "forbidden")
     r = s.get(API + "/me/audit", params={"limit": "abc"})
     assert err(r)[0] == 400
+
+
+def test_per_ip_limits_key_on_the_real_client_ip(pf):
+    """§8 item 8: behind the trusted proxy each X-Forwarded-For client has
+    its own budget; an untrusted peer cannot escape its budget with one."""
+    untrusted = fresh_ip()
+    for i in range(20):
+        status, _, _ = call_from(untrusted, pf.url, "POST", API + "/password/forgot", {"email": new_email("x")},
+                                 headers={"x-forwarded-for": "198.51.100.%d" % i})
+        assert status == 202
+    status, headers, doc = call_from(untrusted, pf.url, "POST", API + "/password/forgot", {"email": new_email("x")},
+                                     headers={"x-forwarded-for": "198.51.100.250"})
+    assert (status, doc["error"]["code"]) == (429, "too_many_attempts")
+    for i in range(25):  # the proxy (127.0.0.1) speaks for 25 different clients
+        status, _, _ = call_from("127.0.0.1", pf.url, "POST", API + "/password/forgot", {"email": new_email("x")},
+                                 headers={"x-forwarded-for": "192.0.2.%d" % (i + 1)})
+        assert status == 202, i

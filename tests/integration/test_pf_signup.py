@@ -100,6 +100,14 @@ def test_wrong_and_expired_verification_tokens(pf):
     assert err(pf.session().login(email, password))[:2] == (401, "login_failed")
 
 
+def test_verification_link_lives_24_hours(pf):
+    email, password = new_email("v24"), pw()
+    assert pf.post("/signup", {"email": email, "password": password}).status_code == 202
+    token = pf.wait_link(email, "verify")
+    pf.advance(DAY_MS - MINUTE_MS)
+    assert pf.post("/signup/verify", {"token": token}).status_code == 200
+
+
 def test_open_mode_refuses_access_requests(pf):
     r = pf.post("/access-requests", {"email": new_email("ar")})
     assert err(r)[:2] == (403, "signup_closed")
@@ -161,6 +169,37 @@ def test_approve_set_password_login(rq):
     assert [x for x in r.json()["requests"] if x["email"] == email and x["decided_at"]]
     types = {e["type"] for e in rq.audit()}
     assert {"access.requested", "access.approved"} <= types
+
+
+def test_set_password_link_lives_72_hours(rq):
+    for advance, ok in ((72 * 60 * MINUTE_MS - MINUTE_MS, True), (72 * 60 * MINUTE_MS + MINUTE_MS, False)):
+        email = new_email("s72")
+        assert rq.post("/access-requests", {"email": email}).status_code == 202
+        (req,) = pending(rq, email)[:1]
+        assert rq.admin().post(API + "/admin/access-requests/%d/approve" % req["id"]).status_code == 204
+        token = rq.wait_link(email, "set_password")
+        rq.advance(advance)
+        r = rq.post("/password/set", {"token": token, "new_password": pw()})
+        assert (r.status_code == 204) if ok else (err(r)[:2] == (400, "token_invalid")), (advance, r.text)
+
+
+def test_nist_policy():
+    p = Platform(accounts={"signup_mode": "open", "password_policy": "nist"})
+    try:
+        assert p.call("GET", API + "/config").json()["password_policy"] == "nist"
+        email = new_email("nist")
+        p.signup_and_verify(email, "correct horse battery staple")  # no classes needed
+        r = p.post("/signup", {"email": new_email("nist"), "password": "password1234"})
+        assert err(r) == (400, "password_policy", "password") and "common" in r.json()["error"]["message"]
+        r = p.post("/signup", {"email": new_email("nist"), "password": "x" * 129})
+        assert err(r) == (400, "password_policy", "password")
+    finally:
+        p.stop()
+
+
+def test_default_policy_wants_classes(pf):
+    r = pf.post("/signup", {"email": new_email("cls"), "password": "correct horse battery staple"})
+    assert err(r) == (400, "password_policy", "password")
 
 
 def test_deny_makes_no_account(rq):
