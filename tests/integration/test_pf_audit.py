@@ -186,3 +186,17 @@ def test_per_ip_limits_key_on_the_real_client_ip(pf):
         status, _, _ = call_from("127.0.0.1", pf.url, "POST", API + "/password/forgot", {"email": new_email("x")},
                                  headers={"x-forwarded-for": "192.0.2.%d" % (i + 1)})
         assert status == 202, i
+
+
+def test_log_injection_is_escaped(pf):
+    """§8 item 52: what a client sends cannot start a line of its own in the
+    logs or the audit detail."""
+    email, password = new_email("inj"), pw()
+    pf.create_account(email, password)
+    text = "help\nINJECTED audit line\r\nINJECTED2"
+    assert pf.post("/recovery-requests", {"email": email, "description": text}).status_code == 202
+    pf.session().login(email, "Wr0ng!pass99x", extra_headers={"user-agent": "ua\tINJECTED3"})
+    r = pf.admin().get(API + "/admin/recovery-requests", params={"status": "pending"})
+    assert [x for x in r.json()["requests"] if x["email"] == email][0]["description"] == text  # kept as data
+    for line in pf.logs().splitlines():
+        assert not line.lstrip().startswith(("INJECTED", "\tINJECTED")), line

@@ -8,6 +8,7 @@ import statistics
 import time
 
 import pytest
+import requests
 
 import harness
 from pfclient import (API, HOUR_MS, Platform, call_from, err, fresh_ip, fresh_ips, new_email, pw,
@@ -135,3 +136,13 @@ def test_signup_timing_new_vs_existing():
         assert abs(k - u) < bound_ms(), (k, u)
     finally:
         p.stop()
+
+
+def test_no_test_clock_without_the_test_environment():
+    """POST /platform/v1/test/clock exists only under MG_TEST_CLOCK=1."""
+    g = harness.Gateway([])
+    try:
+        r = requests.post(g.url + API + "/test/clock", json={"advance_ms": 1000}, timeout=10)
+        assert err(r)[:2] == (404, "path_unknown")
+    finally:
+        assert g.stop() == 0

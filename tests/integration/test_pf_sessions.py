@@ -246,3 +246,16 @@ def test_notifications_list_and_read(pf):
     assert after["unread"] == doc["unread"] - 1
     assert [x["read"] for x in after["notifications"] if x["id"] == n["id"]] == [True]
     assert err(s.post(API + "/notifications/999999999/read"))[:2] == (404, "resource_not_found")
+
+
+def test_session_ceiling_ends_the_oldest(pf):
+    """At most 100 sessions per account (MG_SESSIONS_PER_ACCOUNT): the 101st
+    login ends the oldest, never refuses."""
+    email, password = account(pf)
+    first = pf.login(email, password, bearer=True)
+    for _ in range(99):
+        assert pf.post("/login", {"email": email, "password": password}).status_code == 200
+    assert first.ok()
+    last = pf.login(email, password, bearer=True)
+    assert not first.ok() and last.ok()
+    assert len(last.get(API + "/me/sessions").json()["sessions"]) == 100
