@@ -12,8 +12,8 @@ writes, or uses the session token as Bearer).
     finally:
         pf.stop()
 
-Contract: /work/shared/docs/PLATFORM-API.md and the lead's API9.md (shapes,
-audit types, mail links)."""
+Contract: docs/api.md "Platform API (/platform/v1)" (the shapes, error codes,
+audit types and mail links as built)."""
 import http.client
 import itertools
 import json
@@ -133,7 +133,7 @@ _ips = itertools.count(20)
 
 
 def fresh_ip():
-    """A loopback address (127.0.0.20...) no other test of this run uses:
+    """A loopback address (127.0.0.22 on) no other test of this run uses:
     the per-IP hourly limits of the public endpoints start empty for it."""
     n = next(_ips)
     return "127.0.%d.%d" % (n // 250, n % 250 + 2)
