@@ -212,3 +212,37 @@ def test_login_rotates_the_token(pf):
     old = s.token
     r = s.http.post(pf.url + API + "/login", json={"email": email, "password": password}, timeout=30)
     assert r.status_code == 200 and r.json()["session"]["token"] != old
+
+
+def test_locked_suspended_and_pending_cost_the_same_as_unknown(pf):
+    """The lock state (which anyone can cause with 5 attempts) and the
+    account's status must not show in the time either: each path verifies
+    a hash (40 samples each, interleaved; bound as in the timing test)."""
+    locked, password = account(pf)
+    fail(pf, locked, 5)
+    suspended, sp = account(pf)
+    assert pf.admin().post(API + "/admin/accounts/%d/suspend" % pf.account_id(suspended)).status_code == 204
+    pending = new_email("pend")
+    assert pf.post("/signup", {"email": pending, "password": pw()}).status_code == 202
+    times = {"locked": [], "suspended": [], "pending": [], "unknown": []}
+    for _ in range(40):
+        for name, who in (("locked", locked), ("suspended", suspended), ("pending", pending),
+                          ("unknown", new_email("nobody"))):
+            t = time.perf_counter()
+            r = pf.post("/login", {"email": who, "password": "Wr0ng!pass99x"})
+            times[name].append((time.perf_counter() - t) * 1000)
+            assert err(r)[:2] == (401, "login_failed")
+    med = {k: statistics.median(v) for k, v in times.items()}
+    bound = 10.0 if "asan" in harness.BIN else 5.0
+    for name in ("locked", "suspended", "pending"):
+        assert abs(med[name] - med["unknown"]) < bound, med
+
+
+def test_lock_mail_without_secrets(pf):
+    email, password = account(pf)
+    before = len(pf.mailbox.mails(email))
+    fail(pf, email, 5)
+    text = harness.wait_for(lambda: (lambda ms: ms[-1] if len(ms) > before else None)(pf.mailbox.mails(email)),
+                            what="the lock mail")
+    body = str(text["raw"])
+    assert "15" in body and password not in body and "Wr0ng-Passw0rd!x" not in body

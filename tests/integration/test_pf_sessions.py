@@ -165,10 +165,14 @@ def test_password_change_ends_every_other_session(pf):
     r = a.post(API + "/me/password", {"current_password": password, "new_password": "short"})
     assert err(r) == (400, "password_policy", "new_password")
     assert b.ok()
+    before = len(pf.mailbox.mails(email))
     r = a.post(API + "/me/password", {"current_password": password, "new_password": new})
     assert r.status_code == 204, r.text
     pf.remember(new)
     assert a.ok() and not b.ok()
+    note = pf.mailbox.wait_mail(email, count=before + 1)  # "your password was changed"
+    assert new not in str(note["raw"]) and password not in str(note["raw"])
+    assert a.get(API + "/notifications").json()["unread"] >= 1
     assert err(pf.session().login(email, password))[:2] == (401, "login_failed")
     pf.login(email, new)
 
