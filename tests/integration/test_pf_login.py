@@ -246,3 +246,12 @@ def test_lock_mail_without_secrets(pf):
                             what="the lock mail")
     body = str(text["raw"])
     assert "15" in body and password not in body and "Wr0ng-Passw0rd!x" not in body
+
+
+def test_password_is_case_sensitive_email_is_not(pf):
+    """AC-2."""
+    email, password = account(pf)
+    assert ok(pf, email.upper(), password)
+    for variant in (password.swapcase(), password.lower(), password[:-1], password + " "):
+        assert err(login(pf, email, variant))[:2] == (401, "login_failed")
+    assert ok(pf, email, password)
