@@ -247,3 +247,29 @@ def test_decisions_happen_once(pf):
 def test_not_found_message_speaks_of_the_platform(pf):
     for r in (pf.admin().get(API + "/admin/accounts/99999999"), pf.admin().delete(API + "/me/sessions/99999999")):
         assert "voice" not in r.json()["error"]["message"], r.json()["error"]["message"]
+
+
+def test_login_storm_does_not_starve_the_gateway(pf):
+    """Issue 9 "Work queues": Argon2id runs on its own workers; a storm of
+    logins (8 clients, unknown emails: each a dummy verify) leaves gateway
+    requests answering 200, and the platform answers 401 or 503, never hangs."""
+    import threading
+    email, _, _ = account(pf)
+    key = pf.gw.create_key(email)
+    stop, codes = threading.Event(), []
+
+    def storm():
+        while not stop.is_set():
+            codes.append(pf.post("/login", {"email": new_email("storm"), "password": "Wr0ng!pass99x"}).status_code)
+
+    threads = [threading.Thread(target=storm) for _ in range(8)]
+    for t in threads:
+        t.start()
+    try:
+        statuses = [chat(pf.gw, key).status_code for _ in range(15)]
+    finally:
+        stop.set()
+        for t in threads:
+            t.join()
+    assert statuses == [200] * 15
+    assert codes and set(codes) <= {401, 503}, set(codes)
