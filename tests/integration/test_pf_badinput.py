@@ -179,10 +179,10 @@ def test_unknown_route_and_method(pf, alice):
     assert err(r)[:2] == (405, "method_not_allowed")
 
 
-@pytest.mark.xfail(strict=True, reason="product bug: the platform reads any Content-Type as JSON, so a cross-site "
-                   "<form enctype=text/plain> can POST a valid JSON login (login CSRF: the victim's browser signs "
-                   "in to the attacker's account and keeps the SameSite=Lax cookie)")
 def test_login_needs_a_json_content_type(pf):
+    """A cross-site <form enctype=text/plain> can send a valid JSON text:
+    accepting it would allow login CSRF (the victim's browser signed in to
+    the attacker's account, keeping the SameSite=Lax cookie)."""
     email, password = new_email("ct"), pw()
     pf.create_account(email, password)
     # what <form enctype="text/plain"> with name='{"email":"…","password":"…' value='…"}' sends
