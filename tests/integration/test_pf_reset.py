@@ -232,3 +232,17 @@ def test_no_link_for_a_suspended_account(pf):
     marker, _ = account(pf)
     forgot(pf, marker)
     assert not pf.link_mails(email, "reset")
+
+
+def test_reset_page_get_does_not_consume_and_sends_no_referrer(pf):
+    """§8 items 32 and 34: a mail scanner fetching the link (twice) does not
+    use it up; the page tells the browser to send no Referer."""
+    email, _ = account(pf)
+    token, _ = forgot(pf, email)
+    for _ in range(2):
+        r = pf.call("GET", "/console/reset")  # the fragment (#token=...) never reaches a server
+        assert r.status_code == 200 and "text/html" in r.headers["content-type"]
+        assert r.headers.get("referrer-policy") == "no-referrer"
+    r, new = reset(pf, token)
+    assert r.status_code == 204
+    pf.login(email, new)
