@@ -34,7 +34,8 @@ struct mg_keycache {
     _Atomic int stop;
     char *store_spec;
     int interval_ms;
-    int64_t seq;
+    int64_t seq;                /* under sync_lock */
+    pthread_mutex_t sync_lock;  /* one sync at a time: the poller's or an explicit one */
     pthread_mutex_t touch_lock;
     int64_t touched[MAX_TOUCHED];
     size_t ntouched;
@@ -52,6 +53,7 @@ struct mg_keycache *mg_keycache_new(void)
     struct mg_keycache *kc = mg_calloc(1, sizeof(*kc));
     pthread_rwlock_init(&kc->lock, NULL);
     pthread_mutex_init(&kc->touch_lock, NULL);
+    pthread_mutex_init(&kc->sync_lock, NULL);
     return kc;
 }
 
@@ -74,6 +76,7 @@ void mg_keycache_free(struct mg_keycache *kc)
     }
     pthread_rwlock_destroy(&kc->lock);
     pthread_mutex_destroy(&kc->touch_lock);
+    pthread_mutex_destroy(&kc->sync_lock);
     free(kc->store_spec);
     free(kc);
 }
@@ -129,6 +132,14 @@ static int apply(void *arg, const struct mg_key_record *k)
     return MG_OK;
 }
 
+int mg_keycache_sync(struct mg_keycache *kc, struct mg_store *s)
+{
+    pthread_mutex_lock(&kc->sync_lock);
+    int rc = s->ops->keys_since(s, kc->seq, apply, kc, &kc->seq);
+    pthread_mutex_unlock(&kc->sync_lock);
+    return rc;
+}
+
 static void *poller(void *arg)
 {
     struct mg_keycache *kc = arg;
@@ -142,7 +153,7 @@ static void *poller(void *arg)
     while (!atomic_load(&kc->stop)) {
         struct timespec ts = {kc->interval_ms / 1000, (long)(kc->interval_ms % 1000) * 1000000L};
         nanosleep(&ts, NULL);
-        s->ops->keys_since(s, kc->seq, apply, kc, &kc->seq);
+        mg_keycache_sync(kc, s);
         pthread_mutex_lock(&kc->touch_lock);
         size_t n = kc->ntouched;
         memcpy(ids, kc->touched, n * sizeof(ids[0]));

@@ -22,6 +22,10 @@ void mg_keycache_put(struct mg_keycache *kc, const struct mg_key_record *k);
 /* Loads every key now (MG_ERR if the store cannot be read), then starts the
  * poller thread. */
 int mg_keycache_start(struct mg_keycache *kc, const char *store_spec, int interval_ms);
+/* Applies every change since the last sync now, on the calling thread with its store handle s
+ * (a worker): an admin's suspension is seen by this node's next request, not the next poll. */
+struct mg_store;
+int mg_keycache_sync(struct mg_keycache *kc, struct mg_store *s);
 /* Notes that a key was used (last_used_ms is written by the poller in batches). */
 void mg_keycache_touch(struct mg_keycache *kc, int64_t key_id);
 

@@ -50,7 +50,7 @@
     X(METHOD_NOT_ALLOWED,     405, 0, 2013, "invalid_request_error", "invalid_request_error",                           \
       "Wrong HTTP method for this path.")                                                                              \
     X(RESOURCE_NOT_FOUND,     404, 0, 2013, "invalid_request_error", "not_found_error",                                 \
-      "No such task, file or voice for this account.")                                                                 \
+      "Not found for this account: no task, file, voice or other object has this id here. Check the id.")                                                                 \
     X(CONTENT_TYPE,           400, 0, 2013, "invalid_request_error", "invalid_request_error",                           \
       "Wrong Content-Type. Send the body as JSON with 'Content-Type: application/json'.")                               \
     X(JSON_MALFORMED,         400, 0, 2013, "invalid_request_error", "invalid_request_error",                           \

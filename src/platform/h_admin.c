@@ -79,9 +79,15 @@ void pf_h_admin_accounts(struct pf_call *c)
     pf_reply(c, 200, o);
 }
 
+struct count {
+    const struct pf_call *c;
+    int n;
+};
+
 static int count_session(void *arg, const struct mg_session *se)
 {
-    (*(int *)arg)++;
+    struct count *k = arg;
+    k->n += pf_session_live(k->c, se);
     return MG_OK;
 }
 
@@ -103,14 +109,14 @@ static json_t *recent_activity(struct pf_call *c, int64_t account_id)
 void pf_h_admin_account(struct pf_call *c)
 {
     struct mg_account a;
-    int sessions = 0;
+    struct count sessions = {c, 0};
     if (path_account(c, &a) != MG_OK)
         return;
     c->store->ops->sessions_list(c->store, a.id, count_session, &sessions);
     json_t *o = admin_account_json(c, &a);
     pf_set_time(o, "locked_until", a.locked_until_ms > c->now ? a.locked_until_ms : 0);
     json_object_set_new(o, "failed_logins", json_integer(a.failed_logins));
-    json_object_set_new(o, "sessions", json_integer(sessions));
+    json_object_set_new(o, "sessions", json_integer(sessions.n));
     json_object_set_new(o, "recent_activity", recent_activity(c, a.id));
     pf_reply(c, 200, o);
 }
@@ -148,6 +154,9 @@ void pf_h_admin_account_action(struct pf_call *c)
         pf_store_failed(c, rc);
         return;
     }
+    if (c->pf->keys != NULL && strstr(path, "suspend") != NULL && mg_keycache_sync(c->pf->keys, c->store) != MG_OK)
+        mg_log(MG_LOG_WARN, "admin: the key cache will see the (un)suspension of account %lld at its next poll",
+               (long long)a.id);
     char detail[96];
     if (c->acct.id == 0)
         snprintf(detail, sizeof(detail), "by the operator (maxgated admin); %zu sessions ended", n);

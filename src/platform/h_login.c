@@ -221,11 +221,20 @@ void pf_h_password_change(struct pf_call *c)
 struct list_ctx {
     json_t *arr;
     int64_t current;
+    const struct pf_call *c;
 };
+
+/* Is the session still usable (the check pf_session_check makes)? Ended ones are not shown. */
+int pf_session_live(const struct pf_call *c, const struct mg_session *se)
+{
+    return c->now < se->expires_ms && c->now - se->last_seen_ms <= c->pf->cfg.session_idle_ms;
+}
 
 static int add_session(void *arg, const struct mg_session *se)
 {
     struct list_ctx *l = arg;
+    if (!pf_session_live(l->c, se))
+        return MG_OK;
     json_t *o = json_object();
     json_object_set_new(o, "id", json_integer(se->id));
     json_object_set_new(o, "current", json_boolean(se->id == l->current));
@@ -240,7 +249,7 @@ static int add_session(void *arg, const struct mg_session *se)
 
 void pf_h_sessions_list(struct pf_call *c)
 {
-    struct list_ctx l = {json_array(), c->sess.id};
+    struct list_ctx l = {json_array(), c->sess.id, c};
     int rc = c->store->ops->sessions_list(c->store, c->acct.id, add_session, &l);
     if (rc != MG_OK) {
         json_decref(l.arr);

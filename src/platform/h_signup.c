@@ -313,7 +313,7 @@ static enum mg_tx forgot_tx(struct mg_store *s, void *arg)
     struct mg_account a;
     int ra, rc = s->ops->account_by_email(s, f->email, &a);
     f->send = 0;
-    if (rc == MG_OK && a.status == MG_ACCT_ACTIVE &&
+    if (rc == MG_OK && a.status == MG_ACCT_ACTIVE && !a.suspended &&
         pf_limit_hit(c->pf->limits, "forgot-account", a.email, 5, 3600LL * 1000, c->now, &ra) == MG_OK) {
         if ((rc = s->ops->token_put(s, MG_TOKEN_RESET, f->hash, a.id, c->now, c->now + 15 * MINUTE_MS)) == MG_OK)
             f->send = 1;

@@ -14,6 +14,7 @@
 #include <jansson.h>
 #include <stdint.h>
 #include "auth/password.h"
+#include "auth/keycache.h"
 #include "auth/token.h"
 #include "core/account.h"
 #include "core/err.h"
@@ -118,6 +119,7 @@ struct mg_platform {
     struct mg_mailer *mailer;
     struct mg_pw_lists *pw_lists;
     struct pf_limits *limits;
+    struct mg_keycache *keys; /* this node's key cache (NULL in operator commands) */
     uint8_t csrf_key[32];
     _Atomic size_t inflight;
 };
@@ -173,6 +175,8 @@ int pf_session_check(struct pf_call *c);
 int pf_session_start(struct pf_call *c, const struct mg_account *acct, json_t *obj);
 /* The cookie that removes the session cookie. */
 void pf_session_clear_cookie(struct pf_call *c);
+/* Is se still usable at the call's time (not past its absolute end nor its idle window)? */
+int pf_session_live(const struct pf_call *c, const struct mg_session *se);
 /* The CSRF token of the call's session into out (MG_TOKEN_TEXT_LEN + 1). */
 void pf_session_csrf(const struct pf_call *c, char *out);
 

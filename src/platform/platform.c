@@ -398,6 +398,11 @@ struct mg_platform *mg_platform_new(const struct mg_platform_config *cfg, struct
     return pf;
 }
 
+void mg_platform_set_keycache(struct mg_platform *pf, struct mg_keycache *keys)
+{
+    pf->keys = keys;
+}
+
 void mg_platform_free(struct mg_platform *pf)
 {
     if (pf == NULL)

@@ -41,6 +41,10 @@ struct mg_platform;
 struct mg_platform *mg_platform_new(const struct mg_platform_config *cfg, struct mg_pool *pool,
                                     struct mg_mailer *mailer, struct mg_pw_lists *lists, const uint8_t secret[32]);
 void mg_platform_free(struct mg_platform *pf);
+/* The node's key cache (borrowed): suspending an account syncs it before answering, so the account's
+ * keys stop at this node's next request (other nodes follow within their poll interval). */
+struct mg_keycache;
+void mg_platform_set_keycache(struct mg_platform *pf, struct mg_keycache *keys);
 
 /* Runs one platform route in this process for an operator command (`maxgated admin accounts ...`):
  * the same handler the API runs, as an admin (id 0, IP "local" in the audit log), against store s.

@@ -63,7 +63,7 @@ int pf_session_check(struct pf_call *c)
         pf_store_failed(c, rc);
         return MG_DECLINED;
     }
-    if (c->now >= c->sess.expires_ms || c->now - c->sess.last_seen_ms > cfg->session_idle_ms ||
+    if (!pf_session_live(c, &c->sess) ||
         (rc = c->store->ops->account_get(c->store, c->sess.account_id, &c->acct)) == MG_DECLINED) {
         c->store->ops->session_delete(c->store, c->sess.account_id, c->sess.id);
         pf_fail(c, MG_E_SESSION_EXPIRED, NULL, NULL);

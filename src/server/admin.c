@@ -149,6 +149,8 @@ static int user_cmd(struct mg_store *s, const struct mg_config *cfg, const char 
             return 2;
         int rc = s->ops->account_create(s, a->email, with_pw ? phc : NULL, a->admin, &id);
         sodium_memzero(phc, sizeof(phc));
+        if (rc == MG_OK && a->admin)
+            mg_server_audit(s, "admin.created", id, "by maxgated admin user create --admin");
         if (rc == MG_OK && a->generate)
             printf("%lld\n%s\n", (long long)id, shown);
         sodium_memzero(shown, sizeof(shown));

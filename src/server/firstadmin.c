@@ -6,6 +6,7 @@
  * password passes the same policy as the console's.
  */
 #include "auth/password.h"
+#include "core/clock.h"
 #include "core/mg.h"
 #include "server/server.h"
 
@@ -64,6 +65,19 @@ static void generate(const struct mg_pw_lists *lists, char *out)
         if (mg_pw_check(lists, MG_PW_DEFAULT, out, GEN_LEN, NULL) == MG_PW_OK)
             return;
     }
+}
+
+void mg_server_audit(struct mg_store *s, const char *type, int64_t account_id, const char *detail)
+{
+    struct mg_audit_event e;
+    memset(&e, 0, sizeof(e));
+    e.ts_ms = mg_now_ms();
+    mg_strlcpy(e.type, type, sizeof(e.type));
+    e.account_id = account_id;
+    mg_strlcpy(e.ip, "local", sizeof(e.ip));
+    mg_strlcpy(e.detail, detail, sizeof(e.detail));
+    if (s->ops->audit_append(s, &e) != MG_OK)
+        fprintf(stderr, "maxgated: could not record %s in the audit log\n", type);
 }
 
 int mg_server_password(const struct mg_config *cfg, const struct mg_password_source *src, const char *email,
@@ -183,6 +197,7 @@ int mg_cmd_init(const struct mg_config *cfg, int argc, char **argv)
                 rc = 1;
             } else {
                 fprintf(stderr, "maxgated init: admin %s created\n", email);
+                mg_server_audit(s, "admin.created", id, "the first admin, by maxgated init");
                 if (src.generate) /* the one time it is shown */
                     printf("%s\n", shown);
             }

@@ -348,6 +348,7 @@ int mg_cmd_serve(const struct mg_config *cfg)
     const char *tc = getenv("MG_TEST_CLOCK");
     pc.test_clock = tc != NULL && strcmp(tc, "1") == 0;
     srv.pf = mg_platform_new(&pc, pf_pool, mailer, pw_lists, secret);
+    mg_platform_set_keycache(srv.pf, keys);
     struct mg_price_table *prices = mg_prices_default();
     for (size_t i = 0; i < cfg->nprices; i++)
         mg_prices_set(prices, &cfg->prices[i]);

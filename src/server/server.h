@@ -50,6 +50,9 @@ struct mg_password_source {
 int mg_server_password(const struct mg_config *cfg, const struct mg_password_source *src, const char *email,
                        char phc[MG_PW_PHC_MAX], char *shown, size_t shown_cap);
 
+/* An audit event made by an operator command (actor none, IP "local"). */
+void mg_server_audit(struct mg_store *s, const char *type, int64_t account_id, const char *detail);
+
 /* `maxgated init [--admin-email E [--admin-password-file F | --admin-password-stdin | --generate-admin-password]]` */
 int mg_cmd_init(const struct mg_config *cfg, int argc, char **argv);
 int mg_cmd_admin(const struct mg_config *cfg, int argc, char **argv);

@@ -92,8 +92,6 @@ def test_every_flow_event_is_recorded_with_time_account_ip(pf, flows):
     assert acts and all(e["actor_id"] == admin_id and e["account_id"] == flows["second"][2] for e in acts)
 
 
-@pytest.mark.xfail(strict=True, reason="product bug: no code records admin.created (neither `maxgated init "
-                   "--admin-email` nor `maxgated admin user create --admin`)")
 def test_admin_creation_is_audited(pf):
     first, second = new_email("init"), new_email("cli")
     p1, p2 = pw(), pw()

@@ -223,8 +223,6 @@ def test_no_link_for_a_pending_account(pf):
     assert not pf.link_mails(pending, "reset")
 
 
-@pytest.mark.xfail(strict=True, reason="product bug (minor): docs/api.md says forgot mails a link only to an active "
-                   "account; a suspended account (status suspended) gets one")
 def test_no_link_for_a_suspended_account(pf):
     email, _ = account(pf)
     assert pf.admin().post(API + "/admin/accounts/%d/suspend" % pf.account_id(email)).status_code == 204

@@ -275,8 +275,6 @@ def test_csrf_token_is_bound_to_its_session(pf):
         assert err(r)[:2] == (403, "csrf")
 
 
-@pytest.mark.xfail(strict=True, reason="product bug: GET /me/sessions lists, and the admin detail counts, sessions "
-                   "that are past their idle expiry (they no longer work)")
 def test_idle_expired_sessions_are_not_listed(pf):
     email, password = account(pf)
     keep, idle = pf.login(email, password), pf.login(email, password)

@@ -28,7 +28,7 @@ def refused(gw, sim, r):
     """404 RESOURCE_NOT_FOUND in the family's shape, and nothing reached the upstream."""
     assert r.status_code == 404, r.text
     assert r.json()["base_resp"]["status_code"] == 2013
-    assert r.json()["base_resp"]["status_msg"].startswith("No such task, file or voice")
+    assert r.json()["base_resp"]["status_msg"].startswith("Not found for this account")
     assert sim.requests() == []
 
 
