@@ -33,16 +33,14 @@ export async function waitFor(pred, timeoutMs, what) {
 
 /** maxgated with its own config, database and secrets in a temp dir. */
 export class Server {
-  constructor(extra = {}, initArgs = []) {
+  constructor(extra = {}, initArgs = [], env = {}) {
     this.dir = mkdtempSync(path.join(tmpdir(), 'mge2e.'));
     this.config = path.join(this.dir, 'maxgate.ini');
-    const sections = {
-      server: { listen: '127.0.0.1:0', threads: '2', access_log: 'access.log', drain_timeout_ms: '2000' },
-      ...extra,
-    };
+    const sections = { server: { listen: '127.0.0.1:0', threads: '2', access_log: 'access.log', drain_timeout_ms: '2000' } };
+    for (const [s, kv] of Object.entries(extra)) sections[s] = { ...sections[s], ...kv };
     writeFileSync(this.config, Object.entries(sections).map(([s, kv]) =>
       `[${s}]\n` + Object.entries(kv).map(([k, v]) => `${k} = ${v}\n`).join('')).join(''));
-    this.env = { ...process.env, ...SAN_ENV };
+    this.env = { ...process.env, ...SAN_ENV, ...env };
     this.run('init', ...initArgs);
     this.proc = null;
     this.url = null;
@@ -50,8 +48,18 @@ export class Server {
 
   /** Runs `maxgated --config C args...` to completion; returns stdout. */
   run(...args) {
+    return this.runWithInput('', ...args);
+  }
+
+  /** As run(), with input written to its stdin (e.g. --password-stdin). */
+  runWithInput(input, ...args) {
     return execFileSync(path.join(BIN, 'maxgated'), ['--config', this.config, ...args],
-      { cwd: this.dir, env: this.env, encoding: 'utf8', timeout: 60000 });
+      { cwd: this.dir, env: this.env, encoding: 'utf8', timeout: 60000, input });
+  }
+
+  /** An account made by the operator command, active, with a password. */
+  createUser(email, password, { admin = false } = {}) {
+    return this.runWithInput(password + '\n', 'admin', 'user', 'create', '--email', email, ...(admin ? ['--admin'] : []), '--password-stdin');
   }
 
   async start() {
