@@ -150,8 +150,3 @@ export async function openPage(browser, viewport = DESKTOP, opts = {}) {
     close: () => context.close(),
   };
 }
-
-/** True when this build has the platform API (GET /platform/v1/config answers 200). */
-export async function hasPlatform(base) {
-  try { return (await fetch(base + '/platform/v1/config')).status === 200; } catch { return false; }
-}
