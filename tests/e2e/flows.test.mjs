@@ -168,7 +168,7 @@ test('sessions are listed and "sign out everywhere else" ends the others', async
     await there.page.locator('h1', { hasText: 'Dashboard' }).waitFor();
     await signIn(here, s, ADMIN.email, ADMIN.password);
     await here.page.getByRole('navigation', { name: 'Console' }).getByRole('link', { name: 'Security' }).click();
-    await here.page.getByText('This session').waitFor();
+    await here.page.getByText('This session', { exact: true }).waitFor();
     assert.equal(await here.page.getByRole('row').filter({ has: here.page.getByRole('button', { name: 'Sign out' }) }).count(), 1, 'the other session is listed');
     await here.page.getByRole('button', { name: 'Sign out everywhere else' }).click();
     await here.page.getByRole('dialog').getByRole('button', { name: 'Sign out everywhere else' }).click();

@@ -130,7 +130,17 @@ export async function openPage(browser, viewport = DESKTOP, opts = {}) {
     issues.push(`console error: ${msg.text()} (${url || 'no location'})`);
   });
   page.on('pageerror', (err) => issues.push(`page error: ${err.message}`));
+  // A request still running when the test itself leaves the page (page.goto)
+  // is aborted by chromium: that is the test's doing, not the page's.
+  const inflight = new Set();
+  const leftBehind = new WeakSet();
+  page.on('request', (req) => inflight.add(req));
+  page.on('requestfinished', (req) => inflight.delete(req));
+  const goto = page.goto.bind(page);
+  page.goto = (...args) => { for (const r of inflight) leftBehind.add(r); inflight.clear(); return goto(...args); };
   page.on('requestfailed', (req) => {
+    inflight.delete(req);
+    if (leftBehind.has(req) && req.failure() && req.failure().errorText === 'net::ERR_ABORTED') return;
     if (!isAllowed(req.url(), 'failed')) issues.push(`request failed: ${req.method()} ${req.url()} ${req.failure() && req.failure().errorText}`);
   });
   page.on('response', (res) => {

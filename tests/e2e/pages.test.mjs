@@ -356,7 +356,7 @@ test('dark mode: the security page and the sign-in page', async () => {
   p.expect(/\/platform\/v1\/me$/, 401); // after signing out
   try {
     const { page } = p;
-    await page.getByText('This session').waitFor();
+    await page.getByText('This session', { exact: true }).waitFor();
     const bg = await page.evaluate(() => getComputedStyle(document.body).backgroundColor);
     assert.equal(bg, 'rgb(17, 20, 24)', 'the dark palette is used');
     await p.shot('security-dark');
