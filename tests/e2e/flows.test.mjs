@@ -80,6 +80,7 @@ test('sign up in open mode and verify by the mailed link', async () => {
     assert.equal(new URL(page.url()).hash, '', 'the token left the address bar');
     await signIn(p, s, 'ada@example.com', 'Qz7#vNp2!xKw9');
     await page.locator('h1', { hasText: 'Dashboard' }).waitFor();
+    assert.equal(await page.locator('dd', { hasText: 'never' }).count(), 0, 'the session times are shown right after sign-in');
     await p.shot('flow-signup-verified');
     assert.deepEqual(p.problems(), []);
   } finally { await p.close(); }

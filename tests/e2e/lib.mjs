@@ -155,6 +155,7 @@ export async function openPage(browser, viewport = DESKTOP, opts = {}) {
     /** Saves build/e2e/screenshots/<name>.png: the whole page, or with a modal open (full: false) the viewport. */
     async shot(name, { full = true } = {}) {
       mkdirSync(SHOTS, { recursive: true });
+      if (full) await page.evaluate(() => window.scrollTo(0, 0)); // else the sticky top bar lands mid-picture
       await page.screenshot({ path: path.join(SHOTS, name + '.png'), fullPage: full });
     },
     close: () => context.close(),
