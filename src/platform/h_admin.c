@@ -149,7 +149,7 @@ void pf_h_admin_account_action(struct pf_call *c)
         return;
     }
     char detail[96];
-    snprintf(detail, sizeof(detail), "by admin %lld; %zu sessions ended", (long long)c->acct.id, n);
+    snprintf(detail, sizeof(detail), "by admin %lld; sessions ended: %zu", (long long)c->acct.id, n);
     pf_audit(c, event, a.id, detail);
     pf_no_content(c);
 }
