@@ -159,9 +159,9 @@ void pf_h_admin_account_action(struct pf_call *c)
                (long long)a.id);
     char detail[96];
     if (c->acct.id == 0)
-        snprintf(detail, sizeof(detail), "by the operator (maxgated admin); %zu sessions ended", n);
+        snprintf(detail, sizeof(detail), "by the operator (maxgated admin); sessions ended: %zu", n);
     else
-        snprintf(detail, sizeof(detail), "by admin %lld; %zu sessions ended", (long long)c->acct.id, n);
+        snprintf(detail, sizeof(detail), "by admin %lld; sessions ended: %zu", (long long)c->acct.id, n);
     pf_audit(c, event, a.id, detail);
     pf_no_content(c);
 }

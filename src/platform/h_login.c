@@ -209,7 +209,7 @@ void pf_h_password_change(struct pf_call *c)
         return;
     }
     char detail[64];
-    snprintf(detail, sizeof(detail), "%zu other sessions ended", ch.ended);
+    snprintf(detail, sizeof(detail), "other sessions ended: %zu", ch.ended);
     pf_audit(c, "password.changed", c->acct.id, detail);
     pf_mail(c, MG_MAIL_PASSWORD_CHANGED, c->acct.email, NULL, 0);
     pf_notify(c, c->acct.id, "security", "Your password was changed. Other sessions were signed out.");
@@ -288,7 +288,7 @@ void pf_h_sessions_end_others(struct pf_call *c)
         return;
     }
     char detail[64];
-    snprintf(detail, sizeof(detail), "%zu sessions ended", n);
+    snprintf(detail, sizeof(detail), "sessions ended: %zu", n);
     pf_audit(c, "sessions.revoked_all", c->acct.id, detail);
     pf_no_content(c);
 }

@@ -290,7 +290,7 @@ void pf_h_password_reset(struct pf_call *c)
     /* a reset also clears a lock: the owner proved control of the mailbox (§8 item 10) */
     c->store->ops->account_unlock(c->store, sp.account_id);
     char detail[64];
-    snprintf(detail, sizeof(detail), "%zu sessions ended", sp.ended);
+    snprintf(detail, sizeof(detail), "sessions ended: %zu", sp.ended);
     pf_audit(c, "password.reset", sp.account_id, detail);
     pf_mail(c, MG_MAIL_RESET_DONE, sp.email, NULL, 0);
     pf_notify(c, sp.account_id, "security", "Your password was reset. Every session was signed out.");

@@ -71,11 +71,15 @@ export function qs(params) {
   return s ? '?' + s : '';
 }
 
-/** POST /login: keeps the CSRF token, returns the account. */
+/**
+ * POST /login: keeps the CSRF token, returns the account with its session's
+ * times as GET /me has them (the token itself stays in the cookie only).
+ */
 export async function login(email, password) {
   const r = await post('/login', { email, password }, { quiet: true });
-  setCsrf(r.session && r.session.csrf_token);
-  return r.account;
+  const s = r.session || {};
+  setCsrf(s.csrf_token);
+  return { ...r.account, session: { ...(r.account && r.account.session), expires_at: s.expires_at, idle_expires_at: s.idle_expires_at } };
 }
 
 /** GET /me (quiet: no account is a normal answer at start); keeps the CSRF token. */

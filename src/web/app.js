@@ -183,7 +183,7 @@ async function show(app, route, params, seq, error) {
   const ctx = {
     main, params, api, t, navigate, config, error, me: state.me,
     root: ROOT,
-    signedIn(account) { state.me = account; state.banner = null; const next = sessionStorage.getItem(NEXT); sessionStorage.removeItem(NEXT); navigate(next && next.startsWith(ROOT) ? next : ROOT, { replace: true }); },
+    signedIn(account) { state.me = account; state.banner = null; refreshUnread(); const next = sessionStorage.getItem(NEXT); sessionStorage.removeItem(NEXT); navigate(next && next.startsWith(ROOT) ? next : ROOT, { replace: true }); },
     async refreshMe() { state.me = await api.me(); return state.me; },
     refreshUnread,
   };

@@ -33,16 +33,14 @@ export async function waitFor(pred, timeoutMs, what) {
 
 /** maxgated with its own config, database and secrets in a temp dir. */
 export class Server {
-  constructor(extra = {}, initArgs = []) {
+  constructor(extra = {}, initArgs = [], env = {}) {
     this.dir = mkdtempSync(path.join(tmpdir(), 'mge2e.'));
     this.config = path.join(this.dir, 'maxgate.ini');
-    const sections = {
-      server: { listen: '127.0.0.1:0', threads: '2', access_log: 'access.log', drain_timeout_ms: '2000' },
-      ...extra,
-    };
+    const sections = { server: { listen: '127.0.0.1:0', threads: '2', access_log: 'access.log', drain_timeout_ms: '2000' } };
+    for (const [s, kv] of Object.entries(extra)) sections[s] = { ...sections[s], ...kv };
     writeFileSync(this.config, Object.entries(sections).map(([s, kv]) =>
       `[${s}]\n` + Object.entries(kv).map(([k, v]) => `${k} = ${v}\n`).join('')).join(''));
-    this.env = { ...process.env, ...SAN_ENV };
+    this.env = { ...process.env, ...SAN_ENV, ...env };
     this.run('init', ...initArgs);
     this.proc = null;
     this.url = null;
@@ -50,8 +48,18 @@ export class Server {
 
   /** Runs `maxgated --config C args...` to completion; returns stdout. */
   run(...args) {
+    return this.runWithInput('', ...args);
+  }
+
+  /** As run(), with input written to its stdin (e.g. --password-stdin). */
+  runWithInput(input, ...args) {
     return execFileSync(path.join(BIN, 'maxgated'), ['--config', this.config, ...args],
-      { cwd: this.dir, env: this.env, encoding: 'utf8', timeout: 60000 });
+      { cwd: this.dir, env: this.env, encoding: 'utf8', timeout: 60000, input });
+  }
+
+  /** An account made by the operator command, active, with a password. */
+  createUser(email, password, { admin = false } = {}) {
+    return this.runWithInput(password + '\n', 'admin', 'user', 'create', '--email', email, ...(admin ? ['--admin'] : []), '--password-stdin');
   }
 
   async start() {
@@ -122,7 +130,17 @@ export async function openPage(browser, viewport = DESKTOP, opts = {}) {
     issues.push(`console error: ${msg.text()} (${url || 'no location'})`);
   });
   page.on('pageerror', (err) => issues.push(`page error: ${err.message}`));
+  // A request still running when the test itself leaves the page (page.goto)
+  // is aborted by chromium: that is the test's doing, not the page's.
+  const inflight = new Set();
+  const leftBehind = new WeakSet();
+  page.on('request', (req) => inflight.add(req));
+  page.on('requestfinished', (req) => inflight.delete(req));
+  const goto = page.goto.bind(page);
+  page.goto = (...args) => { for (const r of inflight) leftBehind.add(r); inflight.clear(); return goto(...args); };
   page.on('requestfailed', (req) => {
+    inflight.delete(req);
+    if (leftBehind.has(req) && req.failure() && req.failure().errorText === 'net::ERR_ABORTED') return;
     if (!isAllowed(req.url(), 'failed')) issues.push(`request failed: ${req.method()} ${req.url()} ${req.failure() && req.failure().errorText}`);
   });
   page.on('response', (res) => {
@@ -137,13 +155,9 @@ export async function openPage(browser, viewport = DESKTOP, opts = {}) {
     /** Saves build/e2e/screenshots/<name>.png: the whole page, or with a modal open (full: false) the viewport. */
     async shot(name, { full = true } = {}) {
       mkdirSync(SHOTS, { recursive: true });
+      if (full) await page.evaluate(() => window.scrollTo(0, 0)); // else the sticky top bar lands mid-picture
       await page.screenshot({ path: path.join(SHOTS, name + '.png'), fullPage: full });
     },
     close: () => context.close(),
   };
-}
-
-/** True when this build has the platform API (GET /platform/v1/config answers 200). */
-export async function hasPlatform(base) {
-  try { return (await fetch(base + '/platform/v1/config')).status === 200; } catch { return false; }
 }

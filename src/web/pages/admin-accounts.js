@@ -17,10 +17,17 @@ export default async function render(ctx) {
     { label: t('field.created'), cell: (a) => date(a.created_at) },
     { label: t('admin.last_login'), cell: (a) => date(a.last_login_at) },
   ];
+  let seq = 0; // a search sent while another is running wins: the older answer is dropped
   const load = async (q, cursor) => {
-    if (!cursor) { rows.length = 0; slot.replaceChildren(loading(4)); }
+    const mine = ++seq;
+    if (!cursor) slot.replaceChildren(loading(4));
     let r;
-    try { r = await ctx.api.get('/admin/accounts' + ctx.api.qs({ q, cursor, limit: 50 })); } catch (err) { slot.replaceChildren(problem(err)); return; }
+    try { r = await ctx.api.get('/admin/accounts' + ctx.api.qs({ q, cursor, limit: 50 })); } catch (err) {
+      if (mine === seq) slot.replaceChildren(problem(err));
+      return;
+    }
+    if (mine !== seq) return;
+    if (!cursor) rows.length = 0;
     rows.push(...r.accounts);
     if (!rows.length) { slot.replaceChildren(empty(q ? t('admin.no_match', { q }) : t('admin.no_accounts'))); return; }
     const more = r.next_cursor ? h('button', { type: 'button', onclick: () => load(q, r.next_cursor) }, t('common.show_more')) : null;

@@ -34,6 +34,7 @@ function passwordSection(ctx, cfg) {
 function sessionsSection(ctx) {
   const slot = h('div', { class: 'list-slot' }, loading(3));
   const status = h('p', { class: 'action-error', role: 'status', 'aria-live': 'polite' });
+  const say = (text, ok) => { status.textContent = text; status.className = ok ? 'action-error action-ok' : 'action-error'; };
   const section = h('section', { class: 'card', 'aria-labelledby': 'ss-h' }, h('h2', { id: 'ss-h' }, t('security.sessions')),
     h('p', { class: 'hint' }, t('security.sessions_intro')), slot);
   const load = async () => {
@@ -45,7 +46,7 @@ function sessionsSection(ctx) {
       const ok = await confirmDialog({ title: t('security.end_one_title', { device: device(s) }),
         body: t('security.end_one_body', { device: device(s), ip: s.ip || '—' }), confirm: t('security.end_one') });
       if (!ok) return btn.focus();
-      try { await ctx.api.del('/me/sessions/' + s.id); status.textContent = t('security.ended_one'); await load(); } catch (err) { status.textContent = errorText(err); }
+      try { await ctx.api.del('/me/sessions/' + s.id); say(t('security.ended_one'), true); await load(); } catch (err) { say(errorText(err)); }
     };
     const cols = [
       { label: t('security.col_device'), cell: (s) => [device(s), s.current ? h('span', { class: 'tag' }, t('security.this_session')) : null] },
@@ -58,7 +59,7 @@ function sessionsSection(ctx) {
     all.addEventListener('click', async () => {
       const ok = await confirmDialog({ title: t('security.end_all_title'), body: t('security.end_all_body', { n: others.length }), confirm: t('security.end_all') });
       if (!ok) return all.focus();
-      try { await ctx.api.del('/me/sessions'); status.textContent = t('security.ended_all'); await load(); } catch (err) { status.textContent = errorText(err); }
+      try { await ctx.api.del('/me/sessions'); say(t('security.ended_all'), true); await load(); } catch (err) { say(errorText(err)); }
     });
     slot.replaceChildren(...[table(t('security.sessions'), cols, r.sessions),
       others.length ? null : empty(t('security.no_other_sessions')),
