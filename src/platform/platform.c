@@ -96,7 +96,7 @@ static int parse_body(struct pf_call *c)
     }
     if (c->body_len == 0)
         return pf_body_check(c, spec, NULL);
-    json_t *doc = json_loadb(c->body_text, c->body_len, JSON_REJECT_DUPLICATES, &jerr);
+    json_t *doc = json_loadb(c->body_text, c->body_len, JSON_REJECT_DUPLICATES | JSON_DECODE_ANY, &jerr);
     if (doc == NULL) {
         snprintf(detail, sizeof(detail), "At line %d, column %d: %s.", jerr.line, jerr.column, jerr.text);
         pf_fail(c, MG_E_JSON_MALFORMED, NULL, detail);

@@ -143,6 +143,7 @@ static const char *message_of(json_t *doc, enum mg_err_shape shape)
     case MG_SHAPE_OPENAI:
         return json_string_value(json_object_get(json_object_get(doc, "error"), "message"));
     case MG_SHAPE_ANTHROPIC:
+    case MG_SHAPE_PLATFORM:
         return json_string_value(json_object_get(json_object_get(doc, "error"), "message"));
     }
     return NULL;
@@ -213,7 +214,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 
     if (size < 3 || size > DETAIL_MAX)
         return 0;
-    enum mg_err_shape shape = (enum mg_err_shape)(data[0] % 3);
+    enum mg_err_shape shape = (enum mg_err_shape)(data[0] % 4);
     int sse = (data[0] >> 2) & 1;
     int no_rid = (data[0] >> 3) & 1;
     enum mg_err e = (enum mg_err)(1 + data[1] % (MG_E__COUNT - 1));
