@@ -84,10 +84,14 @@ static int check_password(struct pf_call *c, const struct mg_account *a, const c
 
 /* ---- POST /login -------------------------------------------------------------------- */
 
+#define LOGINS_PER_IP_HOUR 1000 /* one address trying many accounts (an office behind NAT stays far below) */
+
 void pf_h_login(struct pf_call *c)
 {
     const char *email = pf_str(c, "email"), *pw = pf_str(c, "password");
     struct mg_account a;
+    if (pf_ip_limit(c, "login", LOGINS_PER_IP_HOUR) != MG_OK)
+        return;
     int rc = c->store->ops->account_by_email(c->store, email, &a);
     if (rc != MG_OK && rc != MG_DECLINED) {
         pf_store_failed(c, rc);
