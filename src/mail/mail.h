@@ -39,6 +39,8 @@ enum mg_mail_kind {
     MG_MAIL_RECOVERY_APPROVED, /* recovery approved: reset (link) */
     MG_MAIL_RECOVERY_DENIED,
     MG_MAIL_ACCOUNT_LOCKED,
+    MG_MAIL_MFA_CHANGED,       /* a second factor was added or removed, or recovery codes renewed */
+    MG_MAIL_RECOVERY_CODE_USED, /* a recovery code signed in */
     MG_MAIL_TEST,              /* `maxgated admin mail test` */
     MG_MAIL_KIND_COUNT
 };

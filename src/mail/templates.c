@@ -65,6 +65,14 @@ static const struct tmpl tmpls[MG_MAIL_KIND_COUNT] = {
                                 "Hello,\n\nafter repeated failed sign-ins (the last from IP {ip}) your {product} "
                                 "account is locked for {life}.\nYou can sign in again after that, or reset your "
                                 "password.\n" NOT_YOU SIGN},
+    [MG_MAIL_MFA_CHANGED] = {"mfa_changed", NULL, 0, "Two-step verification changed on your {product} account",
+                             "Hello,\n\nthe two-step verification of your {product} account was changed (from IP "
+                             "{ip}): a second factor was added or removed, or new recovery codes were made.\n"
+                             "See the Security page of the console for what it has now.\n" NOT_YOU SIGN},
+    [MG_MAIL_RECOVERY_CODE_USED] = {"recovery_code_used", NULL, 0, "A recovery code signed in to your {product} account",
+                                    "Hello,\n\none of the recovery codes of your {product} account was used to sign "
+                                    "in (from IP {ip}). Each code works once; make new ones on the Security page "
+                                    "when few are left.\n" NOT_YOU SIGN},
     [MG_MAIL_TEST] = {"test", NULL, 0, "{product} test mail",
                       "Hello,\n\nthis is a test mail from {product} to {to}.\n"
                       "If you read it, the [mail] settings work.\n" SIGN},
