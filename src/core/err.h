@@ -116,6 +116,10 @@
       "This conflicts with the current state (it was already done, or changed meanwhile). Reload and retry.")          \
     X(TOO_MANY_ATTEMPTS,      429, 60, 1002, "rate_limit_error", "rate_limit_error",                                    \
       "Too many attempts. Wait before trying again (see Retry-After).")                                                 \
+    X(MFA_FAILED,             401, 0, 1004, "authentication_error", "authentication_error",                             \
+      "The code or security key was not accepted. Try again: after 5 wrong tries, sign in again with your password.") \
+    X(WEBAUTHN_INVALID,       400, 0, 2013, "invalid_request_error", "invalid_request_error",                           \
+      "The security key's answer was refused. Try again with the browser's security-key dialog.")                      \
     X(SIGNUP_CLOSED,          403, 0, 1004, "permission_error", "permission_error",                                     \
       "This kind of sign-up is not open on this server.")
 

@@ -90,6 +90,10 @@ static int check_field(struct pf_call *c, const struct pf_field *f, json_t *v)
         if (!json_is_boolean(v))
             return bad(c, MG_E_FIELD_INVALID, f->name, "'%s' must be true or false.", f->name);
         return MG_OK;
+    case PF_OBJ:
+        if (!json_is_object(v))
+            return bad(c, MG_E_FIELD_INVALID, f->name, "'%s' must be a JSON object.", f->name);
+        return MG_OK;
     }
     return MG_OK;
 }

@@ -6,6 +6,7 @@
 #include "core/log.h"
 #include "core/mg.h"
 
+#include <sodium.h>
 #include <stdio.h>
 #include <string.h>
 #include <time.h>
@@ -100,6 +101,16 @@ void pf_query(const struct pf_call *c, const char *name, char *out, size_t cap)
         if (*p == '&')
             p++;
     }
+}
+
+json_t *pf_b64url(const uint8_t *p, size_t n)
+{
+    size_t cap = sodium_base64_ENCODED_LEN(n, sodium_base64_VARIANT_URLSAFE_NO_PADDING);
+    char *out = mg_malloc(cap);
+    sodium_bin2base64(out, cap, p, n, sodium_base64_VARIANT_URLSAFE_NO_PADDING);
+    json_t *s = json_string(out);
+    free(out);
+    return s;
 }
 
 void pf_set_time(json_t *obj, const char *key, int64_t ms)

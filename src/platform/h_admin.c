@@ -338,13 +338,15 @@ void pf_h_admin_recovery_decide(struct pf_call *c)
         pf_no_content(c);
         return;
     }
-    /* second factors are cleared here once they exist (the MFA issue) */
-    int rc = pf_link_send(c, MG_TOKEN_RESET, a.id, a.email, MG_MAIL_RECOVERY_APPROVED, RECOVERY_LINK_MINUTES);
+    /* AC-9: the user lost the second factor too; every one goes, and the reset link arrives */
+    int rc = c->store->ops->mfa_clear(c->store, a.id);
+    if (rc == MG_OK)
+        rc = pf_link_send(c, MG_TOKEN_RESET, a.id, a.email, MG_MAIL_RECOVERY_APPROVED, RECOVERY_LINK_MINUTES);
     if (rc != MG_OK) {
         pf_store_failed(c, rc);
         return;
     }
-    pf_audit(c, "recovery.approved", a.id, NULL);
+    pf_audit(c, "recovery.approved", a.id, "second factors cleared");
     pf_notify(c, a.id, "security", "An administrator approved your account recovery request.");
     pf_no_content(c);
 }

@@ -129,21 +129,46 @@ void pf_h_login(struct pf_call *c)
         pf_fail(c, MG_E_ACCOUNT_SUSPENDED, NULL, NULL);
         return;
     }
-    if (c->store->ops->account_login_ok(c->store, a.id, c->now) != MG_OK) {
+    json_t *o = json_object();
+    int mfa = pf_mfa_begin(c, &a, o); /* the password was right: a second factor, if the account has one */
+    if (mfa != 0) {
+        if (mfa < 0) {
+            json_decref(o);
+            pf_fail(c, MG_E_INTERNAL, NULL, NULL);
+            return;
+        }
+        pf_audit(c, "login.password_ok", a.id, "second factor asked");
+        pf_reply(c, 200, o);
+        return;
+    }
+    json_decref(o);
+    pf_login_success(c, &a, "password");
+}
+
+void pf_login_failure(struct pf_call *c, const struct mg_account *a, const char *why)
+{
+    record_failure(c, a->id, "login.failure", why, a->email);
+}
+
+void pf_login_success(struct pf_call *c, struct mg_account *a, const char *method)
+{
+    if (c->store->ops->account_login_ok(c->store, a->id, c->now) != MG_OK) {
         pf_fail(c, MG_E_INTERNAL, NULL, NULL);
         return;
     }
-    a.failed_logins = 0;
-    a.locked_until_ms = 0;
-    a.last_login_ms = c->now;
+    a->failed_logins = 0;
+    a->locked_until_ms = 0;
+    a->last_login_ms = c->now;
     json_t *o = json_object();
-    if (pf_session_start(c, &a, o) != MG_OK) {
+    if (pf_session_start(c, a, o) != MG_OK) {
         json_decref(o);
         pf_fail(c, MG_E_INTERNAL, NULL, NULL);
         return;
     }
-    json_object_set_new(o, "account", pf_account_json(&a));
-    pf_audit(c, "login.success", a.id, NULL);
+    json_t *acct = pf_account_json(a);
+    json_object_set_new(acct, "mfa", pf_mfa_json(c, a->id));
+    json_object_set_new(o, "account", acct);
+    pf_audit(c, "login.success", a->id, method);
     pf_reply(c, 200, o);
 }
 
@@ -151,7 +176,18 @@ void pf_h_login(struct pf_call *c)
 
 void pf_h_reauth(struct pf_call *c)
 {
-    if (check_password(c, &c->acct, pf_str(c, "password"), "reauth.failure") != MG_OK) {
+    int given = pf_has(c, "password") + pf_has(c, "totp_code") + pf_has(c, "recovery_code") + pf_has(c, "webauthn");
+    if (given != 1) {
+        pf_fail(c, given ? MG_E_FIELD_INVALID : MG_E_FIELD_MISSING, "password",
+                "Send exactly one of password, totp_code, recovery_code or webauthn.");
+        return;
+    }
+    if (!pf_has(c, "password")) {
+        if (pf_mfa_reauth(c) != MG_OK) {
+            pf_audit(c, "reauth.failure", c->acct.id, "second factor");
+            return;
+        }
+    } else if (check_password(c, &c->acct, pf_str(c, "password"), "reauth.failure") != MG_OK) {
         pf_fail(c, MG_E_FIELD_INVALID, "password", "The password is wrong.");
         return;
     }

@@ -23,10 +23,6 @@ json_t *pf_account_json(const struct mg_account *a)
     json_object_set_new(o, "currency", json_string("USD"));
     pf_set_time(o, "created_at", a->created_ms);
     pf_set_time(o, "last_login_at", a->last_login_ms);
-    json_t *mfa = json_object(); /* second factors come with the MFA issue */
-    json_object_set_new(mfa, "enabled", json_false());
-    json_object_set_new(mfa, "methods", json_array());
-    json_object_set_new(o, "mfa", mfa);
     return o;
 }
 
@@ -48,6 +44,7 @@ void pf_h_me(struct pf_call *c)
 {
     char csrf[MG_TOKEN_TEXT_LEN + 1];
     json_t *o = pf_account_json(&c->acct);
+    json_object_set_new(o, "mfa", pf_mfa_json(c, c->acct.id));
     pf_session_csrf(c, csrf);
     json_object_set_new(o, "csrf_token", json_string(csrf));
     json_t *s = json_object();

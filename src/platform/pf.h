@@ -18,6 +18,7 @@
 #include "auth/token.h"
 #include "core/account.h"
 #include "core/err.h"
+#include "core/mfa_records.h"
 #include "core/platform_records.h"
 #include "mail/mail.h"
 #include "platform/platform.h"
@@ -41,6 +42,7 @@ enum pf_type {
     PF_SECRET, /* a password or token: a string of at most max bytes, checked by the handler (never echoed) */
     PF_INT,   /* an integer in min..max */
     PF_BOOL,
+    PF_OBJ,   /* a JSON object, read by the handler (a WebAuthn credential) */
 };
 
 struct pf_field {
@@ -121,6 +123,7 @@ struct mg_platform {
     struct pf_limits *limits;
     struct mg_keycache *keys; /* this node's key cache (NULL in operator commands) */
     uint8_t csrf_key[32];
+    uint8_t totp_key[32];     /* seals authenticator secrets at rest (derived from the server secret) */
     _Atomic size_t inflight;
 };
 
@@ -194,6 +197,27 @@ int pf_ip_limit(struct pf_call *c, const char *bucket, int per_hour);
 int pf_link_send(struct pf_call *c, enum mg_token_kind kind, int64_t account_id, const char *email,
                  enum mg_mail_kind mail, int minutes);
 
+/* A JSON string of n bytes in base64url without padding (WebAuthn's encoding). */
+json_t *pf_b64url(const uint8_t *p, size_t n);
+
+/* ---- second factors (h_mfa.c) ------------------------------------------------------ */
+
+extern const int pf_webauthn_algs[3];
+/* {enabled, methods, recovery_codes_left, security_keys} of the account. */
+json_t *pf_mfa_json(struct pf_call *c, int64_t account_id);
+/* After a right password: when the account has a second factor, starts the second step
+ * (obj gets mfa_required, mfa_token, methods) and returns 1; 0 when it has none; -1 on a store error. */
+int pf_mfa_begin(struct pf_call *c, const struct mg_account *a, json_t *obj);
+/* Step-up with the factor in the body (totp_code, recovery_code or webauthn): MG_OK or MG_DECLINED (error set). */
+int pf_mfa_reauth(struct pf_call *c);
+/* The {type,id} list of the account's security keys. */
+json_t *pf_webauthn_descriptors(struct pf_call *c, int64_t account_id);
+/* Answers {publicKey} assertion options with a fresh challenge stored for (kind, owner). */
+void pf_webauthn_get_options(struct pf_call *c, int64_t account_id, enum mg_challenge_kind kind, int64_t owner);
+/* h_login.c: a failed sign-in of a (counts toward the lock), and a finished one (session, audit, answer). */
+void pf_login_failure(struct pf_call *c, const struct mg_account *a, const char *why);
+void pf_login_success(struct pf_call *c, struct mg_account *a, const char *method);
+
 /* ---- handlers, one file per area ---------------------------------------------------- */
 
 /* h_me.c */
@@ -230,5 +254,17 @@ void pf_h_admin_access_list(struct pf_call *c);
 void pf_h_admin_access_decide(struct pf_call *c);
 void pf_h_admin_recovery_list(struct pf_call *c);
 void pf_h_admin_recovery_decide(struct pf_call *c);
+/* h_mfa.c, h_mfa_enrol.c */
+void pf_h_login_mfa(struct pf_call *c);
+void pf_h_login_webauthn_options(struct pf_call *c);
+void pf_h_reauth_webauthn_options(struct pf_call *c);
+void pf_h_totp_start(struct pf_call *c);
+void pf_h_totp_confirm(struct pf_call *c);
+void pf_h_totp_delete(struct pf_call *c);
+void pf_h_recovery_regenerate(struct pf_call *c);
+void pf_h_webauthn_register_options(struct pf_call *c);
+void pf_h_webauthn_register(struct pf_call *c);
+void pf_h_webauthn_list(struct pf_call *c);
+void pf_h_webauthn_delete(struct pf_call *c);
 
 #endif

@@ -392,6 +392,9 @@ struct mg_platform *mg_platform_new(const struct mg_platform_config *cfg, struct
     pf->pw_lists = lists;
     pf->limits = pf_limits_new();
     crypto_kdf_derive_from_key(pf->csrf_key, sizeof(pf->csrf_key), 1, "mg-csrf_", secret);
+    crypto_kdf_derive_from_key(pf->totp_key, sizeof(pf->totp_key), 2, "mg-totp_", secret);
+    if (pf->cfg.mfa_max_failures <= 0 || pf->cfg.mfa_max_failures > 10)
+        pf->cfg.mfa_max_failures = 5;
     if (cfg->test_clock)
         mg_log(MG_LOG_WARN, "MG_TEST_CLOCK is set: POST /platform/v1/test/clock can move this server's clock. "
                             "Never set it outside tests.");
@@ -408,6 +411,7 @@ void mg_platform_free(struct mg_platform *pf)
     if (pf == NULL)
         return;
     sodium_memzero(pf->csrf_key, sizeof(pf->csrf_key));
+    sodium_memzero(pf->totp_key, sizeof(pf->totp_key));
     pf_limits_free(pf->limits);
     free(pf);
 }

@@ -30,6 +30,10 @@ struct mg_platform_config {
     char public_base_url[256];
     int secure_cookies;           /* https: the __Host- cookie with Secure */
     size_t max_body;              /* a platform request body (default 64 KiB) */
+    char webauthn_rp_id[256];     /* the RP ID: the host of public_base_url unless set */
+    char webauthn_origin[256];    /* the origin browsers report: scheme://host[:port] of public_base_url unless set */
+    int webauthn_require_uv;      /* security keys must verify the user (PIN, biometrics) */
+    int mfa_max_failures;         /* wrong second-factor codes before the sign-in starts over (default 5, at most 10) */
     int test_clock;               /* MG_TEST_CLOCK=1: POST /platform/v1/test/clock moves the clock (tests only) */
 };
 

@@ -21,7 +21,16 @@ static const struct pf_field f_token_pw[] = {SECRET("token", 1), SECRET("new_pas
 static const struct pf_field f_access[] = {EMAIL(1), {"note", PF_STR, 0, 0, 1000}, F_END};
 static const struct pf_field f_email[] = {EMAIL(1), F_END};
 static const struct pf_field f_recovery[] = {EMAIL(1), {"description", PF_STR, 1, 1, 2000}, F_END};
-static const struct pf_field f_reauth[] = {SECRET("password", 1), F_END};
+static const struct pf_field f_reauth[] = {SECRET("password", 0), {"totp_code", PF_SECRET, 0, 0, 16},
+                                            {"recovery_code", PF_SECRET, 0, 0, 64}, {"webauthn", PF_OBJ, 0, 0, 0},
+                                            F_END};
+static const struct pf_field f_login_mfa[] = {SECRET("mfa_token", 1), {"totp_code", PF_SECRET, 0, 0, 16},
+                                              {"recovery_code", PF_SECRET, 0, 0, 64}, {"webauthn", PF_OBJ, 0, 0, 0},
+                                              F_END};
+static const struct pf_field f_mfa_token[] = {SECRET("mfa_token", 1), F_END};
+static const struct pf_field f_code[] = {{"code", PF_SECRET, 1, 0, 16}, F_END};
+static const struct pf_field f_key_name[] = {{"name", PF_STR, 0, 1, 64}, F_END};
+static const struct pf_field f_key_add[] = {{"name", PF_STR, 1, 1, 64}, {"credential", PF_OBJ, 1, 0, 0}, F_END};
 static const struct pf_field f_password[] = {SECRET("current_password", 1), SECRET("new_password", 1), F_END};
 static const struct pf_field f_account_patch[] = {{"plan", PF_STR, 0, 1, 16}, {"role", PF_STR, 0, 1, 16}, F_END};
 
@@ -32,6 +41,8 @@ static const struct pf_route routes[] = {
     {"POST", "/signup/verify", PF_PUBLIC, f_token, pf_h_signup_verify, 0},
     {"POST", "/access-requests", PF_PUBLIC, f_access, pf_h_access_request, 0},
     {"POST", "/login", PF_PUBLIC, f_login, pf_h_login, 0},
+    {"POST", "/login/mfa", PF_PUBLIC, f_login_mfa, pf_h_login_mfa, 0},
+    {"POST", "/login/webauthn/options", PF_PUBLIC, f_mfa_token, pf_h_login_webauthn_options, 0},
     {"POST", "/logout", PF_SESSION, NULL, pf_h_logout, 0},
     {"POST", "/password/forgot", PF_PUBLIC, f_email, pf_h_password_forgot, 0},
     {"POST", "/password/reset", PF_PUBLIC, f_token_pw, pf_h_password_reset, 0},
@@ -40,7 +51,17 @@ static const struct pf_route routes[] = {
     /* the signed-in account */
     {"GET", "/me", PF_SESSION, NULL, pf_h_me, 0},
     {"POST", "/me/reauth", PF_SESSION, f_reauth, pf_h_reauth, 0},
+    {"POST", "/me/reauth/webauthn/options", PF_SESSION, NULL, pf_h_reauth_webauthn_options, 0},
     {"POST", "/me/password", PF_SESSION, f_password, pf_h_password_change, 0},
+    /* second factors: every change needs a fresh check (step-up) */
+    {"POST", "/me/mfa/totp", PF_SESSION, NULL, pf_h_totp_start, PF_STEP_UP},
+    {"POST", "/me/mfa/totp/confirm", PF_SESSION, f_code, pf_h_totp_confirm, PF_STEP_UP},
+    {"DELETE", "/me/mfa/totp", PF_SESSION, NULL, pf_h_totp_delete, PF_STEP_UP},
+    {"POST", "/me/mfa/recovery-codes", PF_SESSION, NULL, pf_h_recovery_regenerate, PF_STEP_UP},
+    {"POST", "/me/mfa/webauthn/options", PF_SESSION, f_key_name, pf_h_webauthn_register_options, PF_STEP_UP},
+    {"POST", "/me/mfa/webauthn", PF_SESSION, f_key_add, pf_h_webauthn_register, PF_STEP_UP},
+    {"GET", "/me/mfa/webauthn", PF_SESSION, NULL, pf_h_webauthn_list, 0},
+    {"DELETE", "/me/mfa/webauthn/{id}", PF_SESSION, NULL, pf_h_webauthn_delete, PF_STEP_UP},
     {"GET", "/me/sessions", PF_SESSION, NULL, pf_h_sessions_list, 0},
     {"DELETE", "/me/sessions", PF_SESSION, NULL, pf_h_sessions_end_others, 0},
     {"DELETE", "/me/sessions/{id}", PF_SESSION, NULL, pf_h_session_end, 0},

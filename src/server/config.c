@@ -96,6 +96,12 @@ static const struct opt opts[] = {
     C("accounts", "password_policy", password_policy, "default", "default|nist"),
     I("accounts", "reauth_minutes", reauth_minutes, "10", 1, 1440),
     S("accounts", "trusted_proxies", trusted_proxies, ""),
+    /* security keys (WebAuthn): empty = the host / origin of [server] public_base_url */
+    S("accounts", "webauthn_rp_id", webauthn_rp_id, ""),
+    S("accounts", "webauthn_origin", webauthn_origin, ""),
+    I("accounts", "webauthn_require_uv", webauthn_require_uv, "0", 0, 1),
+    /* wrong second-factor codes before a sign-in starts over (and counts as a failed login) */
+    I("accounts", "mfa_max_failures", mfa_max_failures, "5", 1, 10),
     P("accounts", "password_blocklist", password_blocklist, "/usr/share/john/password.lst"),
     P("accounts", "password_dictionary", password_dictionary, "/usr/share/dict/words"),
 };

@@ -80,6 +80,10 @@ struct mg_config {
     char trusted_proxies[512];
     char password_blocklist[MG_PATH_MAX];
     char password_dictionary[MG_PATH_MAX];
+    char webauthn_rp_id[256];
+    char webauthn_origin[256];
+    int64_t webauthn_require_uv;
+    int64_t mfa_max_failures;
     int64_t platform_workers;
     int64_t platform_queue;
     /* [mail] (docs/operations.md; the password is never in this file) */

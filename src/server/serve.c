@@ -240,6 +240,22 @@ static void warn_descriptor_limit(const struct mg_config *cfg)
                (unsigned long long)(rl.rlim_cur > FD_RESERVE ? rl.rlim_cur - FD_RESERVE : 0));
 }
 
+/* The WebAuthn RP ID and origin: as configured, else the host and the origin of public_base_url. */
+static void webauthn_rp(const struct mg_config *cfg, struct mg_platform_config *pc)
+{
+    const char *u = cfg->public_base_url, *host = strstr(u, "://");
+    mg_strlcpy(pc->webauthn_rp_id, cfg->webauthn_rp_id, sizeof(pc->webauthn_rp_id));
+    mg_strlcpy(pc->webauthn_origin, cfg->webauthn_origin, sizeof(pc->webauthn_origin));
+    if (host == NULL)
+        return;
+    host += 3;
+    size_t hl = strcspn(host, "/"), pl = strcspn(host, ":/");
+    if (pc->webauthn_origin[0] == '\0')
+        snprintf(pc->webauthn_origin, sizeof(pc->webauthn_origin), "%.*s", (int)(host - u + hl), u);
+    if (pc->webauthn_rp_id[0] == '\0')
+        snprintf(pc->webauthn_rp_id, sizeof(pc->webauthn_rp_id), "%.*s", (int)pl, host);
+}
+
 /* ---- threads ---------------------------------------------------------------------------- */
 
 static void *loop_main(void *arg)
@@ -345,6 +361,9 @@ int mg_cmd_serve(const struct mg_config *cfg)
     mg_strlcpy(pc.trusted_proxies, cfg->trusted_proxies, sizeof(pc.trusted_proxies));
     mg_strlcpy(pc.public_base_url, cfg->public_base_url, sizeof(pc.public_base_url));
     pc.secure_cookies = cfg->tls_cert[0] != '\0' || strncmp(cfg->public_base_url, "https://", 8) == 0;
+    webauthn_rp(cfg, &pc);
+    pc.webauthn_require_uv = (int)cfg->webauthn_require_uv;
+    pc.mfa_max_failures = (int)cfg->mfa_max_failures;
     const char *tc = getenv("MG_TEST_CLOCK");
     pc.test_clock = tc != NULL && strcmp(tc, "1") == 0;
     srv.pf = mg_platform_new(&pc, pf_pool, mailer, pw_lists, secret);
