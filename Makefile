@@ -8,7 +8,7 @@ SHELL      := /bin/bash
 FLAVOR     ?= release
 B          := build/$(FLAVOR)
 CC         ?= cc
-PKGS       := libh2o-evloop jansson libsodium inih libcurl openssl sqlite3 zlib libqrencode
+PKGS       := libh2o-evloop jansson libsodium inih libcurl openssl sqlite3 zlib libqrencode libfido2 libcbor
 PKG_CFLAGS := $(shell pkg-config --cflags $(PKGS) 2>/dev/null)
 PKG_LIBS   := $(shell pkg-config --libs $(PKGS) 2>/dev/null)
 

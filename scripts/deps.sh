@@ -9,7 +9,7 @@ DEBS=(
   build-essential pkg-config ca-certificates openssl
   libh2o-evloop-dev libjansson-dev libsodium-dev libinih-dev
   libcurl4-openssl-dev libssl-dev libsqlite3-dev sqlite3 zlib1g-dev
-  libcmocka-dev libqrencode-dev
+  libcmocka-dev libqrencode-dev libfido2-dev libcbor-dev
   libunistring-dev john-data wamerican
   clang libclang-rt-14-dev
   python3 python3-pytest python3-requests python3-aiosmtpd
