@@ -143,6 +143,27 @@ static const struct mg_store_ops ops = {
     .notification_insert = sq_notification_insert,
     .notifications_list = sq_notifications_list,
     .notification_read = sq_notification_read,
+    /* second factors */
+    .totp_put_pending = sq_totp_put_pending,
+    .totp_get = sq_totp_get,
+    .totp_confirm = sq_totp_confirm,
+    .totp_use_step = sq_totp_use_step,
+    .totp_delete = sq_totp_delete,
+    .recovery_set = sq_recovery_set,
+    .recovery_use = sq_recovery_use,
+    .recovery_left = sq_recovery_left,
+    .webauthn_add = sq_webauthn_add,
+    .webauthn_list = sq_webauthn_list,
+    .webauthn_by_cred_id = sq_webauthn_by_cred_id,
+    .webauthn_update_use = sq_webauthn_update_use,
+    .webauthn_delete = sq_webauthn_delete,
+    .challenge_put = sq_challenge_put,
+    .challenge_take = sq_challenge_take,
+    .mfa_login_put = sq_mfa_login_put,
+    .mfa_login_get = sq_mfa_login_get,
+    .mfa_login_failed = sq_mfa_login_failed,
+    .mfa_login_delete = sq_mfa_login_delete,
+    .mfa_clear = sq_mfa_clear,
 };
 
 /* The database holds key digests, accounts and usage: it is the owner's

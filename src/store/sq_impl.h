@@ -227,4 +227,31 @@ int sq_notifications_list(struct mg_store *s, int64_t account_id, size_t limit,
                           int (*cb)(void *arg, const struct mg_notification *n), void *arg, int *unread);
 int sq_notification_read(struct mg_store *s, int64_t account_id, int64_t id);
 
+
+/* ---- Second factors (sq_mfa.c: TOTP, recovery codes, clear) ---- */
+int sq_totp_put_pending(struct mg_store *s, int64_t account_id, const uint8_t *sealed, size_t len, int64_t now_ms);
+int sq_totp_get(struct mg_store *s, int64_t account_id, struct mg_totp_record *out);
+int sq_totp_confirm(struct mg_store *s, int64_t account_id, int64_t step);
+int sq_totp_use_step(struct mg_store *s, int64_t account_id, int64_t step);
+int sq_totp_delete(struct mg_store *s, int64_t account_id);
+int sq_recovery_set(struct mg_store *s, int64_t account_id, const uint8_t (*hashes)[32], size_t n, int64_t now_ms);
+int sq_recovery_use(struct mg_store *s, int64_t account_id, const uint8_t hash[32], int64_t now_ms);
+int sq_recovery_left(struct mg_store *s, int64_t account_id, int *left);
+int sq_mfa_clear(struct mg_store *s, int64_t account_id);
+/* (sq_mfa_webauthn.c: security keys, challenges, second-step logins) */
+int sq_webauthn_add(struct mg_store *s, struct mg_webauthn_record *r);
+int sq_webauthn_list(struct mg_store *s, int64_t account_id, int (*cb)(void *arg, const struct mg_webauthn_record *r),
+                     void *arg);
+int sq_webauthn_by_cred_id(struct mg_store *s, const uint8_t *cred_id, size_t len, struct mg_webauthn_record *out);
+int sq_webauthn_update_use(struct mg_store *s, int64_t id, uint32_t sign_count, int bs, int64_t now_ms);
+int sq_webauthn_delete(struct mg_store *s, int64_t account_id, int64_t id);
+int sq_challenge_put(struct mg_store *s, enum mg_challenge_kind kind, int64_t owner, const uint8_t challenge[32],
+                     int64_t now_ms, int64_t expires_ms);
+int sq_challenge_take(struct mg_store *s, enum mg_challenge_kind kind, int64_t owner, int64_t now_ms,
+                      uint8_t challenge[32]);
+int sq_mfa_login_put(struct mg_store *s, struct mg_mfa_login *m, int64_t *row_id);
+int sq_mfa_login_get(struct mg_store *s, const uint8_t hash[32], struct mg_mfa_login *out, int64_t *row_id);
+int sq_mfa_login_failed(struct mg_store *s, int64_t row_id, int *failures);
+int sq_mfa_login_delete(struct mg_store *s, int64_t row_id);
+
 #endif

@@ -1,9 +1,9 @@
 /*
  * store.h: the one storage interface: operations only (the nouns are in
- * core/account.h, usage_event.h, owned.h, channel_record.h).  Everything
- * durable goes through a struct mg_store; SQLite implements it now
- * (src/store/sq_*.c, one file per domain), PostgreSQL later.  Nothing
- * SQLite-specific appears in this file.
+ * core/account.h, usage_event.h, owned.h, channel_record.h, platform_records.h,
+ * mfa_records.h).  Everything durable goes through a struct mg_store; SQLite
+ * implements it now (src/store/sq_*.c, one file per domain), PostgreSQL
+ * later.  Nothing SQLite-specific appears in this file.
  *
  * Threading: a handle belongs to one thread at a time.  Every thread that
  * needs the database (worker pool threads, the usage writer, an admin
@@ -31,6 +31,7 @@
 #include "core/apikey.h"
 #include "core/channel_record.h"
 #include "core/embed.h"
+#include "core/mfa_records.h"
 #include "core/owned.h"
 #include "core/platform_records.h"
 #include "core/region.h"
@@ -62,6 +63,9 @@ typedef enum mg_tx (*mg_store_tx_fn)(struct mg_store *s, void *arg);
 #define MG_AUDIT_RETENTION_DAYS 400        /* a year and a bit: yearly reviews see a whole year */
 #define MG_LOGIN_FAILURE_WINDOW_MS 3600000 /* the per-hour failure count's window */
 #define MG_LOGIN_FAILURES_KEPT 1000        /* rows per account inside the window; above any sane per-hour limit */
+#define MG_WEBAUTHN_KEYS_PER_ACCOUNT 20    /* a few keys per person and spares; a 21st is refused */
+#define MG_RECOVERY_CODES_PER_ACCOUNT 10   /* the one set of ten shown at enrolment; a longer set is refused */
+#define MG_MFA_LOGINS_PER_ACCOUNT 20       /* second steps awaiting a code at once; the oldest beyond end */
 
 typedef int (*mg_store_key_cb)(void *arg, const struct mg_key_record *k);
 typedef int (*mg_store_usage_cb)(void *arg, const struct mg_usage_event *e);
@@ -243,6 +247,78 @@ struct mg_store_ops {
     int (*notifications_list)(struct mg_store *s, int64_t account_id, size_t limit,
                               int (*cb)(void *arg, const struct mg_notification *n), void *arg, int *unread);
     int (*notification_read)(struct mg_store *s, int64_t account_id, int64_t id);
+
+    /* ---- Second factors (sq_mfa.c, sq_mfa_webauthn.c) ---- */
+    /* The nouns are in core/mfa_records.h.  Every op works inside run_tx too
+     * (MG_AGAIN there when busy, as above).  Times come from the caller. */
+    /* TOTP, one per account.  totp_put_pending stores a pending secret (len <=
+     * sizeof(sealed)), replacing an unconfirmed one; MG_DECLINED if a confirmed
+     * one exists (or no such account).  totp_get: MG_DECLINED if none.
+     * totp_confirm: pending -> confirmed with last_step = step; MG_DECLINED if
+     * not pending.  totp_use_step is the atomic replay guard: one conditional
+     * UPDATE (confirmed and last_step < step); MG_OK when exactly this call
+     * moved last_step to step (of two concurrent submissions of one code
+     * exactly one gets MG_OK), else MG_DECLINED (the same or an older step, or
+     * no confirmed secret).  totp_delete: MG_DECLINED if none. */
+    int (*totp_put_pending)(struct mg_store *s, int64_t account_id, const uint8_t *sealed, size_t len,
+                            int64_t now_ms);
+    int (*totp_get)(struct mg_store *s, int64_t account_id, struct mg_totp_record *out);
+    int (*totp_confirm)(struct mg_store *s, int64_t account_id, int64_t step);
+    int (*totp_use_step)(struct mg_store *s, int64_t account_id, int64_t step);
+    int (*totp_delete)(struct mg_store *s, int64_t account_id);
+    /* Recovery codes: only the SHA-256 of the normalized code.  recovery_set
+     * replaces the account's whole set with n codes (n <=
+     * MG_RECOVERY_CODES_PER_ACCOUNT; n = 0 leaves none); MG_DECLINED for a
+     * longer set, a repeated hash or no such account (nothing changed).
+     * recovery_use is atomic single use (one conditional UPDATE): MG_OK when
+     * exactly this call used it, MG_DECLINED if unknown or used.
+     * recovery_left: the account's unused codes. */
+    int (*recovery_set)(struct mg_store *s, int64_t account_id, const uint8_t (*hashes)[32], size_t n,
+                        int64_t now_ms);
+    int (*recovery_use)(struct mg_store *s, int64_t account_id, const uint8_t hash[32], int64_t now_ms);
+    int (*recovery_left)(struct mg_store *s, int64_t account_id, int *left);
+    /* Security keys.  webauthn_add stores every field of r (last_used_ms
+     * too) and fills r->id; MG_DECLINED if r->cred_id is registered to any
+     * account, the account has MG_WEBAUTHN_KEYS_PER_ACCOUNT keys already, or
+     * no such account.  webauthn_list: oldest first, cb != MG_OK stops.
+     * webauthn_by_cred_id: MG_DECLINED if none.  webauthn_update_use sets
+     * sign_count, bs and last_used_ms = now; MG_DECLINED if none.
+     * webauthn_delete: MG_DECLINED if the account has no key of that id. */
+    int (*webauthn_add)(struct mg_store *s, struct mg_webauthn_record *r);
+    int (*webauthn_list)(struct mg_store *s, int64_t account_id,
+                         int (*cb)(void *arg, const struct mg_webauthn_record *r), void *arg);
+    int (*webauthn_by_cred_id)(struct mg_store *s, const uint8_t *cred_id, size_t len,
+                               struct mg_webauthn_record *out);
+    int (*webauthn_update_use)(struct mg_store *s, int64_t id, uint32_t sign_count, int bs, int64_t now_ms);
+    int (*webauthn_delete)(struct mg_store *s, int64_t account_id, int64_t id);
+    /* WebAuthn challenges: 32 bytes, single use, one per (kind, owner); the
+     * owner is a session id (register, reauth) or an mfa login's row id
+     * (login).  challenge_put replaces the owner's previous challenge of the
+     * kind and deletes every expired one (the table's ceiling).
+     * challenge_take atomically takes (deletes) the owner's challenge of the
+     * kind: MG_OK with its bytes if now < expires_ms, else MG_DECLINED (an
+     * expired one is deleted too; none, or taken already, is MG_DECLINED). */
+    int (*challenge_put)(struct mg_store *s, enum mg_challenge_kind kind, int64_t owner, const uint8_t challenge[32],
+                         int64_t now_ms, int64_t expires_ms);
+    int (*challenge_take)(struct mg_store *s, enum mg_challenge_kind kind, int64_t owner, int64_t now_ms,
+                          uint8_t challenge[32]);
+    /* Second-step logins (the mfa_token's SHA-256, after the right password).
+     * mfa_login_put stores m (its created_ms is "now") and sets *row_id; it
+     * deletes every expired mfa login (expires_ms <= m->created_ms) and the
+     * account's oldest beyond MG_MFA_LOGINS_PER_ACCOUNT; MG_DECLINED if the
+     * hash exists or no such account.  mfa_login_get: MG_DECLINED if none (the
+     * caller checks expires_ms).  mfa_login_failed: failures += 1, *failures
+     * = the new count; MG_DECLINED if none.  mfa_login_delete: MG_DECLINED if
+     * already gone (of two concurrent deletes exactly one gets MG_OK); the
+     * login's challenge goes with it. */
+    int (*mfa_login_put)(struct mg_store *s, struct mg_mfa_login *m, int64_t *row_id);
+    int (*mfa_login_get)(struct mg_store *s, const uint8_t hash[32], struct mg_mfa_login *out, int64_t *row_id);
+    int (*mfa_login_failed)(struct mg_store *s, int64_t row_id, int *failures);
+    int (*mfa_login_delete)(struct mg_store *s, int64_t row_id);
+    /* An approved recovery (AC-9): the account's TOTP secret, recovery codes,
+     * security keys and pending mfa logins (with their challenges) go, in one
+     * transaction level.  MG_OK also when it had none. */
+    int (*mfa_clear)(struct mg_store *s, int64_t account_id);
 };
 
 struct mg_store {
