@@ -9,6 +9,9 @@
  * step's mfa_token by one delete; so two concurrent submissions of one code
  * give exactly one success.
  */
+#include "auth/base32.h"
+#include "auth/qrsvg.h"
+#include "auth/recovery.h"
 #include "auth/totp.h"
 #include "auth/webauthn.h"
 #include "core/log.h"
@@ -72,7 +75,7 @@ json_t *pf_mfa_json(struct pf_call *c, int64_t account_id)
 
 /* ---- checking one factor ------------------------------------------------------------ */
 
-enum factor_rc { F_OK, F_WRONG, F_ERROR };
+enum factor_rc { FA_OK, FA_WRONG, FA_ERROR };
 
 static enum factor_rc check_totp(struct pf_call *c, int64_t account_id, const char *code)
 {
@@ -80,17 +83,17 @@ static enum factor_rc check_totp(struct pf_call *c, int64_t account_id, const ch
     uint8_t secret[MG_TOTP_SECRET_LEN];
     int64_t step = 0;
     if (c->store->ops->totp_get(c->store, account_id, &t) != MG_OK || !t.confirmed)
-        return F_WRONG;
+        return FA_WRONG;
     if (mg_totp_open(c->pf->totp_key, account_id, t.sealed, t.sealed_len, secret) != MG_OK) {
         mg_log(MG_LOG_ERROR, "mfa: the authenticator secret of account %lld cannot be opened with this secrets file",
                (long long)account_id);
-        return F_ERROR;
+        return FA_ERROR;
     }
     int ok = mg_totp_verify(secret, sizeof(secret), code, strlen(code), c->now, t.last_step, &step) == MG_OK &&
              c->store->ops->totp_use_step(c->store, account_id, step) == MG_OK; /* once per step, also when racing */
     sodium_memzero(secret, sizeof(secret));
     sodium_memzero(&t, sizeof(t));
-    return ok ? F_OK : F_WRONG;
+    return ok ? FA_OK : FA_WRONG;
 }
 
 static enum factor_rc check_recovery(struct pf_call *c, const struct mg_account *a, const char *code)
@@ -98,11 +101,11 @@ static enum factor_rc check_recovery(struct pf_call *c, const struct mg_account 
     uint8_t hash[32];
     if (mg_recovery_code_hash(code, strlen(code), hash) != MG_OK ||
         c->store->ops->recovery_use(c->store, a->id, hash, c->now) != MG_OK)
-        return F_WRONG;
+        return FA_WRONG;
     pf_audit(c, "mfa.recovery_used", a->id, NULL);
     pf_mail(c, MG_MAIL_RECOVERY_CODE_USED, a->email, NULL, 0);
     pf_notify(c, a->id, "security", "A recovery code was used to sign in. Each code works once.");
-    return F_OK;
+    return FA_OK;
 }
 
 /* An assertion against the account's key named in it, with the challenge of (kind, owner). */
@@ -114,7 +117,7 @@ static enum factor_rc check_webauthn(struct pf_call *c, int64_t account_id, enum
     struct mg_webauthn_record r;
     struct mg_webauthn_rp rp;
     char *text = cred ? json_dumps(cred, JSON_COMPACT) : NULL;
-    enum factor_rc rc = F_WRONG;
+    enum factor_rc rc = FA_WRONG;
     if (text == NULL || c->store->ops->challenge_take(c->store, kind, owner, c->now, challenge) != MG_OK ||
         mg_webauthn_assertion_id(text, strlen(text), id, sizeof(id), &idlen) != MG_OK ||
         c->store->ops->webauthn_by_cred_id(c->store, id, idlen, &r) != MG_OK || r.account_id != account_id)
@@ -133,7 +136,7 @@ static enum factor_rc check_webauthn(struct pf_call *c, int64_t account_id, enum
     enum mg_webauthn_fail f = mg_webauthn_assert(&rp, challenge, &wc, text, strlen(text));
     if (f == MG_WA_OK) {
         c->store->ops->webauthn_update_use(c->store, r.id, wc.sign_count, wc.bs, c->now);
-        rc = F_OK;
+        rc = FA_OK;
     } else {
         char detail[96];
         snprintf(detail, sizeof(detail), "security key %lld: %s", (long long)r.id, mg_webauthn_fail_name(f));
@@ -144,7 +147,7 @@ out:
     return rc;
 }
 
-/* The one factor in the body (totp_code, recovery_code or webauthn); F_WRONG when none or wrong. */
+/* The one factor in the body (totp_code, recovery_code or webauthn); FA_WRONG when none or wrong. */
 static enum factor_rc check_any(struct pf_call *c, const struct mg_account *a, enum mg_challenge_kind kind,
                                 int64_t owner, const char **used)
 {
@@ -161,7 +164,7 @@ static enum factor_rc check_any(struct pf_call *c, const struct mg_account *a, e
         return check_webauthn(c, a->id, kind, owner, json_object_get(c->body, "webauthn"));
     }
     *used = "none";
-    return F_WRONG;
+    return FA_WRONG;
 }
 
 /* ---- the login's second step ---------------------------------------------------------- */
@@ -224,11 +227,11 @@ void pf_h_login_mfa(struct pf_call *c)
         return;
     }
     enum factor_rc rc = check_any(c, &a, MG_CHALLENGE_LOGIN, row, &used);
-    if (rc == F_ERROR) {
+    if (rc == FA_ERROR) {
         pf_fail(c, MG_E_INTERNAL, NULL, NULL);
         return;
     }
-    if (rc == F_WRONG) {
+    if (rc == FA_WRONG) {
         int failures = 0;
         c->store->ops->mfa_login_failed(c->store, row, &failures);
         pf_audit(c, "login.mfa_failure", a.id, used);
@@ -308,9 +311,9 @@ int pf_mfa_reauth(struct pf_call *c)
 {
     const char *used;
     enum factor_rc rc = check_any(c, &c->acct, MG_CHALLENGE_REAUTH, c->sess.id, &used);
-    if (rc == F_OK)
+    if (rc == FA_OK)
         return MG_OK;
-    pf_fail(c, rc == F_ERROR ? MG_E_INTERNAL : MG_E_MFA_FAILED,
+    pf_fail(c, rc == FA_ERROR ? MG_E_INTERNAL : MG_E_MFA_FAILED,
             strcmp(used, "totp") == 0 ? "totp_code" : strcmp(used, "none") == 0 ? NULL : used, NULL);
     return MG_DECLINED;
 }

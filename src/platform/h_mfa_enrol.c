@@ -4,6 +4,9 @@
  * (step-up), is audit-logged and mailed.  Recovery codes are made when the
  * account gets its first factor and shown once; only their hashes are kept.
  */
+#include "auth/base32.h"
+#include "auth/qrsvg.h"
+#include "auth/recovery.h"
 #include "auth/totp.h"
 #include "auth/webauthn.h"
 #include "core/log.h"
@@ -97,7 +100,7 @@ void pf_h_totp_confirm(struct pf_call *c)
         return;
     }
     int ok = mg_totp_open(c->pf->totp_key, c->acct.id, t.sealed, t.sealed_len, secret) == MG_OK &&
-             mg_totp_verify(secret, sizeof(secret), code, strlen(code), c->now, 0, &step) == MG_OK;
+             mg_totp_verify(secret, sizeof(secret), code, strlen(code), c->now, -1, &step) == MG_OK;
     sodium_memzero(secret, sizeof(secret));
     if (!ok) { /* enrolment completes only on a first valid code */
         pf_fail(c, MG_E_MFA_FAILED, "code", "Enter the 6-digit code your app shows now.");
