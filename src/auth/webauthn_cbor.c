@@ -154,15 +154,20 @@ static int cose_decode(const cbor_item_t *m, struct cose *c)
 static EVP_PKEY *rsa_key(const struct cose *c)
 {
     EVP_PKEY *k = NULL;
-    OSSL_PARAM_BLD *bld = OSSL_PARAM_BLD_new();
-    BIGNUM *n = BN_bin2bn(c->b1, (int)c->b1_len, NULL), *e = BN_bin2bn(c->b2, (int)c->b2_len, NULL);
     OSSL_PARAM *params = NULL;
+    OSSL_PARAM_BLD *bld = OSSL_PARAM_BLD_new();
     EVP_PKEY_CTX *ctx = EVP_PKEY_CTX_new_from_name(NULL, "RSA", NULL);
-    if (bld && n && e && ctx && BN_num_bits(n) >= RSA_MIN_BITS && BN_is_odd(e) && !BN_is_one(e) &&
-        OSSL_PARAM_BLD_push_BN(bld, OSSL_PKEY_PARAM_RSA_N, n) &&
-        OSSL_PARAM_BLD_push_BN(bld, OSSL_PKEY_PARAM_RSA_E, e) && (params = OSSL_PARAM_BLD_to_param(bld)) &&
-        EVP_PKEY_fromdata_init(ctx) == 1 && EVP_PKEY_fromdata(ctx, &k, EVP_PKEY_PUBLIC_KEY, params) != 1)
+    BIGNUM *n = BN_bin2bn(c->b1, (int)c->b1_len, NULL), *e = BN_bin2bn(c->b2, (int)c->b2_len, NULL);
+    if (bld == NULL || ctx == NULL || n == NULL || e == NULL)
+        abort();
+    int ok = BN_num_bits(n) >= RSA_MIN_BITS && BN_is_odd(e) && !BN_is_one(e) &&
+             OSSL_PARAM_BLD_push_BN(bld, OSSL_PKEY_PARAM_RSA_N, n) &&
+             OSSL_PARAM_BLD_push_BN(bld, OSSL_PKEY_PARAM_RSA_E, e) && (params = OSSL_PARAM_BLD_to_param(bld)) != NULL &&
+             EVP_PKEY_fromdata_init(ctx) == 1 && EVP_PKEY_fromdata(ctx, &k, EVP_PKEY_PUBLIC_KEY, params) == 1;
+    if (!ok) {
+        EVP_PKEY_free(k);
         k = NULL;
+    }
     OSSL_PARAM_free(params);
     OSSL_PARAM_BLD_free(bld);
     BN_free(n);
@@ -191,8 +196,10 @@ static EVP_PKEY *p256_key(const struct cose *c)
         EVP_PKEY_CTX *chk = EVP_PKEY_CTX_new_from_pkey(NULL, k, NULL);
         int ok = chk != NULL && EVP_PKEY_public_check(chk) == 1;
         EVP_PKEY_CTX_free(chk);
-        if (!ok)
-            EVP_PKEY_free(k), k = NULL;
+        if (!ok) {
+            EVP_PKEY_free(k);
+            k = NULL;
+        }
     }
     return k;
 }
@@ -388,9 +395,8 @@ enum mg_webauthn_fail mg_wa_packed_verify(const struct mg_wa_attobj *a, const st
     if (has_x5c) {
         const unsigned char *q = leaf;
         X509 *cert = d2i_X509(NULL, &q, (long)leaf_len);
-        if (cert != NULL && q == leaf + leaf_len) {
+        if (cert != NULL && q == leaf + leaf_len)
             k = X509_get_pubkey(cert);
-        }
         X509_free(cert);
     } else {
         int key_alg = 0;
