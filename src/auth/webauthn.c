@@ -185,8 +185,6 @@ static enum mg_webauthn_fail register_authdata(const struct mg_webauthn_rp *rp, 
         return MG_WA_MALFORMED;
     if (ad.cred_id_len > MG_WEBAUTHN_CRED_ID_MAX)
         return MG_WA_CRED_ID_TOO_LONG;
-    if (raw_id->len != ad.cred_id_len || memcmp(raw_id->p, ad.cred_id, ad.cred_id_len) != 0)
-        return MG_WA_MALFORMED;
     int alg = 0;
     if ((res = mg_wa_cose_check(ad.cose, ad.cose_len, &alg)) != MG_WA_OK)
         return res;
@@ -203,6 +201,8 @@ static enum mg_webauthn_fail register_authdata(const struct mg_webauthn_rp *rp, 
     } else {
         return MG_WA_ATTESTATION;
     }
+    if (raw_id->len != ad.cred_id_len || memcmp(raw_id->p, ad.cred_id, ad.cred_id_len) != 0)
+        return MG_WA_MALFORMED; /* rawId must name the attested credential */
     memcpy(out->id, ad.cred_id, ad.cred_id_len);
     out->id_len = ad.cred_id_len;
     out->alg = alg;
