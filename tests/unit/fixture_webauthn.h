@@ -124,24 +124,30 @@ FX char *none_reg_json(const char *cdj)
                      &att, NULL, NULL);
 }
 
-/* "none" attestationObject around authData ad (consumed), with fmt. */
-FX struct bytes attobj(const char *fmt, struct bytes ad)
+/* An attestationObject {fmt, attStmt: stmt (CBOR), authData: ad (consumed)}. */
+FX struct bytes attobj_stmt(const char *fmt, const char *stmt, size_t stmt_len, struct bytes ad)
 {
     struct bytes o;
     size_t fl = strlen(fmt);
-    o.p = malloc(ad.len + 64);
+    o.p = malloc(ad.len + stmt_len + 64);
     size_t n = 0;
     o.p[n++] = 0xa3;
     o.p[n++] = 0x63, memcpy(o.p + n, "fmt", 3), n += 3;
     o.p[n++] = (uint8_t)(0x60 + fl), memcpy(o.p + n, fmt, fl), n += fl;
     o.p[n++] = 0x67, memcpy(o.p + n, "attStmt", 7), n += 7;
-    o.p[n++] = 0xa0;
+    memcpy(o.p + n, stmt, stmt_len), n += stmt_len;
     o.p[n++] = 0x68, memcpy(o.p + n, "authData", 8), n += 8;
     o.p[n++] = 0x59, o.p[n++] = (uint8_t)(ad.len >> 8), o.p[n++] = (uint8_t)ad.len;
     memcpy(o.p + n, ad.p, ad.len), n += ad.len;
     o.len = n;
     free(ad.p);
     return o;
+}
+
+/* The same with an empty attStmt, as "none" has. */
+FX struct bytes attobj(const char *fmt, struct bytes ad)
+{
+    return attobj_stmt(fmt, "\xa0", 1, ad);
 }
 
 /* The none.ES256 registration's authData (164 bytes after a 30-byte prefix). */

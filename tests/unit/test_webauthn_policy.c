@@ -85,6 +85,18 @@ static void unknown_credential_and_format(void **state)
     struct bytes att = attobj("tpm", none_authdata());
     char *json = cred_json(hex(W3C_NONE_ES256_REG_CREDENTIAL_ID), hex(W3C_NONE_ES256_REG_CLIENTDATAJSON), &att, NULL, NULL);
     assert_int_equal(reg(&RP, W3C_NONE_ES256_REG_CHALLENGE, ALL_ALGS, NALL, json, &c), MG_WA_ATTESTATION);
+    /* "none" carries an empty attStmt */
+    att = attobj_stmt("none", "\xa1\x61x\x00", 4, none_authdata());
+    json = cred_json(hex(W3C_NONE_ES256_REG_CREDENTIAL_ID), hex(W3C_NONE_ES256_REG_CLIENTDATAJSON), &att, NULL, NULL);
+    assert_int_equal(reg(&RP, W3C_NONE_ES256_REG_CHALLENGE, ALL_ALGS, NALL, json, &c), MG_WA_ATTESTATION);
+    /* self attestation whose statement alg (-8) is not the credential's (-7) */
+    att = hex(W3C_PACKED_SELF_ES256_REG_ATTESTATIONOBJECT);
+    uint8_t *a = memmem(att.p, att.len, "\x63\x61lg\x26", 5);
+    assert_non_null(a);
+    a[4] = 0x27;
+    json = cred_json(hex(W3C_PACKED_SELF_ES256_REG_CREDENTIAL_ID), hex(W3C_PACKED_SELF_ES256_REG_CLIENTDATAJSON), &att,
+                     NULL, NULL);
+    assert_int_equal(reg(&RP, W3C_PACKED_SELF_ES256_REG_CHALLENGE, ALL_ALGS, NALL, json, &c), MG_WA_ATTESTATION);
 }
 
 static void malformed_and_ceilings(void **state)
