@@ -196,7 +196,7 @@ static enum mg_webauthn_fail register_authdata(const struct mg_webauthn_rp *rp, 
         if (cbor_map_size(ao->stmt) != 0)
             return MG_WA_ATTESTATION;
     } else if (strcmp(ao->fmt, "packed") == 0) {
-        if ((res = mg_wa_packed_verify(ao, &ad, cdh, alg)) != MG_WA_OK)
+        if ((res = mg_wa_packed_verify(ao, &ad, cdh, alg, rp->rp_id)) != MG_WA_OK)
             return res;
     } else {
         return MG_WA_ATTESTATION;

@@ -363,8 +363,29 @@ void mg_wa_attobj_free(struct mg_wa_attobj *a)
     memset(a, 0, sizeof(*a));
 }
 
+/* libfido2's packed verification (fido_cred_verify for x5c, _verify_self
+ * otherwise) of an ES256 or EdDSA credential: it decodes authData and the
+ * attStmt itself and checks rpIdHash, UP and the signature. */
+static int fido_packed(const struct mg_wa_attobj *a, const struct mg_wa_authdata *ad, const uint8_t cdh[32],
+                       int cred_alg, const char *rp_id, int has_x5c)
+{
+    unsigned char *stmt = NULL;
+    size_t cap = 0, stmt_len = cbor_serialize_alloc(a->stmt, &stmt, &cap);
+    fido_cred_t *c = fido_cred_new();
+    if (c == NULL || stmt_len == 0)
+        abort();
+    int ok = fido_cred_set_type(c, cred_alg == MG_WEBAUTHN_ES256 ? COSE_ES256 : COSE_EDDSA) == FIDO_OK &&
+             fido_cred_set_authdata_raw(c, ad->raw, ad->len) == FIDO_OK &&
+             fido_cred_set_clientdata_hash(c, cdh, 32) == FIDO_OK && fido_cred_set_rp(c, rp_id, NULL) == FIDO_OK &&
+             fido_cred_set_fmt(c, "packed") == FIDO_OK && fido_cred_set_attstmt(c, stmt, stmt_len) == FIDO_OK &&
+             (has_x5c ? fido_cred_verify(c) : fido_cred_verify_self(c)) == FIDO_OK;
+    fido_cred_free(&c);
+    free(stmt);
+    return ok;
+}
+
 enum mg_webauthn_fail mg_wa_packed_verify(const struct mg_wa_attobj *a, const struct mg_wa_authdata *ad,
-                                          const uint8_t cdh[32], int cred_alg)
+                                          const uint8_t cdh[32], int cred_alg, const char *rp_id)
 {
     int64_t alg = 0;
     const uint8_t *sig = NULL, *leaf = NULL;
@@ -389,8 +410,10 @@ enum mg_webauthn_fail mg_wa_packed_verify(const struct mg_wa_attobj *a, const st
             return MG_WA_ATTESTATION; /* ecdaaKeyId, repeated or unknown keys */
         }
     }
-    if (!has_alg || sig == NULL)
+    if (!has_alg || sig == NULL || (!has_x5c && alg != cred_alg))
         return MG_WA_ATTESTATION;
+    if (cred_alg != MG_WEBAUTHN_RS256) /* libfido2 1.12 holds only 2048-bit RSA keys: RS256 below */
+        return fido_packed(a, ad, cdh, cred_alg, rp_id, has_x5c) ? MG_WA_OK : MG_WA_ATTESTATION;
     EVP_PKEY *k = NULL;
     if (has_x5c) {
         const unsigned char *q = leaf;
@@ -401,8 +424,6 @@ enum mg_webauthn_fail mg_wa_packed_verify(const struct mg_wa_attobj *a, const st
     } else {
         int key_alg = 0;
         enum mg_webauthn_fail res;
-        if (alg != cred_alg)
-            return MG_WA_ATTESTATION;
         k = cose_key(ad->cose, ad->cose_len, &key_alg, &res);
     }
     int ok = k != NULL && (alg == MG_WEBAUTHN_ES256 || alg == MG_WEBAUTHN_EDDSA || alg == MG_WEBAUTHN_RS256) &&
