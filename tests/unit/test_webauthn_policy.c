@@ -4,6 +4,9 @@
  * ceilings. */
 #include "fixture_webauthn.h"
 
+#include <openssl/bn.h>
+#include <openssl/rsa.h>
+
 static void alg_refused(void **state)
 {
     struct mg_webauthn_cred c;
@@ -148,6 +151,89 @@ static void malformed_and_ceilings(void **state)
                          none_reg_with_authdata(rad, hex(W3C_NONE_ES256_REG_CREDENTIAL_ID)), &c), MG_WA_MALFORMED);
 }
 
+/* RS256 with a 2048-bit key generated here: packed self attestation and an
+ * assertion, both verified by OpenSSL (the W3C RS256 vector's key is 3482
+ * bits and x5c-attested). */
+static struct bytes rsa_sign(EVP_PKEY *k, const uint8_t *ad, size_t ad_len, struct bytes cdj)
+{
+    struct bytes sig = {malloc(256), 256};
+    uint8_t *msg = malloc(ad_len + 32);
+    memcpy(msg, ad, ad_len);
+    crypto_hash_sha256(msg + ad_len, cdj.p, cdj.len);
+    EVP_MD_CTX *md = EVP_MD_CTX_new();
+    assert_int_equal(EVP_DigestSignInit(md, NULL, EVP_sha256(), NULL, k), 1);
+    assert_int_equal(EVP_DigestSign(md, sig.p, &sig.len, msg, ad_len + 32), 1);
+    EVP_MD_CTX_free(md);
+    free(msg);
+    return sig;
+}
+
+static void rs256_2048_self_attestation(void **state)
+{
+    EVP_PKEY *k = EVP_RSA_gen(2048);
+    assert_non_null(k);
+    BIGNUM *bn = NULL;
+    uint8_t n[256];
+    assert_int_equal(EVP_PKEY_get_bn_param(k, OSSL_PKEY_PARAM_RSA_N, &bn), 1);
+    assert_int_equal(BN_bn2binpad(bn, n, 256), 256);
+    BN_free(bn);
+    /* authData: rpIdHash, flags UP|AT, count 7, aaguid 0, id 16 x 0x5a, COSE {1:3, 3:-257, -1:n, -2:e} */
+    uint8_t ad[37 + 18 + 16 + 280];
+    size_t l = 0;
+    crypto_hash_sha256(ad, (const uint8_t *)"example.org", 11);
+    l = 32;
+    ad[l++] = 0x41;
+    ad[l++] = 0, ad[l++] = 0, ad[l++] = 0, ad[l++] = 7;
+    memset(ad + l, 0, 16), l += 16;
+    ad[l++] = 0, ad[l++] = 16;
+    memset(ad + l, 0x5a, 16), l += 16;
+    static const uint8_t head[] = {0xa4, 0x01, 0x03, 0x03, 0x39, 0x01, 0x00, 0x20, 0x59, 0x01, 0x00};
+    memcpy(ad + l, head, sizeof(head)), l += sizeof(head);
+    memcpy(ad + l, n, 256), l += 256;
+    static const uint8_t e[] = {0x21, 0x43, 0x01, 0x00, 0x01};
+    memcpy(ad + l, e, sizeof(e)), l += sizeof(e);
+
+    for (int flip = 1; flip >= 0; flip--) {
+        struct bytes cdj = hex(W3C_NONE_ES256_REG_CLIENTDATAJSON);
+        struct bytes sig = rsa_sign(k, ad, l, cdj);
+        sig.p[100] ^= (uint8_t)flip;
+        /* attStmt {"alg": -257, "sig": h'...'} */
+        char stmt[300];
+        size_t sl = 0;
+        memcpy(stmt, "\xa2\x63" "alg" "\x39\x01\x00" "\x63" "sig" "\x59\x01\x00", 15), sl = 15;
+        memcpy(stmt + sl, sig.p, 256), sl += 256;
+        free(sig.p);
+        struct bytes adb = {malloc(l), l}, id = {malloc(16), 16};
+        memcpy(adb.p, ad, l);
+        memset(id.p, 0x5a, 16);
+        struct bytes att = attobj_stmt("packed", stmt, sl, adb);
+        struct mg_webauthn_cred c;
+        char *json = cred_json(id, cdj, &att, NULL, NULL);
+        assert_int_equal(reg(&RP, W3C_NONE_ES256_REG_CHALLENGE, ALL_ALGS, NALL, json, &c),
+                         flip ? MG_WA_ATTESTATION : MG_WA_OK);
+        if (flip)
+            continue;
+        assert_int_equal(c.alg, MG_WEBAUTHN_RS256);
+        assert_int_equal(c.sign_count, 7);
+        /* an assertion: the none.ES256 authentication data with count 8 */
+        struct bytes aad = hex(W3C_NONE_ES256_AUTH_AUTHENTICATORDATA), acdj = hex(W3C_NONE_ES256_AUTH_CLIENTDATAJSON);
+        aad.p[32] = 0x01;
+        aad.p[36] = 8;
+        for (int bad = 1; bad >= 0; bad--) {
+            struct bytes asig = rsa_sign(k, aad.p, aad.len, acdj);
+            asig.p[7] ^= (uint8_t)bad;
+            struct bytes a2 = {malloc(aad.len), aad.len}, c2 = {malloc(acdj.len), acdj.len}, id2 = {malloc(16), 16};
+            memcpy(a2.p, aad.p, aad.len), memcpy(c2.p, acdj.p, acdj.len), memset(id2.p, 0x5a, 16);
+            assert_int_equal(asrt(&RP, W3C_NONE_ES256_AUTH_CHALLENGE, &c, cred_json(id2, c2, NULL, &a2, &asig)),
+                             bad ? MG_WA_SIGNATURE : MG_WA_OK);
+        }
+        assert_int_equal(c.sign_count, 8);
+        free(aad.p);
+        free(acdj.p);
+    }
+    EVP_PKEY_free(k);
+}
+
 static void fail_names(void **state)
 {
     assert_string_equal(mg_webauthn_fail_name(MG_WA_OK), "ok");
@@ -168,6 +254,7 @@ int main(void)
         cmocka_unit_test(sign_count_policy),
         cmocka_unit_test(unknown_credential_and_format),
         cmocka_unit_test(malformed_and_ceilings),
+        cmocka_unit_test(rs256_2048_self_attestation),
         cmocka_unit_test(fail_names),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
