@@ -15,18 +15,67 @@
 #define AUTHDATA_FIXED 37     /* rpIdHash 32, flags 1, signCount 4 */
 #define ATTESTED_FIXED 18     /* aaguid 16, credentialIdLength 2 */
 #define RSA_MIN_BITS 2048     /* smaller RSA keys are refused */
+#define CBOR_MAX_DEPTH 16     /* attestationObject > attStmt > x5c > cert is 3; COSE keys 1 */
 
 static uint32_t be32(const uint8_t *p)
 {
     return (uint32_t)p[0] << 24 | (uint32_t)p[1] << 16 | (uint32_t)p[2] << 8 | p[3];
 }
 
+/* Walks one CBOR item at p[*off..len) without allocating, advancing *off
+ * past it.  0 unless it is well-formed, definite-length (CTAP2 canonical
+ * CBOR has no indefinite lengths), nested at most CBOR_MAX_DEPTH deep, and
+ * every declared length fits in the bytes that remain.  libcbor 0.8 allocates
+ * a container for its declared size before reading it (a 9-byte input can ask
+ * for gigabytes), so nothing reaches cbor_load() before this walk. */
+static int cbor_walk(const uint8_t *p, size_t len, size_t *off, int depth)
+{
+    if (depth > CBOR_MAX_DEPTH || *off >= len)
+        return 0;
+    uint8_t ib = p[(*off)++], major = ib >> 5, ai = ib & 0x1f;
+    uint64_t v = ai;
+    if (ai >= 24 && ai <= 27) {
+        size_t n = (size_t)1 << (ai - 24);
+        if (len - *off < n)
+            return 0;
+        v = 0;
+        for (size_t i = 0; i < n; i++)
+            v = v << 8 | p[(*off)++];
+    } else if (ai > 27) {
+        return 0; /* reserved, or an indefinite length */
+    }
+    size_t left = len - *off;
+    switch (major) {
+    case 2: /* byte string */
+    case 3: /* text string */
+        if (v > left)
+            return 0;
+        *off += (size_t)v;
+        return 1;
+    case 4: /* array: each element is at least one byte */
+    case 5: /* map: two items per entry */
+        if (v > (major == 4 ? left : left / 2))
+            return 0;
+        for (uint64_t i = 0; i < (major == 4 ? v : 2 * v); i++)
+            if (!cbor_walk(p, len, off, depth + 1))
+                return 0;
+        return 1;
+    case 6: /* tag */
+        return cbor_walk(p, len, off, depth + 1);
+    default: /* integers, simple values, floats */
+        return 1;
+    }
+}
+
 /* Decodes one CBOR item from p[0..len): *used gets its length. NULL on error. */
 static cbor_item_t *load(const uint8_t *p, size_t len, size_t *used)
 {
     struct cbor_load_result r;
-    cbor_item_t *it = cbor_load(p, len, &r);
-    if (it == NULL || r.error.code != CBOR_ERR_NONE) {
+    size_t end = 0;
+    if (!cbor_walk(p, len, &end, 0))
+        return NULL;
+    cbor_item_t *it = cbor_load(p, end, &r);
+    if (it == NULL || r.error.code != CBOR_ERR_NONE || r.read != end) {
         if (it != NULL)
             cbor_decref(&it);
         return NULL;

@@ -234,6 +234,40 @@ static void rs256_2048_self_attestation(void **state)
     EVP_PKEY_free(k);
 }
 
+/* Regression (fuzz_webauthn): libcbor 0.8 allocated a container of the
+ * declared size before reading it, so a 9-byte attestationObject asked for
+ * gigabytes.  Declared lengths beyond the input, indefinite lengths and deep
+ * nesting are refused before libcbor sees the bytes. */
+static void cbor_declared_lengths_refused(void **state)
+{
+    static const struct {
+        const char *b;
+        size_t n;
+    } bad[] = {
+        {"\xbb\x00\x00\x00\x06\x86\x17\x57\x40", 9}, /* map of 28 G entries */
+        {"\x9b\xff\xff\xff\xff\xff\xff\xff\xff", 9}, /* array of 2^64-1 */
+        {"\x5b\x00\x00\x00\x01\x00\x00\x00\x00\x00", 10}, /* 4 GiB byte string */
+        {"\xbf\xff", 2},                              /* indefinite map */
+        {"\x81\x81\x81\x81\x81\x81\x81\x81\x81\x81\x81\x81\x81\x81\x81\x81\x81\x81\x00", 19},
+        {"\xa3\x63" "fmt", 5},                           /* truncated */
+    };
+    for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+        struct mg_webauthn_cred c;
+        struct bytes att = {malloc(bad[i].n), bad[i].n};
+        memcpy(att.p, bad[i].b, bad[i].n);
+        char *json = cred_json(hex(W3C_NONE_ES256_REG_CREDENTIAL_ID), hex(W3C_NONE_ES256_REG_CLIENTDATAJSON), &att, NULL, NULL);
+        assert_int_equal(reg(&RP, W3C_NONE_ES256_REG_CHALLENGE, ALL_ALGS, NALL, json, &c), MG_WA_MALFORMED);
+    }
+    struct mg_webauthn_cred c;
+    /* a COSE key inside authData with a huge declared map */
+    struct bytes rad = none_authdata();
+    uint8_t *k = memmem(rad.p, rad.len, "\xa5\x01\x02\x03\x26", 5);
+    assert_non_null(k);
+    k[0] = 0xbb;
+    assert_int_equal(reg(&RP, W3C_NONE_ES256_REG_CHALLENGE, ALL_ALGS, NALL,
+                         none_reg_with_authdata(rad, hex(W3C_NONE_ES256_REG_CREDENTIAL_ID)), &c), MG_WA_MALFORMED);
+}
+
 static void fail_names(void **state)
 {
     assert_string_equal(mg_webauthn_fail_name(MG_WA_OK), "ok");
@@ -255,6 +289,7 @@ int main(void)
         cmocka_unit_test(unknown_credential_and_format),
         cmocka_unit_test(malformed_and_ceilings),
         cmocka_unit_test(rs256_2048_self_attestation),
+        cmocka_unit_test(cbor_declared_lengths_refused),
         cmocka_unit_test(fail_names),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
