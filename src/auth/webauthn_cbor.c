@@ -383,7 +383,8 @@ enum mg_webauthn_fail mg_wa_attobj_parse(const uint8_t *p, size_t len, struct mg
     for (size_t i = 0; i < 3; i++) {
         cbor_item_t *k = pairs[i].key, *v = pairs[i].value;
         if (text_is(k, "fmt") && !fmt++) {
-            if (!cbor_isa_string(v) || !cbor_string_is_definite(v) || cbor_string_length(v) >= sizeof(out->fmt))
+            if (!cbor_isa_string(v) || !cbor_string_is_definite(v) || cbor_string_length(v) >= sizeof(out->fmt) ||
+                memchr(cbor_string_handle(v), 0, cbor_string_length(v)) != NULL)
                 goto bad;
             memcpy(out->fmt, cbor_string_handle(v), cbor_string_length(v));
         } else if (text_is(k, "attStmt") && !stmt++) {

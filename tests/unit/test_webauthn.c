@@ -119,6 +119,11 @@ static void wrong_type_refused(void **state)
     assert_int_equal(asrt(&RP, W3C_NONE_ES256_AUTH_CHALLENGE, &c, none_auth(-1, 0, cdj)), MG_WA_TYPE);
     get_cdj(cdj, sizeof(cdj), "webauthn.get ", "https://example.org", "");
     assert_int_equal(asrt(&RP, W3C_NONE_ES256_AUTH_CHALLENGE, &c, none_auth(-1, 0, cdj)), MG_WA_TYPE);
+    /* an escaped NUL cannot cut a string short: jansson refuses it outright */
+    get_cdj(cdj, sizeof(cdj), "webauthn.get\\u0000", "https://example.org", "");
+    assert_int_equal(asrt(&RP, W3C_NONE_ES256_AUTH_CHALLENGE, &c, none_auth(-1, 0, cdj)), MG_WA_MALFORMED);
+    get_cdj(cdj, sizeof(cdj), "webauthn.get", "https://example.org\\u0000", "");
+    assert_int_equal(asrt(&RP, W3C_NONE_ES256_AUTH_CHALLENGE, &c, none_auth(-1, 0, cdj)), MG_WA_MALFORMED);
     /* a get's clientDataJSON in a registration */
     char *json = none_reg_json(get_cdj(cdj, sizeof(cdj), "webauthn.get", "https://example.org", ""));
     assert_int_equal(reg(&RP, W3C_NONE_ES256_AUTH_CHALLENGE, ALL_ALGS, NALL, json, &c), MG_WA_TYPE);

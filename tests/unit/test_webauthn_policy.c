@@ -88,6 +88,23 @@ static void unknown_credential_and_format(void **state)
     struct bytes att = attobj("tpm", none_authdata());
     char *json = cred_json(hex(W3C_NONE_ES256_REG_CREDENTIAL_ID), hex(W3C_NONE_ES256_REG_CLIENTDATAJSON), &att, NULL, NULL);
     assert_int_equal(reg(&RP, W3C_NONE_ES256_REG_CHALLENGE, ALL_ALGS, NALL, json, &c), MG_WA_ATTESTATION);
+    /* a fmt with an embedded NUL is not "none" */
+    {
+        struct bytes ad = none_authdata();
+        struct bytes o = attobj("none", ad);
+        uint8_t *f = memmem(o.p, o.len, "\x64none", 5);
+        assert_non_null(f);
+        uint8_t *o2 = malloc(o.len + 2);
+        size_t at = (size_t)(f - o.p);
+        memcpy(o2, o.p, at);
+        memcpy(o2 + at, "\x66none\x00x", 7);
+        memcpy(o2 + at + 7, f + 5, o.len - at - 5);
+        free(o.p);
+        att.p = o2;
+        att.len = o.len + 2;
+        json = cred_json(hex(W3C_NONE_ES256_REG_CREDENTIAL_ID), hex(W3C_NONE_ES256_REG_CLIENTDATAJSON), &att, NULL, NULL);
+        assert_int_equal(reg(&RP, W3C_NONE_ES256_REG_CHALLENGE, ALL_ALGS, NALL, json, &c), MG_WA_MALFORMED);
+    }
     /* "none" carries an empty attStmt */
     att = attobj_stmt("none", "\xa1\x61x\x00", 4, none_authdata());
     json = cred_json(hex(W3C_NONE_ES256_REG_CREDENTIAL_ID), hex(W3C_NONE_ES256_REG_CLIENTDATAJSON), &att, NULL, NULL);
