@@ -56,8 +56,10 @@ fuzz_deps_money     := src/billing/prices.c
 fuzz_deps_h1resp    := src/net/h1resp.c
 fuzz_deps_delivered := src/gateway/delivered.c
 fuzz_deps_ownpath   := src/gateway/ownpath.c
+fuzz_deps_webauthn  := src/auth/webauthn.c src/auth/webauthn_cbor.c
 # Extra libraries of a harness (h1resp: picohttpparser, inside libh2o-evloop).
 fuzz_libs_h1resp    := $(shell pkg-config --libs libh2o-evloop 2>/dev/null)
+fuzz_libs_webauthn  := $(shell pkg-config --libs libfido2 libcbor 2>/dev/null)
 
 FUZZ_NAMES := $(patsubst tests/fuzz/fuzz_%.c,%,$(wildcard tests/fuzz/fuzz_*.c))
 FUZZ_BINS  := $(patsubst %,$(FB)/bin/fuzz_%,$(FUZZ_NAMES))

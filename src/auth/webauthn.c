@@ -40,6 +40,13 @@ const char *mg_webauthn_fail_name(enum mg_webauthn_fail f)
     return fail_names[f];
 }
 
+/* v is a JSON string equal to s, byte for byte (no embedded NUL). */
+static int json_str_is(const json_t *v, const char *s)
+{
+    size_t n = strlen(s);
+    return json_is_string(v) && json_string_length(v) == n && memcmp(json_string_value(v), s, n) == 0;
+}
+
 /* A decoded base64url (no padding) field: malloc'd, at most max bytes. */
 struct blob {
     uint8_t *p;
@@ -94,7 +101,7 @@ static enum mg_webauthn_fail cred_json_parse(const char *text, size_t len, struc
     if (!json_is_object(c->root) || !json_is_object(c->response) || !json_is_string(id) || !json_is_string(raw) ||
         !json_is_string(type))
         return MG_WA_MALFORMED;
-    if (strcmp(json_string_value(type), "public-key") != 0)
+    if (!json_str_is(type, "public-key"))
         return MG_WA_TYPE;
     if (!json_equal(id, raw) || !b64_field(c->root, "rawId", MG_WEBAUTHN_BLOB_MAX, &c->raw_id))
         return MG_WA_MALFORMED;
@@ -125,7 +132,7 @@ static enum mg_webauthn_fail client_data_check(const struct blob *cd, const char
     if (!json_is_object(c) || !json_is_string(type) || !json_is_string(chal) || !json_is_string(origin))
         goto out;
     res = MG_WA_TYPE;
-    if (strcmp(json_string_value(type), want_type) != 0)
+    if (!json_str_is(type, want_type))
         goto out;
     res = MG_WA_CHALLENGE;
     sodium_bin2base64(want_chal, sizeof(want_chal), challenge, MG_WEBAUTHN_CHALLENGE_LEN,
@@ -134,7 +141,7 @@ static enum mg_webauthn_fail client_data_check(const struct blob *cd, const char
         sodium_memcmp(json_string_value(chal), want_chal, CHALLENGE_B64_LEN) != 0)
         goto out;
     res = MG_WA_ORIGIN;
-    if (json_string_length(origin) != strlen(rp->origin) || strcmp(json_string_value(origin), rp->origin) != 0)
+    if (!json_str_is(origin, rp->origin))
         goto out;
     res = MG_WA_CROSS_ORIGIN;
     if ((cross != NULL && !json_is_false(cross)) || json_object_get(c, "topOrigin") != NULL)
@@ -185,8 +192,6 @@ static enum mg_webauthn_fail register_authdata(const struct mg_webauthn_rp *rp, 
         return MG_WA_MALFORMED;
     if (ad.cred_id_len > MG_WEBAUTHN_CRED_ID_MAX)
         return MG_WA_CRED_ID_TOO_LONG;
-    if (raw_id->len != ad.cred_id_len || memcmp(raw_id->p, ad.cred_id, ad.cred_id_len) != 0)
-        return MG_WA_MALFORMED;
     int alg = 0;
     if ((res = mg_wa_cose_check(ad.cose, ad.cose_len, &alg)) != MG_WA_OK)
         return res;
@@ -198,11 +203,13 @@ static enum mg_webauthn_fail register_authdata(const struct mg_webauthn_rp *rp, 
         if (cbor_map_size(ao->stmt) != 0)
             return MG_WA_ATTESTATION;
     } else if (strcmp(ao->fmt, "packed") == 0) {
-        if ((res = mg_wa_packed_verify(ao, &ad, cdh, alg)) != MG_WA_OK)
+        if ((res = mg_wa_packed_verify(ao, &ad, cdh, alg, rp->rp_id)) != MG_WA_OK)
             return res;
     } else {
         return MG_WA_ATTESTATION;
     }
+    if (raw_id->len != ad.cred_id_len || memcmp(raw_id->p, ad.cred_id, ad.cred_id_len) != 0)
+        return MG_WA_MALFORMED; /* rawId must name the attested credential */
     memcpy(out->id, ad.cred_id, ad.cred_id_len);
     out->id_len = ad.cred_id_len;
     out->alg = alg;

@@ -20,10 +20,14 @@
  * "none" or "packed" (self, or x5c: the signature is verified with the leaf
  * certificate's key; no trust path, certificate or AAGUID policy beyond that,
  * so a packed attestation proves nothing about the key's maker here).
- * libfido2 (fido_assert_verify) checks rpIdHash again and the ES256/EdDSA
- * assertion signature over authData || SHA-256(clientDataJSON); RS256
- * signatures and packed attestation signatures are verified with OpenSSL
- * (libfido2 1.12's rs256 key holds only 2048-bit moduli).
+ * libfido2 verifies the signatures of ES256 and EdDSA credentials:
+ * fido_assert_verify (assertions, over authData || SHA-256(clientDataJSON))
+ * and fido_cred_verify / fido_cred_verify_self (packed attestation), and
+ * checks rpIdHash and UP again on the way.  RS256 credentials are verified
+ * with OpenSSL (RSASSA-PKCS1-v1_5, SHA-256, n >= 2048 bits): libfido2 1.12's
+ * rs256 key holds exactly 2048-bit moduli.  libcbor decodes; every CBOR input
+ * is first walked here without allocating (definite lengths within the
+ * input, depth <= 16), since libcbor 0.8 allocates a declared size first.
  *
  * Left to the caller: issuing the challenge (32 CSPRNG bytes), storing it
  * server-side, binding it to the ceremony, its 5-minute life and its single

@@ -15,18 +15,67 @@
 #define AUTHDATA_FIXED 37     /* rpIdHash 32, flags 1, signCount 4 */
 #define ATTESTED_FIXED 18     /* aaguid 16, credentialIdLength 2 */
 #define RSA_MIN_BITS 2048     /* smaller RSA keys are refused */
+#define CBOR_MAX_DEPTH 16     /* attestationObject > attStmt > x5c > cert is 3; COSE keys 1 */
 
 static uint32_t be32(const uint8_t *p)
 {
     return (uint32_t)p[0] << 24 | (uint32_t)p[1] << 16 | (uint32_t)p[2] << 8 | p[3];
 }
 
+/* Walks one CBOR item at p[*off..len) without allocating, advancing *off
+ * past it.  0 unless it is well-formed, definite-length (CTAP2 canonical
+ * CBOR has no indefinite lengths), nested at most CBOR_MAX_DEPTH deep, and
+ * every declared length fits in the bytes that remain.  libcbor 0.8 allocates
+ * a container for its declared size before reading it (a 9-byte input can ask
+ * for gigabytes), so nothing reaches cbor_load() before this walk. */
+static int cbor_walk(const uint8_t *p, size_t len, size_t *off, int depth)
+{
+    if (depth > CBOR_MAX_DEPTH || *off >= len)
+        return 0;
+    uint8_t ib = p[(*off)++], major = ib >> 5, ai = ib & 0x1f;
+    uint64_t v = ai;
+    if (ai >= 24 && ai <= 27) {
+        size_t n = (size_t)1 << (ai - 24);
+        if (len - *off < n)
+            return 0;
+        v = 0;
+        for (size_t i = 0; i < n; i++)
+            v = v << 8 | p[(*off)++];
+    } else if (ai > 27) {
+        return 0; /* reserved, or an indefinite length */
+    }
+    size_t left = len - *off;
+    switch (major) {
+    case 2: /* byte string */
+    case 3: /* text string */
+        if (v > left)
+            return 0;
+        *off += (size_t)v;
+        return 1;
+    case 4: /* array: each element is at least one byte */
+    case 5: /* map: two items per entry */
+        if (v > (major == 4 ? left : left / 2))
+            return 0;
+        for (uint64_t i = 0; i < (major == 4 ? v : 2 * v); i++)
+            if (!cbor_walk(p, len, off, depth + 1))
+                return 0;
+        return 1;
+    case 6: /* tag */
+        return cbor_walk(p, len, off, depth + 1);
+    default: /* integers, simple values, floats */
+        return 1;
+    }
+}
+
 /* Decodes one CBOR item from p[0..len): *used gets its length. NULL on error. */
 static cbor_item_t *load(const uint8_t *p, size_t len, size_t *used)
 {
     struct cbor_load_result r;
-    cbor_item_t *it = cbor_load(p, len, &r);
-    if (it == NULL || r.error.code != CBOR_ERR_NONE) {
+    size_t end = 0;
+    if (!cbor_walk(p, len, &end, 0))
+        return NULL;
+    cbor_item_t *it = cbor_load(p, end, &r);
+    if (it == NULL || r.error.code != CBOR_ERR_NONE || r.read != end) {
         if (it != NULL)
             cbor_decref(&it);
         return NULL;
@@ -154,15 +203,20 @@ static int cose_decode(const cbor_item_t *m, struct cose *c)
 static EVP_PKEY *rsa_key(const struct cose *c)
 {
     EVP_PKEY *k = NULL;
-    OSSL_PARAM_BLD *bld = OSSL_PARAM_BLD_new();
-    BIGNUM *n = BN_bin2bn(c->b1, (int)c->b1_len, NULL), *e = BN_bin2bn(c->b2, (int)c->b2_len, NULL);
     OSSL_PARAM *params = NULL;
+    OSSL_PARAM_BLD *bld = OSSL_PARAM_BLD_new();
     EVP_PKEY_CTX *ctx = EVP_PKEY_CTX_new_from_name(NULL, "RSA", NULL);
-    if (bld && n && e && ctx && BN_num_bits(n) >= RSA_MIN_BITS && BN_is_odd(e) && !BN_is_one(e) &&
-        OSSL_PARAM_BLD_push_BN(bld, OSSL_PKEY_PARAM_RSA_N, n) &&
-        OSSL_PARAM_BLD_push_BN(bld, OSSL_PKEY_PARAM_RSA_E, e) && (params = OSSL_PARAM_BLD_to_param(bld)) &&
-        EVP_PKEY_fromdata_init(ctx) == 1 && EVP_PKEY_fromdata(ctx, &k, EVP_PKEY_PUBLIC_KEY, params) != 1)
+    BIGNUM *n = BN_bin2bn(c->b1, (int)c->b1_len, NULL), *e = BN_bin2bn(c->b2, (int)c->b2_len, NULL);
+    if (bld == NULL || ctx == NULL || n == NULL || e == NULL)
+        abort();
+    int ok = BN_num_bits(n) >= RSA_MIN_BITS && BN_is_odd(e) && !BN_is_one(e) &&
+             OSSL_PARAM_BLD_push_BN(bld, OSSL_PKEY_PARAM_RSA_N, n) &&
+             OSSL_PARAM_BLD_push_BN(bld, OSSL_PKEY_PARAM_RSA_E, e) && (params = OSSL_PARAM_BLD_to_param(bld)) != NULL &&
+             EVP_PKEY_fromdata_init(ctx) == 1 && EVP_PKEY_fromdata(ctx, &k, EVP_PKEY_PUBLIC_KEY, params) == 1;
+    if (!ok) {
+        EVP_PKEY_free(k);
         k = NULL;
+    }
     OSSL_PARAM_free(params);
     OSSL_PARAM_BLD_free(bld);
     BN_free(n);
@@ -191,8 +245,10 @@ static EVP_PKEY *p256_key(const struct cose *c)
         EVP_PKEY_CTX *chk = EVP_PKEY_CTX_new_from_pkey(NULL, k, NULL);
         int ok = chk != NULL && EVP_PKEY_public_check(chk) == 1;
         EVP_PKEY_CTX_free(chk);
-        if (!ok)
-            EVP_PKEY_free(k), k = NULL;
+        if (!ok) {
+            EVP_PKEY_free(k);
+            k = NULL;
+        }
     }
     return k;
 }
@@ -327,7 +383,8 @@ enum mg_webauthn_fail mg_wa_attobj_parse(const uint8_t *p, size_t len, struct mg
     for (size_t i = 0; i < 3; i++) {
         cbor_item_t *k = pairs[i].key, *v = pairs[i].value;
         if (text_is(k, "fmt") && !fmt++) {
-            if (!cbor_isa_string(v) || !cbor_string_is_definite(v) || cbor_string_length(v) >= sizeof(out->fmt))
+            if (!cbor_isa_string(v) || !cbor_string_is_definite(v) || cbor_string_length(v) >= sizeof(out->fmt) ||
+                memchr(cbor_string_handle(v), 0, cbor_string_length(v)) != NULL)
                 goto bad;
             memcpy(out->fmt, cbor_string_handle(v), cbor_string_length(v));
         } else if (text_is(k, "attStmt") && !stmt++) {
@@ -356,8 +413,29 @@ void mg_wa_attobj_free(struct mg_wa_attobj *a)
     memset(a, 0, sizeof(*a));
 }
 
+/* libfido2's packed verification (fido_cred_verify for x5c, _verify_self
+ * otherwise) of an ES256 or EdDSA credential: it decodes authData and the
+ * attStmt itself and checks rpIdHash, UP and the signature. */
+static int fido_packed(const struct mg_wa_attobj *a, const struct mg_wa_authdata *ad, const uint8_t cdh[32],
+                       int cred_alg, const char *rp_id, int has_x5c)
+{
+    unsigned char *stmt = NULL;
+    size_t cap = 0, stmt_len = cbor_serialize_alloc(a->stmt, &stmt, &cap);
+    fido_cred_t *c = fido_cred_new();
+    if (c == NULL || stmt_len == 0)
+        abort();
+    int ok = fido_cred_set_type(c, cred_alg == MG_WEBAUTHN_ES256 ? COSE_ES256 : COSE_EDDSA) == FIDO_OK &&
+             fido_cred_set_authdata_raw(c, ad->raw, ad->len) == FIDO_OK &&
+             fido_cred_set_clientdata_hash(c, cdh, 32) == FIDO_OK && fido_cred_set_rp(c, rp_id, NULL) == FIDO_OK &&
+             fido_cred_set_fmt(c, "packed") == FIDO_OK && fido_cred_set_attstmt(c, stmt, stmt_len) == FIDO_OK &&
+             (has_x5c ? fido_cred_verify(c) : fido_cred_verify_self(c)) == FIDO_OK;
+    fido_cred_free(&c);
+    free(stmt);
+    return ok;
+}
+
 enum mg_webauthn_fail mg_wa_packed_verify(const struct mg_wa_attobj *a, const struct mg_wa_authdata *ad,
-                                          const uint8_t cdh[32], int cred_alg)
+                                          const uint8_t cdh[32], int cred_alg, const char *rp_id)
 {
     int64_t alg = 0;
     const uint8_t *sig = NULL, *leaf = NULL;
@@ -382,21 +460,20 @@ enum mg_webauthn_fail mg_wa_packed_verify(const struct mg_wa_attobj *a, const st
             return MG_WA_ATTESTATION; /* ecdaaKeyId, repeated or unknown keys */
         }
     }
-    if (!has_alg || sig == NULL)
+    if (!has_alg || sig == NULL || (!has_x5c && alg != cred_alg))
         return MG_WA_ATTESTATION;
+    if (cred_alg != MG_WEBAUTHN_RS256) /* libfido2 1.12 holds only 2048-bit RSA keys: RS256 below */
+        return fido_packed(a, ad, cdh, cred_alg, rp_id, has_x5c) ? MG_WA_OK : MG_WA_ATTESTATION;
     EVP_PKEY *k = NULL;
     if (has_x5c) {
         const unsigned char *q = leaf;
         X509 *cert = d2i_X509(NULL, &q, (long)leaf_len);
-        if (cert != NULL && q == leaf + leaf_len) {
+        if (cert != NULL && q == leaf + leaf_len)
             k = X509_get_pubkey(cert);
-        }
         X509_free(cert);
     } else {
         int key_alg = 0;
         enum mg_webauthn_fail res;
-        if (alg != cred_alg)
-            return MG_WA_ATTESTATION;
         k = cose_key(ad->cose, ad->cose_len, &key_alg, &res);
     }
     int ok = k != NULL && (alg == MG_WEBAUTHN_ES256 || alg == MG_WEBAUTHN_EDDSA || alg == MG_WEBAUTHN_RS256) &&

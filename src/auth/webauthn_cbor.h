@@ -63,9 +63,12 @@ void mg_wa_attobj_free(struct mg_wa_attobj *a);
 /* Verifies a "packed" attStmt {alg, sig[, x5c]} over authData || cdh: self
  * attestation with the credential key (whose alg must be the statement's),
  * x5c with the leaf certificate's key; the certificate itself and any chain
- * are not judged.  MG_WA_OK or MG_WA_ATTESTATION. */
+ * are not judged.  ES256 and EdDSA credentials through libfido2
+ * (fido_cred_verify / fido_cred_verify_self, which also check rpIdHash
+ * against rp_id and UP), RS256 credentials through OpenSSL.
+ * MG_WA_OK or MG_WA_ATTESTATION. */
 enum mg_webauthn_fail mg_wa_packed_verify(const struct mg_wa_attobj *a, const struct mg_wa_authdata *ad,
-                                          const uint8_t cdh[32], int cred_alg);
+                                          const uint8_t cdh[32], int cred_alg, const char *rp_id);
 
 /* Verifies an assertion signature over authData || cdh with the stored COSE
  * key: ES256 and EdDSA through libfido2's fido_assert_verify (which also
