@@ -71,15 +71,27 @@ export function qs(params) {
   return s ? '?' + s : '';
 }
 
-/**
- * POST /login: keeps the CSRF token, returns the account with its session's
- * times as GET /me has them (the token itself stays in the cookie only).
- */
-export async function login(email, password) {
-  const r = await post('/login', { email, password }, { quiet: true });
+function signedIn(r) {
   const s = r.session || {};
   setCsrf(s.csrf_token);
   return { ...r.account, session: { ...(r.account && r.account.session), expires_at: s.expires_at, idle_expires_at: s.idle_expires_at } };
+}
+
+/**
+ * POST /login: keeps the CSRF token, returns the account with its session's
+ * times as GET /me has them (the token itself stays in the cookie only).  An
+ * account with a second factor answers {mfa: {token, methods}} instead: the
+ * page asks for the factor and calls loginMfa.
+ */
+export async function login(email, password) {
+  const r = await post('/login', { email, password }, { quiet: true });
+  if (r && r.mfa_required) return { mfa: { token: r.mfa_token, methods: r.methods || [] } };
+  return signedIn(r);
+}
+
+/** POST /login/mfa {mfa_token, totp_code | recovery_code | webauthn}: the account, as login(). */
+export async function loginMfa(token, factor) {
+  return signedIn(await post('/login/mfa', { mfa_token: token, ...factor }, { quiet: true }));
 }
 
 /** GET /me (quiet: no account is a normal answer at start); keeps the CSRF token. */

@@ -3,6 +3,7 @@ import { h, heading, field, actions, onSubmit, showError, showOk, date, loading,
 import { withStepUp } from '../stepup.js';
 import { auditList } from './audit.js';
 import { passwordHint } from './parts.js';
+import { mfaSection } from './mfa.js';
 
 /** "Firefox on Linux"-ish, short enough for a table cell. */
 function device(s) {
@@ -73,6 +74,6 @@ export default async function render(ctx) {
   const events = h('section', { class: 'card', 'aria-labelledby': 'ev-h' }, h('h2', { id: 'ev-h' }, t('security.events')),
     h('p', { class: 'hint' }, t('security.events_intro')));
   const cfg = await ctx.config();
-  ctx.main.append(h('section', { class: 'page' }, heading(t('security.title')), passwordSection(ctx, cfg), sessionsSection(ctx), events));
+  ctx.main.append(h('section', { class: 'page' }, heading(t('security.title')), passwordSection(ctx, cfg), mfaSection(ctx), sessionsSection(ctx), events));
   auditList(events, (cursor) => ctx.api.get('/me/audit' + ctx.api.qs({ cursor, limit: 20 })));
 }
