@@ -78,6 +78,27 @@ extern const struct mg_cmd mg_cli_api_cmds[];
 extern const struct mg_cmd mg_cli_config_cmds[];
 extern const struct mg_cmd mg_cli_account_cmds[];
 extern const struct mg_cmd mg_cli_admin_cmds[];
+extern const struct mg_cmd mg_cli_mfa_cmds[];
+
+/* ---- second factors (cmd_mfa.c) ---- */
+
+/* What a typed second-factor code is. */
+enum mg_cli_mfa_kind { MG_CLI_MFA_NONE = 0, MG_CLI_MFA_TOTP, MG_CLI_MFA_RECOVERY };
+/* Bits of mg_cli_mfa_methods. */
+enum { MG_CLI_MFA_HAS_TOTP = 1, MG_CLI_MFA_HAS_RECOVERY = 2, MG_CLI_MFA_HAS_WEBAUTHN = 4 };
+/* Classifies a typed code and writes it without whitespace to out (cap
+ * bytes): exactly six digits are an authenticator code, eight or more
+ * letters, digits and '-' a recovery code; anything else (other characters,
+ * too long for cap) is MG_CLI_MFA_NONE with out wiped. */
+int mg_cli_mfa_code(const char *typed, char *out, size_t cap);
+/* The methods array of a login or GET /me answer as MG_CLI_MFA_HAS_* bits
+ * (unknown names and non-strings ignored; NULL is 0). */
+unsigned mg_cli_mfa_methods(json_t *methods);
+/* The login's second step for an mfa_required answer `first`: reads a code
+ * (flags, stdin line, or prompt), POSTs /login/mfa and on MG_EXIT_OK gives
+ * the answer with the session in *doc.  A security key alone is refused
+ * with a pointer to the console.  Errors are printed; returns the exit code. */
+int mg_cli_login_mfa(struct mg_cli *cli, json_t *first, json_t **doc);
 
 /* ---- options ---- */
 /* Finds "--name value" / "--name=value" in cli->argv; NULL if absent. */

@@ -161,7 +161,7 @@ static int account_login(struct mg_cli *cli)
     char pw[PW_CAP], err[1200], line[1200];
     json_t *doc;
     int rc;
-    if (mg_cli_check_opts(cli, "email", "password-stdin") != MG_EXIT_OK)
+    if (mg_cli_check_opts(cli, "email,totp-code,recovery-code", "password-stdin") != MG_EXIT_OK)
         return MG_EXIT_USAGE;
     if (email == NULL && cli->prof.session_email[0])
         email = cli->prof.session_email;
@@ -178,16 +178,20 @@ static int account_login(struct mg_cli *cli)
     mg_cli_secret_wipe(pw, sizeof(pw));
     if (rc != MG_EXIT_OK)
         return rc;
+    if (json_is_true(json_object_get(doc, "mfa_required"))) {
+        json_t *second = NULL;
+        rc = mg_cli_login_mfa(cli, doc, &second);
+        json_decref(doc); /* the mfa_token goes with it */
+        if (rc != MG_EXIT_OK)
+            return rc;
+        doc = second;
+    }
     json_t *session = json_object_get(doc, "session"), *account = json_object_get(doc, "account");
     const char *token = json_string_value(json_object_get(session, "token"));
     const char *expires = json_string_value(json_object_get(session, "expires_at"));
     if (token == NULL) {
-        int mfa = json_is_true(json_object_get(doc, "mfa_required"));
         json_decref(doc);
-        return mg_cli_fail(cli, mfa ? MG_EXIT_AUTH : MG_EXIT_API,
-                           mfa ? "this account needs a second factor, which this CLI does not support yet; sign in "
-                                 "with the console"
-                               : "the server's login answer has no session");
+        return mg_cli_fail(cli, MG_EXIT_API, "the server's login answer has no session");
     }
     const char *who = json_string_value(json_object_get(account, "email"));
     rc = mg_cli_session_store(cli, token, expires, who ? who : email, err, sizeof(err));
@@ -476,7 +480,7 @@ const struct mg_cmd mg_cli_account_cmds[] = {
     {"account request-access", account_request_access, "leave your email; an operator approves the account",
      "--email EMAIL [--note TEXT]"},
     {"account login", account_login, "sign in; the session is kept in the profile (never printed)",
-     "--email EMAIL [--password-stdin] [--base-url URL] [--profile NAME]"},
+     "--email EMAIL [--password-stdin] [--totp-code CODE | --recovery-code CODE] [--base-url URL] [--profile NAME]"},
     {"account logout", account_logout, "end this session on the server and forget it", ""},
     {"account whoami", account_whoami, "the signed-in account and session", ""},
     {"account sessions", account_sessions, "list your sessions", ""},
