@@ -98,6 +98,13 @@ static int next_code(struct mg_cli *cli, int try, char *typed, size_t cap)
     return prompt_line("Authenticator code (or a recovery code): ", typed, cap) == MG_OK ? 1 : -1;
 }
 
+/* The error names the attempt itself (field mfa_token): expired, used, or too many wrong codes. */
+static int attempt_over(json_t *answer)
+{
+    const char *field = json_string_value(json_object_get(json_object_get(answer, "error"), "field"));
+    return field != NULL && strcmp(field, "mfa_token") == 0; /* mg-allow-cmp: a field name, no secret */
+}
+
 int mg_cli_login_mfa(struct mg_cli *cli, json_t *first, json_t **doc)
 {
     const char *token = json_string_value(json_object_get(first, "mfa_token"));
@@ -143,15 +150,15 @@ int mg_cli_login_mfa(struct mg_cli *cli, json_t *first, json_t **doc)
             return MG_EXIT_OK;
         }
         const char *ecode = mg_cli_platform_code(answer);
-        const char *field = json_string_value(json_object_get(json_object_get(answer, "error"), "field"));
-        int retry = interactive && status == 401 && ecode && strcmp(ecode, "mfa_failed") == 0 &&
-                    !(field && strcmp(field, "mfa_token") == 0) && try + 1 < PROMPT_TRIES;
+        int over = attempt_over(answer);
+        int retry = interactive && status == 401 && ecode && strcmp(ecode, "mfa_failed") == 0 && !over &&
+                    try + 1 < PROMPT_TRIES;
         if (retry) {
             fprintf(stderr, "That code was not accepted; try the current one.\n");
             json_decref(answer);
             continue;
         }
-        if (status == 401 && field && strcmp(field, "mfa_token") == 0) {
+        if (status == 401 && over) {
             json_decref(answer);
             return mg_cli_fail(cli, MG_EXIT_AUTH, "this sign-in attempt has ended (expired, or too many wrong codes): "
                                                   "run `maxgate account login` again");
