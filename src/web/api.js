@@ -80,12 +80,12 @@ function signedIn(r) {
 /**
  * POST /login: keeps the CSRF token, returns the account with its session's
  * times as GET /me has them (the token itself stays in the cookie only).  An
- * account with a second factor answers {mfa: {token, methods}} instead: the
+ * account with a second factor answers {secondStep: {token, methods}} instead: the
  * page asks for the factor and calls loginMfa.
  */
 export async function login(email, password) {
   const r = await post('/login', { email, password }, { quiet: true });
-  if (r && r.mfa_required) return { mfa: { token: r.mfa_token, methods: r.methods || [] } };
+  if (r && r.mfa_required) return { secondStep: { token: r.mfa_token, methods: r.methods || [] } };
   return signedIn(r);
 }
 

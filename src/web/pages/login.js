@@ -16,7 +16,7 @@ export default async function render(ctx) {
       ['login.recovery', 'recovery']]));
   onSubmit(form, async (v) => {
     const r = await ctx.api.login(v.email.trim(), v.password);
-    if (r.mfa) return secondStep(ctx, r.mfa);
+    if (r.secondStep) return secondStep(ctx, r.secondStep);
     ctx.signedIn(r);
   });
 }
