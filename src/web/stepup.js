@@ -19,6 +19,7 @@ function input(way) {
   if (way === 'totp') {
     const f = field({ name: 'totp_code', label: t('reauth.totp_code'), autocomplete: 'one-time-code', required: true, maxlength: 6 });
     f.querySelector('input').setAttribute('inputmode', 'numeric');
+    f.querySelector('input').classList.add('code-input');
     return f;
   }
   return null;

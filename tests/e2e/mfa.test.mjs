@@ -44,7 +44,8 @@ export function totp(secret, step) {
   const off = mac[mac.length - 1] & 0x0f;
   return String((mac.readUInt32BE(off) & 0x7fffffff) % 1000000).padStart(6, '0');
 }
-const nowStep = () => Math.floor(Date.now() / 1000 / 30);
+let advanced = 0; // how far the server's test clock was moved
+const nowStep = () => Math.floor((Date.now() + advanced) / 1000 / 30);
 
 test('the TOTP helper gives the RFC 6238 Appendix B values', () => {
   const s = 'GEZDGNBVGY3TQOJQGEZDGNBVGY3TQOJQ'; // "12345678901234567890"
@@ -74,7 +75,7 @@ async function mfaServer() {
       server: { listen: `127.0.0.1:${port}`, public_base_url: `http://localhost:${port}` },
       accounts: { signup_mode: 'open' },
       mail: { outbox_dir: 'outbox' },
-    });
+    }, [], { MG_TEST_CLOCK: '1' });
     try { await s.start(); } catch (err) { await s.stop().catch(() => {}); if (attempt === 2) throw err; continue; }
     s.url = `http://localhost:${port}`;
     return s;
@@ -90,6 +91,26 @@ after(async () => {
   if (browser) await browser.close();
   await server.stop();
 });
+
+/** Moves the server's clock past the step-up window (10 minutes). */
+async function pastStepUp() {
+  const ms = 11 * 60 * 1000;
+  const r = await fetch(server.url + '/platform/v1/test/clock', { method: 'POST', headers: { 'Content-Type': 'application/json' },
+    body: JSON.stringify({ advance_ms: ms }) });
+  assert.equal(r.status, 204);
+  advanced += ms;
+}
+
+/** The step-up dialog, confirmed with the way named by its button. */
+async function stepUpWith(p, way, fill, shot) {
+  const dlg = p.page.locator('dialog[open]', { hasText: 'Confirm it is you' });
+  await dlg.waitFor();
+  await dlg.getByRole('button', { name: way, exact: true }).click();
+  if (fill) await fill(dlg);
+  if (shot) await p.shot(shot, { full: false });
+  await dlg.getByRole('button', { name: 'Confirm', exact: true }).click();
+  await dlg.waitFor({ state: 'detached' });
+}
 
 let n = 0;
 function user() {
@@ -189,6 +210,20 @@ test('authenticator app: enrol, download the codes, sign in with a code and with
     await page.getByRole('heading', { name: 'Dashboard' }).waitFor();
     await page.goto(server.url + '/console/security');
     await page.getByText('9 recovery codes left.').waitFor();
+
+    // regenerate the codes: the step-up is past, the dialog takes an authenticator code
+    await pastStepUp();
+    p.expect(/\/platform\/v1\/me\/mfa\/recovery-codes$/, 403); // reauth_required, then the dialog
+    await page.getByRole('button', { name: 'Regenerate' }).click();
+    await page.locator('dialog[open]').getByRole('button', { name: 'Regenerate' }).click();
+    await stepUpWith(p, 'Authenticator code', (dlg) => dlg.getByLabel('Authenticator code').fill(totp(secret, nowStep())),
+      'mfa-stepup-totp-desktop');
+    await page.getByText('You will not see these again').waitFor();
+    const fresh = (await page.locator('.codes code').allTextContents()).map((c) => c.trim());
+    assert.equal(fresh.length, 10);
+    assert.ok(!fresh.includes(codes[1]), 'a new set');
+    await page.getByRole('button', { name: 'I have saved them' }).click();
+    await page.getByText('10 recovery codes left.').waitFor();
     assert.deepEqual(p.problems(), []);
   } finally { await p.close(); }
 });
@@ -217,15 +252,35 @@ test('security key: register with the virtual authenticator, sign in with it, re
     await signOut(page);
     await signIn(page, email);
     await page.getByRole('heading', { name: 'Two-step verification' }).waitFor();
-    await page.getByRole('button', { name: 'Use your security key' }).click();
+    await p.shot('mfa-login-key-desktop');
+    // a bogus signature, then a response without user presence: refused, no session
+    p.expect(/\/platform\/v1\/login\/mfa$/, 401);
+    p.expect(/\/platform\/v1\/me$/, 401);
+    for (const bits of [{ isBogusSignature: true }, { isBadUP: true }]) {
+      await cdp.send('WebAuthn.setResponseOverrideBits', { authenticatorId, isBogusSignature: false, isBadUP: false, isBadUV: false, ...bits });
+      await page.getByRole('button', { name: 'Use your security key', exact: true }).click();
+      await page.locator('.action-error:not(:empty)').waitFor();
+      assert.equal(await page.locator('h1').textContent(), 'Two-step verification', JSON.stringify(bits));
+      assert.equal(await page.evaluate(() => fetch('/platform/v1/me').then((r) => r.status)), 401, 'no session after ' + JSON.stringify(bits));
+    }
+    await cdp.send('WebAuthn.setResponseOverrideBits', { authenticatorId, isBogusSignature: false, isBadUP: false, isBadUV: false });
+    await page.getByRole('button', { name: 'Use your security key', exact: true }).click();
     await page.getByRole('heading', { name: 'Dashboard' }).waitFor();
 
+    // remove it, the step-up past: the dialog offers the key itself
+    await pastStepUp();
+    p.expect(/\/platform\/v1\/me\/mfa\/webauthn\/\d+$/, 403); // reauth_required, then the dialog
     await page.goto(server.url + '/console/security');
     await keys.getByRole('button', { name: 'Remove' }).click();
     const dlg = page.locator('dialog[open]');
     await dlg.getByRole('heading', { name: 'Remove the security key YubiKey 5?' }).waitFor();
     await dlg.getByRole('button', { name: 'Remove' }).click();
-    await settle(page, () => keys.getByText('No security keys yet').isVisible(), 'the key gone');
+    await stepUpWith(p, 'Security key', null, 'mfa-stepup-key-desktop');
+    await keys.getByText('No security keys yet').waitFor();
+    // the account has no second factor any more: the password alone signs in
+    await signOut(page);
+    await signIn(page, email);
+    await page.getByRole('heading', { name: 'Dashboard' }).waitFor();
     assert.deepEqual(p.problems(), []);
   } finally { await p.close(); }
 });

@@ -40,6 +40,7 @@ function codeForm(ctx, mfa, kind) {
     required: true, maxlength: totp ? 6 : 64, hint: t(totp ? 'login.totp_hint' : 'login.recovery_hint') });
   const input = f.querySelector('input');
   if (totp) { input.setAttribute('inputmode', 'numeric'); input.setAttribute('pattern', '[0-9]{6}'); }
+  input.classList.add(totp ? 'code-input' : 'recovery-input');
   input.setAttribute('spellcheck', 'false');
   input.setAttribute('autocapitalize', 'off');
   const form = h('form', { novalidate: true, class: 'form' }, f, actions(t('login.verify')));

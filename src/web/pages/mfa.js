@@ -83,6 +83,7 @@ function totpBlock(ctx, mfa, reload, showCodes) {
     const qr = qrElement(r.qr_svg, t('mfa.qr_label'));
     const f = field({ name: 'code', label: t('mfa.first_code'), autocomplete: 'one-time-code', required: true, maxlength: 6, hint: t('mfa.first_code_hint') });
     f.querySelector('input').setAttribute('inputmode', 'numeric');
+    f.querySelector('input').classList.add('code-input');
     const cancel = h('button', { type: 'button', onclick: () => reload() }, t('common.cancel'));
     const form = h('form', { novalidate: true, class: 'form' }, f, actions(t('mfa.totp_confirm'), cancel));
     onSubmit(form, async (v) => {
