@@ -123,9 +123,14 @@ int mg_cli_login_mfa(struct mg_cli *cli, json_t *first, json_t **doc)
     for (int try = 0; try < (interactive ? PROMPT_TRIES : 1); try++) {
         int got = next_code(cli, try, typed, sizeof(typed));
         if (got <= 0)
-            return mg_cli_fail(cli, MG_EXIT_USAGE, "no second-factor code read: pass --totp-code CODE or "
-                                                   "--recovery-code CODE, or with --password-stdin write the code "
-                                                   "on the line after the password");
+            return mg_cli_fail(cli, MG_EXIT_USAGE,
+                               "no second-factor code read: pass --totp-code CODE or --recovery-code CODE, or with "
+                               "--password-stdin write the code on the line after the password%s%s%s",
+                               has & MG_CLI_MFA_HAS_WEBAUTHN ? " (the account's security key works only in a browser: "
+                                                               "sign in with the console at "
+                                                             : "",
+                               has & MG_CLI_MFA_HAS_WEBAUTHN ? cli->prof.base_url : "",
+                               has & MG_CLI_MFA_HAS_WEBAUTHN ? "/console/)" : "");
         int kind = mg_cli_mfa_code(typed, code, sizeof(code));
         mg_cli_secret_wipe(typed, sizeof(typed));
         if (mg_cli_opt(cli, "recovery-code") && kind != MG_CLI_MFA_NONE)

@@ -16,9 +16,12 @@
 import { test, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { createHmac } from 'node:crypto';
-import { readFileSync } from 'node:fs';
+import { readFileSync, mkdtempSync } from 'node:fs';
+import { spawnSync } from 'node:child_process';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
 import net from 'node:net';
-import { Server, launch, openPage, waitFor, DESKTOP, PHONE } from './lib.mjs';
+import { Server, launch, openPage, waitFor, DESKTOP, PHONE, REPO } from './lib.mjs';
 
 const PW = 'Tq8#vLm2!wZx5';
 
@@ -244,10 +247,27 @@ test('security key: register with the virtual authenticator, sign in with it, re
     await keys.getByText('No security keys yet').waitFor();
     await keys.getByLabel('Name of the key').fill('YubiKey 5');
     await keys.getByRole('button', { name: 'Add a security key' }).click();
-    await settle(page, () => keys.getByRole('cell', { name: 'YubiKey 5' }).isVisible(), 'the new key in the list');
+    // the account's first factor: its recovery codes come with it
+    await settle(page, () => page.getByText('You will not see these again').isVisible(), 'the recovery codes');
+    const codes = (await page.locator('.codes code').allTextContents()).map((c) => c.trim());
+    assert.equal(codes.length, 10);
+    await page.getByRole('button', { name: 'I have saved them' }).click();
+    await keys.getByRole('cell', { name: 'YubiKey 5' }).waitFor();
     const { credentials } = await cdp.send('WebAuthn.getCredentials', { authenticatorId });
     assert.equal(credentials.length, 1);
     await p.shot('mfa-security-key-desktop');
+    // the command line cannot use a key: it says so and points at the console
+    const home = mkdtempSync(path.join(tmpdir(), 'mge2e-cli.'));
+    const bin = path.join(path.resolve(process.env.MG_BIN_DIR || path.join(REPO, 'build', 'asan', 'bin')), 'maxgate');
+    const r = spawnSync(bin, ['account', 'login', '--email', email, '--password-stdin', '--base-url', server.url, '--output', 'text'],
+      { input: PW + '\n', encoding: 'utf8', env: { ...Object.fromEntries(Object.entries(process.env).filter(([k]) => !k.startsWith('MAXGATE_'))), HOME: home, XDG_CONFIG_HOME: path.join(home, 'cfg'),
+        ASAN_OPTIONS: 'detect_leaks=0' }, timeout: 60000 });
+    assert.equal(r.status, 2, r.stderr);
+    assert.match(r.stderr, /security key works only in a browser/);
+    const rr = spawnSync(bin, ['account', 'login', '--email', email, '--password-stdin', '--base-url', server.url, '--output', 'json'],
+      { input: PW + '\n' + codes[0] + '\n', encoding: 'utf8', env: { ...Object.fromEntries(Object.entries(process.env).filter(([k]) => !k.startsWith('MAXGATE_'))),
+        HOME: home, XDG_CONFIG_HOME: path.join(home, 'cfg'), ASAN_OPTIONS: 'detect_leaks=0' }, timeout: 60000 });
+    assert.equal(rr.status, 0, rr.stderr); // a recovery code works on the command line
 
     await signOut(page);
     await signIn(page, email);

@@ -128,7 +128,7 @@ function recoveryBlock(ctx, mfa, showCodes) {
 }
 
 /** The security keys: list, add (a name, the browser dialog), remove. */
-function keysBlock(ctx, mfa, reload) {
+function keysBlock(ctx, mfa, reload, showCodes) {
   const slot = h('div', { class: 'list-slot' }, loading(2));
   const status = h('p', { class: 'action-error', role: 'status', 'aria-live': 'polite' });
   const form = h('form', { novalidate: true, class: 'form inline-form' },
@@ -137,8 +137,10 @@ function keysBlock(ctx, mfa, reload) {
   onSubmit(form, async (v) => {
     const name = (v.name || '').trim();
     if (!name) return showError(form, { code: 'field_missing', field: 'name' });
-    await withStepUp(() => register(name));
-    await reload(t('mfa.key_added', { name }));
+    const r = await withStepUp(() => register(name));
+    const codes = (r && r.recovery_codes) || []; // the first factor of an account comes with recovery codes
+    if (codes.length) showCodes(codes, t('mfa.key_added', { name }));
+    else await reload(t('mfa.key_added', { name }));
   });
   const block = h('div', { class: 'mfa-block', 'data-mfa': 'webauthn' },
     h('h3', {}, t('mfa.keys'), statusTag(mfa.methods.includes('webauthn'))), h('p', { class: 'hint' }, t('mfa.keys_intro')), slot,
@@ -182,7 +184,7 @@ export function mfaSection(ctx) {
     };
     body.replaceChildren(...[totpBlock(ctx, mfa, draw, showCodes),
       mfa.enabled || mfa.recovery_codes_left ? recoveryBlock(ctx, mfa, showCodes) : null,
-      keysBlock(ctx, mfa, draw)].filter(Boolean));
+      keysBlock(ctx, mfa, draw, showCodes)].filter(Boolean));
   };
   draw();
   return section;
