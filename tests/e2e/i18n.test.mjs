@@ -22,7 +22,7 @@ test('en and zh-CN have the same keys and placeholders', () => {
 
 test('every literal t(key) in the console code is in the catalogue', () => {
   const en = load('en');
-  const files = ['app.js', 'dom.js', 'stepup.js', ...readdirSync(path.join(WEB, 'pages')).map((f) => 'pages/' + f)];
+  const files = ['app.js', 'dom.js', 'stepup.js', 'webauthn.js', ...readdirSync(path.join(WEB, 'pages')).map((f) => 'pages/' + f)];
   const missing = [];
   for (const f of files) {
     const src = readFileSync(path.join(WEB, f), 'utf8');
@@ -37,7 +37,7 @@ test('every API error code of the contract has a catalogue entry', () => {
   const en = load('en');
   const codes = ['session_required', 'session_expired', 'csrf', 'forbidden', 'reauth_required', 'login_failed', 'token_invalid',
     'password_policy', 'field_invalid', 'field_missing', 'json_malformed', 'json_not_object', 'not_found', 'resource_not_found',
-    'conflict', 'too_many_attempts', 'overloaded', 'method_not_allowed', 'signup_closed', 'internal'];
+    'conflict', 'too_many_attempts', 'overloaded', 'method_not_allowed', 'signup_closed', 'internal', 'mfa_failed', 'webauthn_invalid'];
   assert.deepEqual(codes.filter((c) => !('error.' + c in en)), []);
 });
 

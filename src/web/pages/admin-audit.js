@@ -6,7 +6,8 @@ const TYPES = ['login.success', 'login.failure', 'login.locked', 'logout', 'sess
   'password.changed', 'password.reset_requested', 'password.reset', 'signup', 'signup.verified', 'access.requested',
   'access.approved', 'access.denied', 'recovery.requested', 'recovery.approved', 'recovery.denied', 'account.suspended',
   'account.unsuspended', 'account.unlocked', 'account.sessions_ended', 'account.updated', 'reauth.success', 'reauth.failure',
-  'admin.created'];
+  'admin.created', 'login.password_ok', 'login.mfa_failure', 'mfa.totp_enabled', 'mfa.totp_removed', 'mfa.recovery_used',
+  'mfa.recovery_regenerated', 'mfa.webauthn_added', 'mfa.webauthn_removed', 'mfa.sign_count_regressed'];
 
 export default async function render(ctx) {
   const params = new URLSearchParams(location.search);
