@@ -227,6 +227,18 @@ test('authenticator app: enrol, download the codes, sign in with a code and with
     assert.ok(!fresh.includes(codes[1]), 'a new set');
     await page.getByRole('button', { name: 'I have saved them' }).click();
     await page.getByText('10 recovery codes left.').waitFor();
+
+    // remove the app (confirmed by name): no factor left, so no second step and no codes
+    await page.locator('[data-mfa="totp"]').getByRole('button', { name: 'Remove' }).click();
+    const rm = page.locator('dialog[open]');
+    await rm.getByRole('heading', { name: 'Remove the authenticator app?' }).waitFor();
+    await rm.getByRole('button', { name: 'Remove' }).click();
+    await page.getByText('The authenticator app was removed.').waitFor();
+    await page.locator('[data-mfa="totp"] .tag', { hasText: 'Off' }).waitFor();
+    assert.equal(await page.locator('[data-mfa="recovery"]').count(), 0);
+    await signOut(page);
+    await signIn(page, email);
+    await page.getByRole('heading', { name: 'Dashboard' }).waitFor();
     assert.deepEqual(p.problems(), []);
   } finally { await p.close(); }
 });
@@ -305,19 +317,27 @@ test('security key: register with the virtual authenticator, sign in with it, re
   } finally { await p.close(); }
 });
 
-test('phone width: the enrolment and the sign-in step', { skip: SKIP }, async () => {
+test('phone width: the enrolment, the sign-in step, and a sign-in that waited too long', { skip: SKIP }, async () => {
   const email = user();
   const p = await openPage(browser, PHONE);
   try {
     const { page } = p;
     await signIn(page, email);
     await page.getByRole('heading', { name: 'Dashboard' }).waitFor();
-    await enrolTotp(p, 'phone');
+    const { secret } = await enrolTotp(p, 'phone');
     await page.getByRole('button', { name: 'I have saved them' }).click();
     await signOut(page);
     await signIn(page, email);
     await page.getByLabel('Authenticator code').waitFor();
     await p.shot('mfa-login-step-phone');
+    // the sign-in waits longer than its 5 minutes: the page says so and leads back to the password
+    await pastStepUp();
+    p.expect(/\/platform\/v1\/login\/mfa$/, 401);
+    await page.getByLabel('Authenticator code').fill(totp(secret, nowStep()));
+    await page.getByRole('button', { name: 'Verify' }).click();
+    await page.getByText('This sign-in attempt has ended').waitFor();
+    await page.getByRole('button', { name: 'Sign in again' }).click();
+    await page.getByLabel('Email').waitFor();
     assert.deepEqual(p.problems(), []);
   } finally { await p.close(); }
 });
