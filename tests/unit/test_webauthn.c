@@ -244,6 +244,30 @@ static void off_curve_key_refused(void **state)
     assert_int_equal(asrt(&RP, W3C_NONE_ES256_AUTH_CHALLENGE, &c, none_auth(-1, 0, NULL)), MG_WA_SIGNATURE);
 }
 
+/* Extensions (ED) in an assertion's authData are parsed and allowed; the
+ * signature still covers them. */
+static void assertion_with_extensions(void **state)
+{
+    struct mg_webauthn_cred c;
+    registered_none(&c);
+    for (int tamper = 0; tamper <= 1; tamper++) {
+        struct bytes ad = hex(W3C_NONE_ES256_AUTH_AUTHENTICATORDATA), cdj = hex(W3C_NONE_ES256_AUTH_CLIENTDATAJSON);
+        static const uint8_t ext[] = {0xa1, 0x61, 'x', 0x01}; /* {"x": 1} */
+        ad.p = realloc(ad.p, ad.len + sizeof(ext));
+        memcpy(ad.p + ad.len, ext, sizeof(ext));
+        ad.len += sizeof(ext);
+        ad.p[32] |= 0x80;
+        ad.p[36] = (uint8_t)(1 + tamper);
+        struct bytes sig = es256_sign(W3C_NONE_ES256_REG_CREDENTIAL_PRIVATE_KEY, ad, cdj);
+        if (tamper)
+            ad.p[ad.len - 1] = 0x02; /* the extension's value after signing */
+        char *json = cred_json(hex(W3C_NONE_ES256_REG_CREDENTIAL_ID), cdj, NULL, &ad, &sig);
+        assert_int_equal(asrt(&RP, W3C_NONE_ES256_AUTH_CHALLENGE, &c, json), tamper ? MG_WA_SIGNATURE : MG_WA_OK);
+    }
+    /* ED set but no extensions follow: malformed */
+    assert_int_equal(asrt(&RP, W3C_NONE_ES256_AUTH_CHALLENGE, &c, none_auth(0x99, 5, NULL)), MG_WA_MALFORMED);
+}
+
 int main(void)
 {
     if (sodium_init() < 0)
@@ -261,6 +285,7 @@ int main(void)
         cmocka_unit_test(flipped_signature_bit_refused),
         cmocka_unit_test(flags_refused),
         cmocka_unit_test(off_curve_key_refused),
+        cmocka_unit_test(assertion_with_extensions),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
