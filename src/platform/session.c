@@ -35,6 +35,15 @@ void pf_session_csrf(const struct pf_call *c, char *out)
     mg_token_csrf(c->pf->csrf_key, c->sess.token_hash, out);
 }
 
+/* The session is gone or over: 401 session_expired, and the browser forgets its cookie. */
+static int ended(struct pf_call *c)
+{
+    pf_fail(c, MG_E_SESSION_EXPIRED, NULL, NULL);
+    if (c->by_cookie)
+        pf_session_clear_cookie(c);
+    return MG_DECLINED;
+}
+
 int pf_session_check(struct pf_call *c)
 {
     const struct mg_platform_config *cfg = &c->pf->cfg;
@@ -53,12 +62,8 @@ int pf_session_check(struct pf_call *c)
     }
     /* a token of the wrong shape is answered like an unknown one, without a query */
     if (mg_token_parse(text, strlen(text), SESSION_PREFIX, hash) != MG_OK ||
-        (rc = c->store->ops->session_by_hash(c->store, hash, &c->sess)) == MG_DECLINED) {
-        pf_fail(c, MG_E_SESSION_EXPIRED, NULL, NULL);
-        if (c->by_cookie)
-            pf_session_clear_cookie(c);
-        return MG_DECLINED;
-    }
+        (rc = c->store->ops->session_by_hash(c->store, hash, &c->sess)) == MG_DECLINED)
+        return ended(c);
     if (rc != MG_OK) {
         pf_store_failed(c, rc);
         return MG_DECLINED;
@@ -66,10 +71,7 @@ int pf_session_check(struct pf_call *c)
     if (!pf_session_live(c, &c->sess) ||
         (rc = c->store->ops->account_get(c->store, c->sess.account_id, &c->acct)) == MG_DECLINED) {
         c->store->ops->session_delete(c->store, c->sess.account_id, c->sess.id);
-        pf_fail(c, MG_E_SESSION_EXPIRED, NULL, NULL);
-        if (c->by_cookie)
-            pf_session_clear_cookie(c);
-        return MG_DECLINED;
+        return ended(c);
     }
     if (rc != MG_OK) {
         pf_store_failed(c, rc);

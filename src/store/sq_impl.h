@@ -169,6 +169,18 @@ static inline int sq_pstep(struct mg_store *s, sqlite3_stmt *st, int need_row, c
     return need_row && sqlite3_changes(DB(s)) == 0 ? MG_DECLINED : MG_OK;
 }
 
+/* One statement with int64 parameters a and b (b bound when the SQL has a second one), run by sq_pstep. */
+static inline int sq_run2(struct mg_store *s, const char *sql, int64_t a, int64_t b, int need_row, const char *what)
+{
+    sqlite3_stmt *st = sq_prep(s, sql);
+    if (st == NULL)
+        return MG_ERR;
+    sqlite3_bind_int64(st, 1, a);
+    if (sqlite3_bind_parameter_count(st) >= 2)
+        sqlite3_bind_int64(st, 2, b);
+    return sq_pstep(s, st, need_row, what);
+}
+
 /* A text column, "" for NULL. */
 static inline const char *sq_text(sqlite3_stmt *st, int col)
 {

@@ -14,18 +14,6 @@
 
 #include <string.h>
 
-/* One statement with int64 parameters a, b (bound when the SQL has them). */
-static int run2(struct mg_store *s, const char *sql, int64_t a, int64_t b, int need_row, const char *what)
-{
-    sqlite3_stmt *st = sq_prep(s, sql);
-    if (st == NULL)
-        return MG_ERR;
-    sqlite3_bind_int64(st, 1, a);
-    if (sqlite3_bind_parameter_count(st) >= 2)
-        sqlite3_bind_int64(st, 2, b);
-    return sq_pstep(s, st, need_row, what);
-}
-
 /* ---- TOTP ---- */
 
 int sq_totp_put_pending(struct mg_store *s, int64_t account_id, const uint8_t *sealed, size_t len, int64_t now_ms)
@@ -75,20 +63,20 @@ int sq_totp_get(struct mg_store *s, int64_t account_id, struct mg_totp_record *o
 
 int sq_totp_confirm(struct mg_store *s, int64_t account_id, int64_t step)
 {
-    return run2(s, "UPDATE totp_secrets SET confirmed = 1, last_step = ?2 WHERE account_id = ?1 AND confirmed = 0",
+    return sq_run2(s, "UPDATE totp_secrets SET confirmed = 1, last_step = ?2 WHERE account_id = ?1 AND confirmed = 0",
                 account_id, step, 1, "totp confirm");
 }
 
 int sq_totp_use_step(struct mg_store *s, int64_t account_id, int64_t step)
 {
-    return run2(s, "UPDATE totp_secrets SET last_step = ?2 WHERE account_id = ?1 AND confirmed = 1"
+    return sq_run2(s, "UPDATE totp_secrets SET last_step = ?2 WHERE account_id = ?1 AND confirmed = 1"
                    " AND last_step < ?2",
                 account_id, step, 1, "totp use");
 }
 
 int sq_totp_delete(struct mg_store *s, int64_t account_id)
 {
-    return run2(s, "DELETE FROM totp_secrets WHERE account_id = ?1", account_id, 0, 1, "totp delete");
+    return sq_run2(s, "DELETE FROM totp_secrets WHERE account_id = ?1", account_id, 0, 1, "totp delete");
 }
 
 /* ---- recovery codes ---- */
@@ -100,7 +88,7 @@ int sq_recovery_set(struct mg_store *s, int64_t account_id, const uint8_t (*hash
         return MG_DECLINED;
     if (sq_tx_begin(s, SQ_WRITE) != MG_OK)
         return SQ(s)->soft && SQ(s)->depth > 0 ? MG_AGAIN : MG_ERR;
-    rc = run2(s, "DELETE FROM recovery_codes WHERE account_id = ?1", account_id, 0, 0, "recovery delete");
+    rc = sq_run2(s, "DELETE FROM recovery_codes WHERE account_id = ?1", account_id, 0, 0, "recovery delete");
     for (size_t i = 0; i < n && rc == MG_OK; i++) {
         sqlite3_stmt *st = sq_prep(s, "INSERT INTO recovery_codes(account_id, hash, created_ms) VALUES (?,?,?)");
         if (st == NULL) {
@@ -160,6 +148,6 @@ int sq_mfa_clear(struct mg_store *s, int64_t account_id)
     if (sq_tx_begin(s, SQ_WRITE) != MG_OK)
         return SQ(s)->soft && SQ(s)->depth > 0 ? MG_AGAIN : MG_ERR;
     for (size_t i = 0; i < MG_ARRAY_SIZE(sql) && rc == MG_OK; i++)
-        rc = run2(s, sql[i], account_id, MG_CHALLENGE_LOGIN, 0, "mfa clear");
+        rc = sq_run2(s, sql[i], account_id, MG_CHALLENGE_LOGIN, 0, "mfa clear");
     return sq_level_end(s, rc == MG_DECLINED ? MG_ERR : rc);
 }

@@ -14,18 +14,6 @@
 #include <stdlib.h>
 #include <string.h>
 
-/* One statement with int64 parameters a, b (bound when the SQL has them). */
-static int run2(struct mg_store *s, const char *sql, int64_t a, int64_t b, int need_row, const char *what)
-{
-    sqlite3_stmt *st = sq_prep(s, sql);
-    if (st == NULL)
-        return MG_ERR;
-    sqlite3_bind_int64(st, 1, a);
-    if (sqlite3_bind_parameter_count(st) >= 2)
-        sqlite3_bind_int64(st, 2, b);
-    return sq_pstep(s, st, need_row, what);
-}
-
 /* Copies a blob column into dst of cap bytes: its length, or 0 (dst
  * untouched) when it is empty or does not fit. */
 static size_t blob(sqlite3_stmt *st, int col, uint8_t *dst, size_t cap)
@@ -163,7 +151,7 @@ int sq_webauthn_update_use(struct mg_store *s, int64_t id, uint32_t sign_count, 
 
 int sq_webauthn_delete(struct mg_store *s, int64_t account_id, int64_t id)
 {
-    return run2(s, "DELETE FROM webauthn_keys WHERE account_id = ?1 AND id = ?2", account_id, id, 1,
+    return sq_run2(s, "DELETE FROM webauthn_keys WHERE account_id = ?1 AND id = ?2", account_id, id, 1,
                 "webauthn delete");
 }
 
@@ -176,7 +164,7 @@ int sq_challenge_put(struct mg_store *s, enum mg_challenge_kind kind, int64_t ow
     sqlite3_stmt *st;
     if (sq_tx_begin(s, SQ_WRITE) != MG_OK)
         return SQ(s)->soft && SQ(s)->depth > 0 ? MG_AGAIN : MG_ERR;
-    rc = run2(s, "DELETE FROM webauthn_challenges WHERE expires_ms <= ?1", now_ms, 0, 0, "challenge prune");
+    rc = sq_run2(s, "DELETE FROM webauthn_challenges WHERE expires_ms <= ?1", now_ms, 0, 0, "challenge prune");
     if (rc == MG_OK && (st = sq_prep(s, "INSERT OR REPLACE INTO webauthn_challenges(kind, owner, challenge,"
                                         " created_ms, expires_ms) VALUES (?,?,?,?,?)")) == NULL)
         rc = MG_ERR;
@@ -224,7 +212,7 @@ int sq_mfa_login_put(struct mg_store *s, struct mg_mfa_login *m, int64_t *row_id
     sqlite3_stmt *st;
     if (sq_tx_begin(s, SQ_WRITE) != MG_OK)
         return SQ(s)->soft && SQ(s)->depth > 0 ? MG_AGAIN : MG_ERR;
-    rc = run2(s, "DELETE FROM mfa_logins WHERE expires_ms <= ?1", m->created_ms, 0, 0, "mfa login prune");
+    rc = sq_run2(s, "DELETE FROM mfa_logins WHERE expires_ms <= ?1", m->created_ms, 0, 0, "mfa login prune");
     if (rc == MG_OK && (st = sq_prep(s, "INSERT INTO mfa_logins(hash, account_id, created_ms, expires_ms, failures)"
                                         " VALUES (?,?,?,?,?)")) == NULL)
         rc = MG_ERR;
@@ -238,7 +226,7 @@ int sq_mfa_login_put(struct mg_store *s, struct mg_mfa_login *m, int64_t *row_id
     }
     if (rc == MG_OK) {
         *row_id = sqlite3_last_insert_rowid(DB(s));
-        rc = run2(s, "DELETE FROM mfa_logins WHERE account_id = ?1 AND id NOT IN"
+        rc = sq_run2(s, "DELETE FROM mfa_logins WHERE account_id = ?1 AND id NOT IN"
                      " (SELECT id FROM mfa_logins WHERE account_id = ?1 ORDER BY id DESC LIMIT ?2)",
                   m->account_id, MG_MFA_LOGINS_PER_ACCOUNT, 0, "mfa login ceiling");
     }
@@ -293,9 +281,9 @@ int sq_mfa_login_delete(struct mg_store *s, int64_t row_id)
     int rc;
     if (sq_tx_begin(s, SQ_WRITE) != MG_OK)
         return SQ(s)->soft && SQ(s)->depth > 0 ? MG_AGAIN : MG_ERR;
-    rc = run2(s, "DELETE FROM mfa_logins WHERE id = ?1", row_id, 0, 1, "mfa login delete");
+    rc = sq_run2(s, "DELETE FROM mfa_logins WHERE id = ?1", row_id, 0, 1, "mfa login delete");
     if (rc == MG_OK)
-        rc = run2(s, "DELETE FROM webauthn_challenges WHERE kind = ?2 AND owner = ?1", row_id, MG_CHALLENGE_LOGIN, 0,
+        rc = sq_run2(s, "DELETE FROM webauthn_challenges WHERE kind = ?2 AND owner = ?1", row_id, MG_CHALLENGE_LOGIN, 0,
                   "mfa login challenge");
     if (rc == MG_DECLINED) { /* already gone */
         sq_tx_end(s, MG_OK);

@@ -25,18 +25,6 @@ static void session_row(sqlite3_stmt *st, struct mg_session *se)
     mg_strlcpy(se->user_agent, sq_text(st, 8), sizeof(se->user_agent));
 }
 
-/* One statement with int64 parameters a, b (bound when the SQL has them). */
-static int run2(struct mg_store *s, const char *sql, int64_t a, int64_t b, int need_row, const char *what)
-{
-    sqlite3_stmt *st = sq_prep(s, sql);
-    if (st == NULL)
-        return MG_ERR;
-    sqlite3_bind_int64(st, 1, a);
-    if (sqlite3_bind_parameter_count(st) >= 2)
-        sqlite3_bind_int64(st, 2, b);
-    return sq_pstep(s, st, need_row, what);
-}
-
 int sq_session_insert(struct mg_store *s, struct mg_session *se)
 {
     int rc;
@@ -58,7 +46,7 @@ int sq_session_insert(struct mg_store *s, struct mg_session *se)
     rc = sq_pstep(s, st, 0, "session insert");
     if (rc == MG_OK) {
         se->id = sqlite3_last_insert_rowid(DB(s));
-        rc = run2(s, "DELETE FROM sessions WHERE account_id = ?1 AND id NOT IN"
+        rc = sq_run2(s, "DELETE FROM sessions WHERE account_id = ?1 AND id NOT IN"
                      " (SELECT id FROM sessions WHERE account_id = ?1 ORDER BY id DESC LIMIT ?2)",
                   se->account_id, MG_SESSIONS_PER_ACCOUNT, 0, "session ceiling");
     }
@@ -85,22 +73,22 @@ int sq_session_by_hash(struct mg_store *s, const uint8_t hash[32], struct mg_ses
 
 int sq_session_touch(struct mg_store *s, int64_t id, int64_t now_ms)
 {
-    return run2(s, "UPDATE sessions SET last_seen_ms = ?2 WHERE id = ?1", id, now_ms, 1, "session touch");
+    return sq_run2(s, "UPDATE sessions SET last_seen_ms = ?2 WHERE id = ?1", id, now_ms, 1, "session touch");
 }
 
 int sq_session_set_reauth(struct mg_store *s, int64_t id, int64_t now_ms)
 {
-    return run2(s, "UPDATE sessions SET reauth_ms = ?2 WHERE id = ?1", id, now_ms, 1, "session reauth");
+    return sq_run2(s, "UPDATE sessions SET reauth_ms = ?2 WHERE id = ?1", id, now_ms, 1, "session reauth");
 }
 
 int sq_session_delete(struct mg_store *s, int64_t account_id, int64_t id)
 {
-    return run2(s, "DELETE FROM sessions WHERE account_id = ?1 AND id = ?2", account_id, id, 1, "session delete");
+    return sq_run2(s, "DELETE FROM sessions WHERE account_id = ?1 AND id = ?2", account_id, id, 1, "session delete");
 }
 
 int sq_sessions_delete_account(struct mg_store *s, int64_t account_id, int64_t except_id, size_t *n)
 {
-    int rc = run2(s, "DELETE FROM sessions WHERE account_id = ?1 AND id != ?2", account_id, except_id, 0,
+    int rc = sq_run2(s, "DELETE FROM sessions WHERE account_id = ?1 AND id != ?2", account_id, except_id, 0,
                   "sessions delete");
     if (n != NULL)
         *n = rc == MG_OK ? (size_t)sqlite3_changes(DB(s)) : 0;
@@ -127,6 +115,6 @@ int sq_sessions_list(struct mg_store *s, int64_t account_id, int (*cb)(void *arg
 
 int sq_sessions_prune(struct mg_store *s, int64_t now_ms, int64_t idle_ms)
 {
-    return run2(s, "DELETE FROM sessions WHERE expires_ms <= ?1 OR last_seen_ms <= ?2", now_ms, now_ms - idle_ms, 0,
+    return sq_run2(s, "DELETE FROM sessions WHERE expires_ms <= ?1 OR last_seen_ms <= ?2", now_ms, now_ms - idle_ms, 0,
                 "sessions prune");
 }
