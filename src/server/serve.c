@@ -50,6 +50,7 @@ static struct {
     h2o_globalconf_t gconf;
     struct mg_gateway *gw;
     struct mg_platform *pf;
+    struct mg_server_platform platform;
     struct loop_thread *threads;
     size_t nthreads;
     SSL_CTX *server_ssl;
@@ -240,22 +241,6 @@ static void warn_descriptor_limit(const struct mg_config *cfg)
                (unsigned long long)(rl.rlim_cur > FD_RESERVE ? rl.rlim_cur - FD_RESERVE : 0));
 }
 
-/* The WebAuthn RP ID and origin: as configured, else the host and the origin of public_base_url. */
-static void webauthn_rp(const struct mg_config *cfg, struct mg_platform_config *pc)
-{
-    const char *u = cfg->public_base_url, *host = strstr(u, "://");
-    mg_strlcpy(pc->webauthn_rp_id, cfg->webauthn_rp_id, sizeof(pc->webauthn_rp_id));
-    mg_strlcpy(pc->webauthn_origin, cfg->webauthn_origin, sizeof(pc->webauthn_origin));
-    if (host == NULL)
-        return;
-    host += 3;
-    size_t hl = strcspn(host, "/"), pl = strcspn(host, ":/");
-    if (pc->webauthn_origin[0] == '\0')
-        snprintf(pc->webauthn_origin, sizeof(pc->webauthn_origin), "%.*s", (int)(host - u + hl), u);
-    if (pc->webauthn_rp_id[0] == '\0')
-        snprintf(pc->webauthn_rp_id, sizeof(pc->webauthn_rp_id), "%.*s", (int)pl, host);
-}
-
 /* ---- threads ---------------------------------------------------------------------------- */
 
 static void *loop_main(void *arg)
@@ -329,45 +314,9 @@ int mg_cmd_serve(const struct mg_config *cfg)
     if (meter == NULL)
         goto fail;
     struct mg_pool *pool = mg_pool_new((size_t)cfg->workers, spec, POOL_QUEUE_MAX);
-    /* the platform's calls (Argon2id, its queries) have threads and a queue of their own: a login storm
-     * fills that queue, never the gateway's */
-    struct mg_pool *pf_pool = mg_pool_new((size_t)cfg->platform_workers, spec, (size_t)cfg->platform_queue);
-    struct mg_pw_lists *pw_lists = NULL;
-    struct mg_mailer *mailer = NULL;
-    struct mg_mail_config mc;
-    if (mg_pw_init() != MG_OK) {
-        snprintf(err, sizeof(err), "cannot set up password hashing (Argon2id needs 19 MiB per hash)");
+    if (mg_server_platform_start(cfg, spec, secret, keys, &srv.platform, err, sizeof(err)) != MG_OK)
         goto fail;
-    }
-    if ((pw_lists = mg_pw_lists_load(cfg->password_blocklist, cfg->password_dictionary, err, sizeof(err))) == NULL)
-        goto fail;
-    if (mg_server_mail_config(cfg, &mc, err, sizeof(err)) != MG_OK)
-        goto fail;
-    mailer = mg_mailer_new(&mc, err, sizeof(err));
-    sodium_memzero(mc.password, sizeof(mc.password));
-    if (mailer == NULL)
-        goto fail;
-    struct mg_platform_config pc;
-    memset(&pc, 0, sizeof(pc));
-    pc.signup_mode = strcmp(cfg->signup_mode, "open") == 0 ? MG_SIGNUP_OPEN : MG_SIGNUP_REQUEST;
-    pc.free_credit_micros = cfg->free_credit_micros;
-    pc.lockout_threshold = (int)cfg->lockout_threshold;
-    pc.lockout_ms = cfg->lockout_minutes * 60 * 1000;
-    pc.failures_per_hour = (int)cfg->failures_per_hour;
-    pc.session_idle_ms = cfg->session_idle_hours * 3600 * 1000;
-    pc.session_max_ms = cfg->session_max_days * 24 * 3600 * 1000;
-    pc.reauth_ms = cfg->reauth_minutes * 60 * 1000;
-    mg_pw_policy_parse(cfg->password_policy, &pc.password_policy);
-    mg_strlcpy(pc.trusted_proxies, cfg->trusted_proxies, sizeof(pc.trusted_proxies));
-    mg_strlcpy(pc.public_base_url, cfg->public_base_url, sizeof(pc.public_base_url));
-    pc.secure_cookies = cfg->tls_cert[0] != '\0' || strncmp(cfg->public_base_url, "https://", 8) == 0;
-    webauthn_rp(cfg, &pc);
-    pc.webauthn_require_uv = (int)cfg->webauthn_require_uv;
-    pc.mfa_max_failures = (int)cfg->mfa_max_failures;
-    const char *tc = getenv("MG_TEST_CLOCK");
-    pc.test_clock = tc != NULL && strcmp(tc, "1") == 0;
-    srv.pf = mg_platform_new(&pc, pf_pool, mailer, pw_lists, secret);
-    mg_platform_set_keycache(srv.pf, keys);
+    srv.pf = srv.platform.pf;
     struct mg_price_table *prices = mg_prices_default();
     for (size_t i = 0; i < cfg->nprices; i++)
         mg_prices_set(prices, &cfg->prices[i]);
@@ -473,10 +422,7 @@ int mg_cmd_serve(const struct mg_config *cfg)
     size_t left = mg_gateway_inflight(srv.gw);
     mg_meter_close(meter); /* commits every queued usage event */
     mg_pool_free(pool);
-    mg_pool_free(pf_pool);
-    mg_platform_free(srv.pf);
-    mg_mailer_free(mailer); /* queued mails get their last attempt */
-    mg_pw_lists_free(pw_lists);
+    mg_server_platform_stop(&srv.platform);
     mg_log(MG_LOG_INFO, "stopped%s", left ? " (some requests were cut at the drain timeout)" : "");
     return 0;
 

@@ -6,7 +6,10 @@
 
 #include <stddef.h>
 #include <stdint.h>
+#include "auth/keycache.h"
 #include "auth/password.h"
+#include "platform/platform.h"
+#include "runtime/pool.h"
 #include "server/config.h"
 #include "mail/mail.h"
 #include "store/store.h"
@@ -55,6 +58,20 @@ void mg_server_audit(struct mg_store *s, const char *type, int64_t account_id, c
 
 /* `maxgated init [--admin-email E [--admin-password-file F | --admin-password-stdin | --generate-admin-password]]` */
 int mg_cmd_init(const struct mg_config *cfg, int argc, char **argv);
+
+/* The platform's parts of a running server (serve_platform.c). */
+struct mg_server_platform {
+    struct mg_pool *pool;      /* the platform's own workers */
+    struct mg_pw_lists *lists;
+    struct mg_mailer *mailer;
+    struct mg_platform *pf;
+};
+/* Builds them from cfg ([accounts], [mail], [server] platform_*); keys is this node's key cache.
+ * MG_OK, or MG_ERR with a message in err (nothing left running). */
+int mg_server_platform_start(const struct mg_config *cfg, const char *spec, const uint8_t secret[MG_SECRET_LEN],
+                             struct mg_keycache *keys, struct mg_server_platform *p, char *err, size_t errlen);
+/* Stops the workers, sends what the mailer holds, frees everything; a zeroed struct is fine. */
+void mg_server_platform_stop(struct mg_server_platform *p);
 int mg_cmd_admin(const struct mg_config *cfg, int argc, char **argv);
 /* `maxgated admin accounts|access-requests|recovery-requests|audit`: argv starts at the verb (or the
  * options, for audit); argv[-1] must be readable (getopt's program name). */
