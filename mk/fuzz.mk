@@ -57,6 +57,7 @@ fuzz_deps_h1resp    := src/net/h1resp.c
 fuzz_deps_delivered := src/gateway/delivered.c
 fuzz_deps_ownpath   := src/gateway/ownpath.c
 fuzz_deps_webauthn  := src/auth/webauthn.c src/auth/webauthn_cbor.c
+fuzz_deps_base32    := src/auth/base32.c src/auth/recovery.c src/auth/totp.c
 # Extra libraries of a harness (h1resp: picohttpparser, inside libh2o-evloop).
 fuzz_libs_h1resp    := $(shell pkg-config --libs libh2o-evloop 2>/dev/null)
 fuzz_libs_webauthn  := $(shell pkg-config --libs libfido2 libcbor 2>/dev/null)
