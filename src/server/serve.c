@@ -366,6 +366,8 @@ int mg_cmd_serve(const struct mg_config *cfg)
     pc.mfa_max_failures = (int)cfg->mfa_max_failures;
     const char *tc = getenv("MG_TEST_CLOCK");
     pc.test_clock = tc != NULL && strcmp(tc, "1") == 0;
+    for (size_t i = 0; i < nchannels; i++)
+        pc.serves[channels[i].region] = 1;
     srv.pf = mg_platform_new(&pc, pf_pool, mailer, pw_lists, secret);
     mg_platform_set_keycache(srv.pf, keys);
     struct mg_price_table *prices = mg_prices_default();
