@@ -259,3 +259,43 @@ def test_non_admin_cannot_use_admin_key_routes(pf):
     aid = pf.account_id(email)
     assert err(s.get(API + "/admin/accounts/%d/keys" % aid))[0] == 403
     assert err(s.post(API + "/admin/keys/revoke-leaked", {"key": "nosuchkey123"}))[0] == 403
+
+
+def test_operator_key_edit_rotate_and_revoke_by_text(pf):
+    """`maxgated admin key edit|rotate` and `revoke --key`: through the platform's handlers (audited, mailed);
+    the running server sees them at its next key poll."""
+    email, _, s = pf.user("ko")
+    aid = pf.account_id(email)
+    doc = create(pf, s, name="op")
+    r = pf.gw.admin("key", "edit", "--id", doc["id"], "--scopes", "speech", "--name", "op2", check=False)
+    assert r.returncode == 0, r.stderr
+    assert '"speech"' in r.stdout and "op2" in r.stdout
+    # the quota call every key may make does not look at scopes: ask chat
+    wait_for(lambda: chat(pf.gw, doc["key"]).status_code == 403, WAIT_S, "the scope change at the gateway")
+    assert pf.gw.admin("key", "edit", "--id", doc["id"], "--scopes", "all", check=False).returncode == 0
+    wait_for(lambda: chat(pf.gw, doc["key"]).status_code == 200, WAIT_S, "the scope change at the gateway")
+    assert pf.gw.admin("key", "edit", "--id", "nosuchkey123", "--name", "x", check=False).returncode == 1
+    assert pf.gw.admin("key", "edit", "--id", doc["id"], check=False).returncode == 2
+
+    r = pf.gw.admin("key", "rotate", "--id", doc["id"], "--window-seconds", "0", check=False)
+    assert r.returncode == 0, r.stderr
+    assert re.fullmatch(KEY_RE + r"\n", r.stdout), "the new key alone on stdout"
+    new = r.stdout.strip()
+    pf.full_keys.append(new)
+    pf.remember(new)
+    assert new not in r.stderr
+    assert pf.gw.wait_key_state(doc["key"], lambda e: e == "KEY_REVOKED") == "KEY_REVOKED"
+    assert pf.gw.wait_key_state(new, lambda e: e is None) is None
+    assert chat(pf.gw, new).status_code == 200
+
+    bad = new[:-1] + ("0" if new[-1] != "0" else "1")
+    r = pf.gw.admin("key", "revoke", "--key", bad, check=False)
+    assert r.returncode == 1 and "checksum" in r.stderr
+    r = pf.gw.admin("key", "revoke", "--key", new, check=False)
+    assert r.returncode == 0, r.stderr
+    assert new not in r.stdout + r.stderr
+    assert pf.gw.wait_key_state(new, lambda e: e == "KEY_REVOKED") == "KEY_REVOKED"
+    wait_for(lambda: [m for m in pf.mailbox.mails(email) if "API key" in str(m["msg"]["subject"])], WAIT_S,
+             "the key-revoked mail")
+    types = [e["type"] for e in pf.audit(account=aid)]
+    assert {"key.updated", "key.rotated", "key.leaked_revoked"} <= set(types)
