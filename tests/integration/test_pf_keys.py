@@ -241,7 +241,9 @@ def test_admin_keys_and_leaked_revocation(pf):
     assert err(adm.post(API + "/admin/keys/revoke-leaked", {"key": "x"}))[:2] == (400, "field_invalid")
     wait_for(lambda: len([m for m in pf.mailbox.mails(email) if "API key" in str(m["msg"]["subject"])]) >= 2,
              WAIT_S, "the two key-revoked mails")
-    notes = s.get(API + "/notifications").json()
+    r = s.get(API + "/notifications")
+    no_key_in(pf, r)
+    notes = r.json()
     assert any(a["id"] in n["text"] for n in notes["notifications"]), notes
     types = [e["type"] for e in pf.audit(account=aid)]
     assert types.count("key.leaked_revoked") == 2
@@ -299,3 +301,29 @@ def test_operator_key_edit_rotate_and_revoke_by_text(pf):
              "the key-revoked mail")
     types = [e["type"] for e in pf.audit(account=aid)]
     assert {"key.updated", "key.rotated", "key.leaked_revoked"} <= set(types)
+
+
+def test_at_most_100_active_keys(pf):
+    """The ceiling on active keys per account: the 101st is refused (409), a revoked one frees a place;
+    a rotation at the ceiling needs room for its new key unless the old one ends at once."""
+    _, _, s = pf.user("kx")
+    made = [create(pf, s, name="n%d" % i) for i in range(100)]
+    assert err(s.post(API + "/keys", {"name": "one-too-many"}))[:2] == (409, "conflict")
+    assert err(s.post(API + "/keys/" + made[0]["id"] + "/rotate", {}))[:2] == (409, "conflict")
+    r = s.post(API + "/keys/" + made[0]["id"] + "/rotate", {"window_seconds": 0})
+    assert r.status_code == 201, r.text
+    pf.full_keys.append(r.json()["key"])
+    assert s.delete(API + "/keys/" + made[1]["id"]).status_code == 204
+    create(pf, s, name="fits-again")
+    assert len(keys_of(s)) == 102  # revoked keys stay listed
+
+
+def test_no_later_answer_shows_a_full_key(pf):
+    """Runs after the others in this module: the audit log, the notifications and every key list."""
+    adm = pf.admin_login()
+    r = adm.get(API + "/admin/audit", params={"limit": 200})
+    assert r.status_code == 200
+    no_key_in(pf, r)
+    _, _, s = pf.user("kz")
+    no_key_in(pf, s.get(API + "/notifications"))
+    no_key_in(pf, s.get(API + "/me/audit"))
