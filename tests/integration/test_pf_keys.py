@@ -34,11 +34,13 @@ def pf(sim):
     yield p
     p.stop()
     # the full keys the tests made: in no file of the server's directory (database, WAL, logs) nor any mail
-    blobs = []
+    blobs, names = [], []
     for root, _, files in os.walk(p.gw.dir):
         for f in files:
+            names.append(f)
             with open(os.path.join(root, f), "rb") as fh:
                 blobs.append(fh.read())
+    assert any(n.endswith(".db") for n in names) and "stderr" in names, names  # the database and the log were read
     mails = "".join(str(m["msg"]) for m in p.mailbox.mails())
     for k in p.full_keys:
         assert not any(k.encode() in b for b in blobs), "a full key is in a file of the server's directory"
