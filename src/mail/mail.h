@@ -41,6 +41,7 @@ enum mg_mail_kind {
     MG_MAIL_ACCOUNT_LOCKED,
     MG_MAIL_MFA_CHANGED,       /* a second factor was added or removed, or recovery codes renewed */
     MG_MAIL_RECOVERY_CODE_USED, /* a recovery code signed in */
+    MG_MAIL_KEY_REVOKED,       /* an API key found in public was revoked (leaked-key revocation) */
     MG_MAIL_TEST,              /* `maxgated admin mail test` */
     MG_MAIL_KIND_COUNT
 };

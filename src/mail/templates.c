@@ -73,6 +73,10 @@ static const struct tmpl tmpls[MG_MAIL_KIND_COUNT] = {
                                     "Hello,\n\none of the recovery codes of your {product} account was used to sign "
                                     "in (from IP {ip}). Each code works once; make new ones on the Security page "
                                     "when few are left.\n" NOT_YOU SIGN},
+    [MG_MAIL_KEY_REVOKED] = {"key_revoked", NULL, 0, "An API key of your {product} account was revoked",
+                             "Hello,\n\none of the API keys of your {product} account was found in public and has "
+                             "been revoked, so nobody can use it any more.\nThe API keys page of the console names "
+                             "it. Make a new key and replace the old one wherever it was used.\n" SIGN},
     [MG_MAIL_TEST] = {"test", NULL, 0, "{product} test mail",
                       "Hello,\n\nthis is a test mail from {product} to {to}.\n"
                       "If you read it, the [mail] settings work.\n" SIGN},

@@ -43,6 +43,7 @@ enum pf_type {
     PF_INT,   /* an integer in min..max */
     PF_BOOL,
     PF_OBJ,   /* a JSON object, read by the handler (a WebAuthn credential) */
+    PF_LIST,  /* a JSON array of at most max strings, each checked by the handler */
 };
 
 struct pf_field {
@@ -124,6 +125,7 @@ struct mg_platform {
     struct mg_keycache *keys; /* this node's key cache (NULL in operator commands) */
     uint8_t csrf_key[32];
     uint8_t totp_key[32];     /* seals authenticator secrets at rest (derived from the server secret) */
+    uint8_t key_secret[32];   /* the server secret itself: API key digests are HMAC-SHA256(it, key) */
     _Atomic size_t inflight;
 };
 
@@ -266,5 +268,38 @@ void pf_h_webauthn_register_options(struct pf_call *c);
 void pf_h_webauthn_register(struct pf_call *c);
 void pf_h_webauthn_list(struct pf_call *c);
 void pf_h_webauthn_delete(struct pf_call *c);
+
+/* h_keys.c, h_keys_admin.c: API keys (the signed-in account's, and any account's for an admin) */
+#define PF_KEYS_PER_ACCOUNT 100 /* active keys; a 101st is refused (409) */
+/* "active" | "expiring" (an expiry is set) | "revoked" | "expired" at the call's time. */
+const char *pf_key_status(const struct pf_call *c, const struct mg_key_record *k);
+/* The key as the API shows it (never the full key: it is not stored). */
+json_t *pf_key_json(const struct pf_call *c, const struct mg_key_record *k);
+/* Re-reads the key with its account and puts it into this node's key cache (when there is one). */
+void pf_key_refresh(struct pf_call *c, const char *public_id);
+/* The key public_id of account owner into k; another account's key, like none, is a 404 (set). */
+int pf_key_of(struct pf_call *c, int64_t owner, const char *public_id, struct mg_key_record *k);
+/* Revokes k, audits event, refreshes the cache; MG_OK or the store's code (answer set). */
+int pf_key_revoke(struct pf_call *c, const struct mg_key_record *k, const char *event);
+/* The operations on the keys of account owner (the route's body is validated). */
+void pf_keys_list_of(struct pf_call *c, int64_t owner);
+void pf_key_create_for(struct pf_call *c, int64_t owner);
+void pf_key_get_of(struct pf_call *c, int64_t owner, const char *public_id);
+void pf_key_patch_of(struct pf_call *c, int64_t owner, const char *public_id);
+void pf_key_delete_of(struct pf_call *c, int64_t owner, const char *public_id);
+void pf_key_rotate_of(struct pf_call *c, int64_t owner, const char *public_id);
+void pf_h_keys_list(struct pf_call *c);
+void pf_h_key_create(struct pf_call *c);
+void pf_h_key_get(struct pf_call *c);
+void pf_h_key_patch(struct pf_call *c);
+void pf_h_key_delete(struct pf_call *c);
+void pf_h_key_rotate(struct pf_call *c);
+void pf_h_admin_keys_list(struct pf_call *c);
+void pf_h_admin_key_create(struct pf_call *c);
+void pf_h_admin_key_get(struct pf_call *c);
+void pf_h_admin_key_patch(struct pf_call *c);
+void pf_h_admin_key_delete(struct pf_call *c);
+void pf_h_admin_key_rotate(struct pf_call *c);
+void pf_h_admin_key_revoke_leaked(struct pf_call *c);
 
 #endif

@@ -393,6 +393,7 @@ struct mg_platform *mg_platform_new(const struct mg_platform_config *cfg, struct
     pf->limits = pf_limits_new();
     crypto_kdf_derive_from_key(pf->csrf_key, sizeof(pf->csrf_key), 1, "mg-csrf_", secret);
     crypto_kdf_derive_from_key(pf->totp_key, sizeof(pf->totp_key), 2, "mg-totp_", secret);
+    memcpy(pf->key_secret, secret, sizeof(pf->key_secret));
     if (pf->cfg.mfa_max_failures <= 0 || pf->cfg.mfa_max_failures > 10)
         pf->cfg.mfa_max_failures = 5;
     if (cfg->test_clock)
@@ -412,6 +413,7 @@ void mg_platform_free(struct mg_platform *pf)
         return;
     sodium_memzero(pf->csrf_key, sizeof(pf->csrf_key));
     sodium_memzero(pf->totp_key, sizeof(pf->totp_key));
+    sodium_memzero(pf->key_secret, sizeof(pf->key_secret));
     pf_limits_free(pf->limits);
     free(pf);
 }

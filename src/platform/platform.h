@@ -11,6 +11,7 @@
 #include <h2o.h>
 #include <stdint.h>
 #include "auth/password.h"
+#include "core/region.h"
 #include "mail/mail.h"
 #include "runtime/pool.h"
 
@@ -34,6 +35,8 @@ struct mg_platform_config {
     char webauthn_origin[256];    /* the origin browsers report: scheme://host[:port] of public_base_url unless set */
     int webauthn_require_uv;      /* security keys must verify the user (PIN, biometrics) */
     int mfa_max_failures;         /* wrong second-factor codes before the sign-in starts over (default 5, at most 10) */
+    int serves[MG_REGION__COUNT]; /* 1 for a region this node has a channel for (keys are made only for those;
+                                   * none set = not known, as in operator commands: any region) */
     int test_clock;               /* MG_TEST_CLOCK=1: POST /platform/v1/test/clock moves the clock (tests only) */
 };
 
@@ -41,7 +44,7 @@ struct mg_platform;
 
 /* Builds the platform.  pool (the platform's own), mailer and lists are
  * borrowed and must outlive it; secret is the server secret (subkeys are
- * derived from it, it is not kept). */
+ * derived from it; a copy is kept for API key digests and wiped by mg_platform_free). */
 struct mg_platform *mg_platform_new(const struct mg_platform_config *cfg, struct mg_pool *pool,
                                     struct mg_mailer *mailer, struct mg_pw_lists *lists, const uint8_t secret[32]);
 void mg_platform_free(struct mg_platform *pf);

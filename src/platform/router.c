@@ -34,6 +34,14 @@ static const struct pf_field f_key_add[] = {{"name", PF_STR, 1, 1, 64}, {"creden
 static const struct pf_field f_password[] = {SECRET("current_password", 1), SECRET("new_password", 1), F_END};
 static const struct pf_field f_account_patch[] = {{"plan", PF_STR, 0, 1, 16}, {"role", PF_STR, 0, 1, 16}, F_END};
 
+#define KEY_NAME(req) {"name", PF_STR, req, 1, 64}
+#define KEY_LISTS {"scopes", PF_LIST, 0, 0, 16}, {"models", PF_LIST, 0, 0, 32}
+static const struct pf_field f_apikey_create[] = {KEY_NAME(1), {"region", PF_STR, 0, 1, 16}, KEY_LISTS,
+                                                  {"expires_at", PF_STR, 0, 1, 40}, F_END};
+static const struct pf_field f_apikey_patch[] = {KEY_NAME(0), KEY_LISTS, F_END};
+static const struct pf_field f_apikey_rotate[] = {{"window_seconds", PF_INT, 0, 0, 30LL * 24 * 3600}, F_END};
+static const struct pf_field f_apikey_leaked[] = {{"key", PF_SECRET, 1, 0, 128}, F_END};
+
 static const struct pf_route routes[] = {
     {"GET", "/config", PF_PUBLIC, NULL, pf_h_config, 0},
     /* accounts and sign-in */
@@ -68,6 +76,13 @@ static const struct pf_route routes[] = {
     {"GET", "/me/audit", PF_SESSION, NULL, pf_h_me_audit, 0},
     {"GET", "/notifications", PF_SESSION, NULL, pf_h_notifications, 0},
     {"POST", "/notifications/{id}/read", PF_SESSION, NULL, pf_h_notification_read, 0},
+    /* API keys: making a secret needs a fresh check (step-up) */
+    {"GET", "/keys", PF_SESSION, NULL, pf_h_keys_list, 0},
+    {"POST", "/keys", PF_SESSION, f_apikey_create, pf_h_key_create, PF_STEP_UP},
+    {"GET", "/keys/{id}", PF_SESSION, NULL, pf_h_key_get, 0},
+    {"PATCH", "/keys/{id}", PF_SESSION, f_apikey_patch, pf_h_key_patch, 0},
+    {"DELETE", "/keys/{id}", PF_SESSION, NULL, pf_h_key_delete, 0},
+    {"POST", "/keys/{id}/rotate", PF_SESSION, f_apikey_rotate, pf_h_key_rotate, PF_STEP_UP},
     /* administration */
     {"GET", "/admin/accounts", PF_ADMIN, NULL, pf_h_admin_accounts, 0},
     {"GET", "/admin/accounts/{id}", PF_ADMIN, NULL, pf_h_admin_account, 0},
@@ -76,6 +91,13 @@ static const struct pf_route routes[] = {
     {"POST", "/admin/accounts/{id}/unsuspend", PF_ADMIN, NULL, pf_h_admin_account_action, 0},
     {"POST", "/admin/accounts/{id}/unlock", PF_ADMIN, NULL, pf_h_admin_account_action, 0},
     {"POST", "/admin/accounts/{id}/end-sessions", PF_ADMIN, NULL, pf_h_admin_account_action, 0},
+    {"GET", "/admin/accounts/{id}/keys", PF_ADMIN, NULL, pf_h_admin_keys_list, 0},
+    {"POST", "/admin/accounts/{id}/keys", PF_ADMIN, f_apikey_create, pf_h_admin_key_create, PF_STEP_UP},
+    {"GET", "/admin/accounts/{id}/keys/{key}", PF_ADMIN, NULL, pf_h_admin_key_get, 0},
+    {"PATCH", "/admin/accounts/{id}/keys/{key}", PF_ADMIN, f_apikey_patch, pf_h_admin_key_patch, 0},
+    {"DELETE", "/admin/accounts/{id}/keys/{key}", PF_ADMIN, NULL, pf_h_admin_key_delete, 0},
+    {"POST", "/admin/accounts/{id}/keys/{key}/rotate", PF_ADMIN, f_apikey_rotate, pf_h_admin_key_rotate, PF_STEP_UP},
+    {"POST", "/admin/keys/revoke-leaked", PF_ADMIN, f_apikey_leaked, pf_h_admin_key_revoke_leaked, 0},
     {"GET", "/admin/access-requests", PF_ADMIN, NULL, pf_h_admin_access_list, 0},
     {"POST", "/admin/access-requests/{id}/approve", PF_ADMIN, NULL, pf_h_admin_access_decide, 0},
     {"POST", "/admin/access-requests/{id}/deny", PF_ADMIN, NULL, pf_h_admin_access_decide, 0},

@@ -34,13 +34,14 @@ struct mg_store *mg_server_store(const struct mg_config *cfg, char *err, size_t 
 /* ---- option parsing shared by the admin commands ------------------------------ */
 
 enum { O_EMAIL = 1, O_PASSWORD_STDIN, O_PASSWORD_FILE, O_GENERATE, O_ADMIN, O_NAME, O_REGION, O_SCOPES, O_MODELS, O_EXPIRES, O_ID, O_BASE_URL,
-       O_KEY_ENV, O_KEY_FILE, O_KEY_STDIN, O_WEIGHT, O_CAP, O_JSON, O_LIMIT, O_REQUEST_ID, O_CONFIG, O_TO };
+       O_KEY_ENV, O_KEY_FILE, O_KEY_STDIN, O_WEIGHT, O_CAP, O_JSON, O_LIMIT, O_REQUEST_ID, O_CONFIG, O_TO,
+       O_KEY, O_WINDOW };
 
 struct args {
     const char *email, *password_file, *name, *region, *scopes, *models, *id, *base_url, *key_env, *key_file, *cap,
-        *request_id, *to;
+        *request_id, *to, *key;
     int admin, key_stdin, json, password_stdin, generate;
-    int64_t expires_in, weight, limit;
+    int64_t expires_in, weight, limit, window; /* window: -1 = not given */
 };
 
 static const struct option admin_opts[] = {
@@ -55,6 +56,7 @@ static const struct option admin_opts[] = {
     {"cap", required_argument, NULL, O_CAP},         {"json", no_argument, NULL, O_JSON},
     {"limit", required_argument, NULL, O_LIMIT},     {"request-id", required_argument, NULL, O_REQUEST_ID},
     {"config", required_argument, NULL, O_CONFIG},   {"to", required_argument, NULL, O_TO},
+    {"key", required_argument, NULL, O_KEY},         {"window-seconds", required_argument, NULL, O_WINDOW},
     {NULL, 0, NULL, 0},
 };
 
@@ -73,6 +75,7 @@ static int parse_args(int argc, char **argv, struct args *a)
     memset(a, 0, sizeof(*a));
     a->weight = 1;
     a->limit = 50;
+    a->window = -1;
     optind = 1;
     opterr = 0;
     while ((c = getopt_long(argc, argv, "", admin_opts, NULL)) != -1) {
@@ -99,6 +102,8 @@ static int parse_args(int argc, char **argv, struct args *a)
         case O_REQUEST_ID: a->request_id = optarg; break;
         case O_CONFIG: break; /* read by main() */
         case O_TO: a->to = optarg; break;
+        case O_KEY: a->key = optarg; break;
+        case O_WINDOW: if (parse_int_opt("window-seconds", optarg, &a->window) != MG_OK) return MG_ERR; break;
         default:
             fprintf(stderr, "maxgated: unknown option '%s' (see docs/operations.md)\n", argv[optind - 1]);
             return MG_ERR;
@@ -250,6 +255,19 @@ static int key_cmd(struct mg_store *s, const struct mg_config *cfg, const char *
                 acc.email, mg_region_name(region));
         return 0;
     }
+    if (strcmp(verb, "revoke") == 0 && a->key != NULL) /* a leaked key: full text or public id */
+        return mg_admin_key_revoke_text(cfg, s, a->key);
+    if (strcmp(verb, "edit") == 0) {
+        if (!need(a->id, "id"))
+            return 2;
+        if (a->name == NULL && a->scopes == NULL && a->models == NULL) {
+            fprintf(stderr, "maxgated: admin key edit needs --name, --scopes or --models\n");
+            return 2;
+        }
+        return mg_admin_key_edit(cfg, s, a->id, a->name, a->scopes, a->models);
+    }
+    if (strcmp(verb, "rotate") == 0)
+        return need(a->id, "id") ? mg_admin_key_rotate(cfg, s, a->id, a->window) : 2;
     if (strcmp(verb, "revoke") == 0) {
         if (!need(a->id, "id"))
             return 2;
@@ -269,7 +287,7 @@ static int key_cmd(struct mg_store *s, const struct mg_config *cfg, const char *
         }
         return s->ops->keys_since(s, 0, print_key, want, &max) == MG_OK ? 0 : 1;
     }
-    fprintf(stderr, "maxgated: unknown command 'admin key %s' (create, revoke, list)\n", verb);
+    fprintf(stderr, "maxgated: unknown command 'admin key %s' (create, revoke, edit, rotate, list)\n", verb);
     return 2;
 }
 

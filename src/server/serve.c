@@ -314,7 +314,10 @@ int mg_cmd_serve(const struct mg_config *cfg)
     if (meter == NULL)
         goto fail;
     struct mg_pool *pool = mg_pool_new((size_t)cfg->workers, spec, POOL_QUEUE_MAX);
-    if (mg_server_platform_start(cfg, spec, secret, keys, &srv.platform, err, sizeof(err)) != MG_OK)
+    int serves[MG_REGION__COUNT] = {0};
+    for (size_t i = 0; i < nchannels; i++)
+        serves[channels[i].region] = 1;
+    if (mg_server_platform_start(cfg, spec, secret, keys, serves, &srv.platform, err, sizeof(err)) != MG_OK)
         goto fail;
     srv.pf = srv.platform.pf;
     struct mg_price_table *prices = mg_prices_default();

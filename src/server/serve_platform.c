@@ -50,7 +50,8 @@ static void platform_config(const struct mg_config *cfg, struct mg_platform_conf
 }
 
 int mg_server_platform_start(const struct mg_config *cfg, const char *spec, const uint8_t secret[MG_SECRET_LEN],
-                             struct mg_keycache *keys, struct mg_server_platform *p, char *err, size_t errlen)
+                             struct mg_keycache *keys, const int serves[MG_REGION__COUNT],
+                             struct mg_server_platform *p, char *err, size_t errlen)
 {
     struct mg_mail_config mc;
     struct mg_platform_config pc;
@@ -75,6 +76,7 @@ int mg_server_platform_start(const struct mg_config *cfg, const char *spec, cons
      * fills that queue, never the gateway's */
     p->pool = mg_pool_new((size_t)cfg->platform_workers, spec, (size_t)cfg->platform_queue);
     platform_config(cfg, &pc);
+    memcpy(pc.serves, serves, sizeof(pc.serves)); /* a key may only be made for a region a channel serves */
     p->pf = mg_platform_new(&pc, p->pool, p->mailer, p->lists, secret);
     mg_platform_set_keycache(p->pf, keys);
     return MG_OK;

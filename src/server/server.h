@@ -66,16 +66,28 @@ struct mg_server_platform {
     struct mg_mailer *mailer;
     struct mg_platform *pf;
 };
-/* Builds them from cfg ([accounts], [mail], [server] platform_*); keys is this node's key cache.
- * MG_OK, or MG_ERR with a message in err (nothing left running). */
+/* Builds them from cfg ([accounts], [mail], [server] platform_*); keys is this node's key cache,
+ * serves[r] says whether a channel serves region r.  MG_OK, or MG_ERR with a message in err. */
 int mg_server_platform_start(const struct mg_config *cfg, const char *spec, const uint8_t secret[MG_SECRET_LEN],
-                             struct mg_keycache *keys, struct mg_server_platform *p, char *err, size_t errlen);
+                             struct mg_keycache *keys, const int serves[MG_REGION__COUNT],
+                             struct mg_server_platform *p, char *err, size_t errlen);
 /* Stops the workers, sends what the mailer holds, frees everything; a zeroed struct is fine. */
 void mg_server_platform_stop(struct mg_server_platform *p);
 int mg_cmd_admin(const struct mg_config *cfg, int argc, char **argv);
 /* `maxgated admin accounts|access-requests|recovery-requests|audit`: argv starts at the verb (or the
  * options, for audit); argv[-1] must be readable (getopt's program name). */
 int mg_cmd_admin_platform(const struct mg_config *cfg, const char *noun, int argc, char **argv);
+
+/* admin_keys.c: `maxgated admin key ...` verbs that run the platform's key handlers in this process
+ * (validated, audited, mailed as through the API).  Each returns the exit code (0, 1 failed, 2 usage).
+ * revoke_text: a full key (its checksum checked first) or a public id, as a leaked key: the owner is told.
+ * edit: name/scopes ("chat,speech" or "all")/models ("a,b"; "" = any) that are not NULL.
+ * rotate: the new key alone on stdout; window_seconds < 0 = the default (24 h), 0 = the old one ends now. */
+int mg_admin_key_revoke_text(const struct mg_config *cfg, struct mg_store *s, const char *key);
+int mg_admin_key_edit(const struct mg_config *cfg, struct mg_store *s, const char *public_id, const char *name,
+                      const char *scopes, const char *models);
+int mg_admin_key_rotate(const struct mg_config *cfg, struct mg_store *s, const char *public_id,
+                        int64_t window_seconds);
 int mg_cmd_serve(const struct mg_config *cfg);
 
 #endif

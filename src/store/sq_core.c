@@ -91,6 +91,10 @@ static const struct mg_store_ops ops = {
     .key_set_expiry = sq_key_set_expiry,
     .keys_since = sq_keys_since,
     .keys_touch = sq_keys_touch,
+    .keys_list = sq_keys_list,
+    .key_get = sq_key_get,
+    .key_update = sq_key_update,
+    .keys_count_active = sq_keys_count_active,
     /* channels */
     .channel_insert = sq_channel_insert,
     .channel_list = sq_channel_list,

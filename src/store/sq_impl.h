@@ -103,6 +103,11 @@ int sq_key_set_status(struct mg_store *s, const char *public_id, enum mg_key_sta
 int sq_key_set_expiry(struct mg_store *s, const char *public_id, int64_t expires_ms);
 int sq_keys_since(struct mg_store *s, int64_t since, mg_store_key_cb cb, void *arg, int64_t *max_seq);
 int sq_keys_touch(struct mg_store *s, const int64_t *ids, size_t n, int64_t used_ms);
+int sq_keys_list(struct mg_store *s, int64_t account_id, mg_store_key_cb cb, void *arg);
+int sq_key_get(struct mg_store *s, const char *public_id, struct mg_key_record *out);
+int sq_key_update(struct mg_store *s, const char *public_id, const char *name, const uint32_t *scopes,
+                  const char *models);
+int sq_keys_count_active(struct mg_store *s, int64_t account_id, int64_t now_ms, int *n);
 
 /* ---- Channels (sq_channels.c) ---- */
 int sq_channel_insert(struct mg_store *s, struct mg_channel_record *c);

@@ -177,3 +177,82 @@ int sq_keys_touch(struct mg_store *s, const int64_t *ids, size_t n, int64_t used
     sqlite3_finalize(st);
     return sq_tx_end(s, rc);
 }
+
+/* ---- the platform's key ops (the account's own list, one key, edits) ---- */
+
+int sq_keys_list(struct mg_store *s, int64_t account_id, mg_store_key_cb cb, void *arg)
+{
+    int rc;
+    struct mg_key_record k;
+    sqlite3_stmt *st = sq_prep(s, "SELECT " KEY_COLS "WHERE k.account_id = ? ORDER BY k.created_ms DESC, k.id DESC");
+    if (st == NULL)
+        return MG_ERR;
+    sqlite3_bind_int64(st, 1, account_id);
+    while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+        key_row(st, &k);
+        if (cb(arg, &k) != MG_OK)
+            break;
+    }
+    sqlite3_finalize(st);
+    return rc == SQLITE_ROW || rc == SQLITE_DONE ? MG_OK : sq_fail(s, "keys list");
+}
+
+int sq_key_get(struct mg_store *s, const char *public_id, struct mg_key_record *out)
+{
+    int rc;
+    sqlite3_stmt *st = sq_prep(s, "SELECT " KEY_COLS "WHERE k.public_id = ?");
+    if (st == NULL)
+        return MG_ERR;
+    sqlite3_bind_text(st, 1, public_id, -1, SQLITE_TRANSIENT);
+    rc = sqlite3_step(st);
+    if (rc == SQLITE_ROW)
+        key_row(st, out);
+    sqlite3_finalize(st);
+    return rc == SQLITE_ROW ? MG_OK : rc == SQLITE_DONE ? MG_DECLINED : sq_fail(s, "key get");
+}
+
+int sq_key_update(struct mg_store *s, const char *public_id, const char *name, const uint32_t *scopes,
+                  const char *models)
+{
+    sqlite3_stmt *st;
+    int rc;
+    if (sq_tx_begin(s, SQ_WRITE) != MG_OK)
+        return MG_ERR;
+    /* ?1/?2/?3 are NULL to keep the column */
+    st = sq_prep(s, "UPDATE api_keys SET name = COALESCE(?1, name), scopes = COALESCE(?2, scopes), "
+                    "models = COALESCE(?3, models) WHERE public_id = ?4");
+    if (st == NULL)
+        return sq_tx_end(s, MG_ERR);
+    if (name)
+        sqlite3_bind_text(st, 1, name, -1, SQLITE_TRANSIENT);
+    if (scopes)
+        sqlite3_bind_int64(st, 2, *scopes);
+    if (models)
+        sqlite3_bind_text(st, 3, models, -1, SQLITE_TRANSIENT);
+    sqlite3_bind_text(st, 4, public_id, -1, SQLITE_TRANSIENT);
+    rc = sq_step_done(s, st, "key update");
+    if (rc == MG_OK && sqlite3_changes(DB(s)) == 0) {
+        sq_tx_end(s, MG_ERR);
+        return MG_DECLINED;
+    }
+    if (rc == MG_OK)
+        rc = bump_seq(s, "public_id = ?", 0, public_id);
+    return sq_tx_end(s, rc);
+}
+
+int sq_keys_count_active(struct mg_store *s, int64_t account_id, int64_t now_ms, int *n)
+{
+    int rc;
+    sqlite3_stmt *st = sq_prep(s, "SELECT COUNT(*) FROM api_keys WHERE account_id = ? AND status = ? AND "
+                                  "(expires_ms = 0 OR expires_ms > ?)");
+    if (st == NULL)
+        return MG_ERR;
+    sqlite3_bind_int64(st, 1, account_id);
+    sqlite3_bind_int(st, 2, MG_KEY_ACTIVE);
+    sqlite3_bind_int64(st, 3, now_ms);
+    rc = sqlite3_step(st);
+    if (rc == SQLITE_ROW)
+        *n = sqlite3_column_int(st, 0);
+    sqlite3_finalize(st);
+    return rc == SQLITE_ROW ? MG_OK : sq_fail(s, "keys count");
+}

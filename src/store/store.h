@@ -145,6 +145,18 @@ struct mg_store_ops {
     int (*key_set_expiry)(struct mg_store *s, const char *public_id, int64_t expires_ms);
     int (*keys_since)(struct mg_store *s, int64_t since, mg_store_key_cb cb, void *arg, int64_t *max_seq);
     int (*keys_touch)(struct mg_store *s, const int64_t *key_ids, size_t n, int64_t used_ms);
+    /* The platform's key ops (KY-3..KY-6).  keys_list calls cb for every key
+     * of the account, newest first; cb != MG_OK stops.  key_get by public id
+     * fills the account fields as keys_since does (the record can go straight
+     * into a key cache); MG_DECLINED if none.  key_update changes the fields
+     * that are not NULL (name, scopes, the models allowlist) and bumps seq;
+     * MG_DECLINED if none.  keys_count_active: the account's keys that are
+     * active and not expired at now_ms. */
+    int (*keys_list)(struct mg_store *s, int64_t account_id, mg_store_key_cb cb, void *arg);
+    int (*key_get)(struct mg_store *s, const char *public_id, struct mg_key_record *out);
+    int (*key_update)(struct mg_store *s, const char *public_id, const char *name, const uint32_t *scopes,
+                      const char *models);
+    int (*keys_count_active)(struct mg_store *s, int64_t account_id, int64_t now_ms, int *n);
 
     /* ---- Channels (sq_channels.c) ---- */
     /* channel_insert: MG_DECLINED if the name exists. */

@@ -110,6 +110,29 @@ static void body_specs_name_the_field_at_fault(void **state)
     json_decref(c.body);
 }
 
+static void key_lists_are_bounded_lists_of_strings(void **state)
+{
+    struct pf_call c;
+    route_spec_of("PATCH", "/keys/AbCdEfGhIjKl", &c);
+    assert_int_equal(check(&c, "{\"scopes\":[\"chat\",\"speech\"],\"models\":[]}"), MG_OK);
+    assert_int_equal(check(&c, "{\"scopes\":\"chat\"}"), MG_DECLINED); /* a list, not a string */
+    assert_string_equal(c.field, "scopes");
+    assert_int_equal(check(&c, "{\"models\":[\"a\",7]}"), MG_DECLINED);
+    assert_string_equal(c.field, "models");
+    /* the ceiling: at most 32 models */
+    char body[1024];
+    size_t o = (size_t)snprintf(body, sizeof(body), "{\"models\":[");
+    for (int i = 0; i < 33; i++)
+        o += (size_t)snprintf(body + o, sizeof(body) - o, "%s\"m%d\"", i ? "," : "", i);
+    snprintf(body + o, sizeof(body) - o, "]}");
+    assert_int_equal(check(&c, body), MG_DECLINED);
+    assert_string_equal(c.field, "models");
+    body[o - 6] = '\0'; /* drop the 33rd */
+    snprintf(body + strlen(body), sizeof(body) - strlen(body), "]}");
+    assert_int_equal(check(&c, body), MG_OK);
+    json_decref(c.body);
+}
+
 static void integer_and_string_bounds(void **state)
 {
     struct pf_call c;
@@ -132,6 +155,7 @@ int main(void)
         cmocka_unit_test(routes_match_methods_paths_and_parameters),
         cmocka_unit_test(body_specs_name_the_field_at_fault),
         cmocka_unit_test(integer_and_string_bounds),
+        cmocka_unit_test(key_lists_are_bounded_lists_of_strings),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
