@@ -29,7 +29,7 @@ function copyable(value, label, multiline) {
 /** The "Use this key" snippets, filled with this console's base URL. */
 export function snippets(key) {
   const base = location.origin;
-  const curl = `curl ${base}/v1/chat/completions \\\n  -H "Authorization: Bearer ${key}" \\\n  -H "Content-Type: application/json" \\\n  -d '{"model":"MiniMax-M1","messages":[{"role":"user","content":"Hello"}]}'`;
+  const curl = `curl ${base}/v1/chat/completions \\\n  -H "Authorization: Bearer ${key}" \\\n  -H "Content-Type: application/json" \\\n  -d '{"model":"MiniMax-M2.7","messages":[{"role":"user","content":"Hello"}]}'`;
   const cli = `export MAXGATE_API_KEY=${key}\nmaxgate --base-url ${base} text chat --message "Hello"`;
   return h('div', { class: 'snippets', 'data-snippets': '' }, h('h3', {}, t('keys.use_title')),
     h('p', { class: 'hint' }, t('keys.use_curl')), copyable(curl, t('keys.use_curl'), true),
@@ -206,7 +206,7 @@ function listSection(ctx, note) {
         }, 'danger'));
     };
     slot.replaceChildren(tools, table(t('keys.title'), [
-      { label: t('keys.col_name'), cell: (k) => [h('span', { class: 'key-name' }, k.name), k.unused_90d ? h('span', { class: 'tag warn', 'data-unused': '' }, t('keys.unused_90d')) : null] },
+      { label: t('keys.col_name'), cell: (k) => h('span', {}, h('span', { class: 'key-name' }, k.name), k.unused_90d ? h('span', { class: 'tag warn', 'data-unused': '' }, t('keys.unused_90d')) : null) },
       { label: t('keys.col_prefix'), cell: (k) => h('code', { class: 'key-prefix' }, (k.prefix || k.id) + '…') },
       { label: t('keys.col_region'), cell: (k) => t('region.' + k.region) },
       { label: t('keys.col_scopes'), cell: (k) => (k.scopes || []).map((s) => t('scope.' + s)).join(', ') || '—' },
