@@ -56,6 +56,7 @@ struct mg_cli {
     int tty_out, tty_err;
     int64_t timeout_s;
     int cred;                 /* which credential goes out: enum mg_cli_cred */
+    const char *region_flag;  /* --region as typed (a global option; `keys create` uses it too), or NULL */
     int argc;                 /* the command's own arguments (after the command words) */
     char **argv;
 };

@@ -256,7 +256,8 @@ static int print_new_key(struct mg_cli *cli, json_t *doc, const char *line)
 
 static int keys_create(struct mg_cli *cli)
 {
-    const char *name = mg_cli_opt(cli, "name"), *region = mg_cli_opt(cli, "region"),
+    /* --region is also a global option: main.c takes it off the arguments */
+    const char *name = mg_cli_opt(cli, "name"), *region = cli->region_flag ? cli->region_flag : mg_cli_opt(cli, "region"),
                *expires = mg_cli_opt(cli, "expires-at");
     json_t *doc;
     char line[300];

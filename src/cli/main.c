@@ -91,6 +91,7 @@ int main(int argc, char **argv)
         mg_strlcpy(cli.prof.api_key, key, sizeof(cli.prof.api_key));
     if (base)
         mg_strlcpy(cli.prof.base_url, base, sizeof(cli.prof.base_url));
+    cli.region_flag = region;
     if (region) {
         enum mg_region r;
         if (mg_region_parse(region, &r) != MG_OK)
