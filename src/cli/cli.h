@@ -56,6 +56,7 @@ struct mg_cli {
     int tty_out, tty_err;
     int64_t timeout_s;
     int cred;                 /* which credential goes out: enum mg_cli_cred */
+    const char *region_flag;  /* --region as typed (a global option; `keys create` uses it too), or NULL */
     int argc;                 /* the command's own arguments (after the command words) */
     char **argv;
 };
@@ -79,6 +80,20 @@ extern const struct mg_cmd mg_cli_config_cmds[];
 extern const struct mg_cmd mg_cli_account_cmds[];
 extern const struct mg_cmd mg_cli_admin_cmds[];
 extern const struct mg_cmd mg_cli_mfa_cmds[];
+extern const struct mg_cmd mg_cli_keys_cmds[];
+
+/* ---- API keys (cmd_keys.c) ---- */
+/* "chat,speech" -> a JSON array of the families (trimmed; at most 64; the
+ * quota family and unknown names refused, an empty list refused).  NULL
+ * with err filled on a bad list; the caller owns the array. */
+json_t *mg_cli_keys_scopes(const char *csv, char *err, size_t errlen);
+/* "a,b" -> a JSON array of model names (1..128 printable bytes without
+ * quotes or spaces, at most 64); "" is [] (any model).  NULL with err. */
+json_t *mg_cli_keys_models(const char *csv, char *err, size_t errlen);
+/* --window-seconds: a whole number 0..2592000 -> *out; MG_ERR otherwise. */
+int mg_cli_keys_window(const char *s, int64_t *out);
+/* 1 if s can be a key's public id (1..64 of [A-Za-z0-9_-]), else 0. */
+int mg_cli_key_id_ok(const char *s);
 
 /* ---- second factors (cmd_mfa.c) ---- */
 

@@ -10,7 +10,8 @@
 
 /* The command groups; a new group is one more line here. */
 static const struct mg_cmd *const groups[] = {mg_cli_auth_cmds, mg_cli_api_cmds, mg_cli_config_cmds,
-                                              mg_cli_account_cmds, mg_cli_mfa_cmds, mg_cli_admin_cmds};
+                                              mg_cli_account_cmds, mg_cli_mfa_cmds, mg_cli_keys_cmds,
+                                              mg_cli_admin_cmds};
 
 static void help(FILE *f, const char *prefix)
 {
@@ -90,6 +91,7 @@ int main(int argc, char **argv)
         mg_strlcpy(cli.prof.api_key, key, sizeof(cli.prof.api_key));
     if (base)
         mg_strlcpy(cli.prof.base_url, base, sizeof(cli.prof.base_url));
+    cli.region_flag = region;
     if (region) {
         enum mg_region r;
         if (mg_region_parse(region, &r) != MG_OK)

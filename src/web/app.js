@@ -6,9 +6,9 @@ import { t, LANGS, language, pickLanguage, setLanguage } from './i18n.js';
 import { h } from './dom.js';
 import { icon } from './icons.js';
 
-// API keys and Usage & billing come with later issues: until then they are
-// neither in the sidebar nor routed.
-const SHOW_KEYS_AND_BILLING = false;
+// Usage & billing comes with a later issue: until then it is neither in the
+// sidebar nor routed.  API keys are here since issue 11.
+const SHOW_BILLING = false;
 
 const ROOT = '/console/';
 const NEXT = 'mg.next';
@@ -24,8 +24,8 @@ const ROUTES = [
   { path: 'reset', page: 'reset', auth: 'public' },
   { path: 'recovery', page: 'recovery', auth: 'public' },
   { path: '', page: 'dashboard', auth: 'session', nav: 'nav.dashboard' },
-  ...(SHOW_KEYS_AND_BILLING ? [
-    { path: 'keys', page: 'keys', auth: 'session', nav: 'nav.keys' },
+  { path: 'keys', page: 'keys', auth: 'session', nav: 'nav.keys' },
+  ...(SHOW_BILLING ? [
     { path: 'billing', page: 'billing', auth: 'session', nav: 'nav.billing' },
   ] : []),
   { path: 'security', page: 'security', auth: 'session', nav: 'nav.security' },
