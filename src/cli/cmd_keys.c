@@ -123,7 +123,7 @@ static int stepped_call(struct mg_cli *cli, const char *method, const char *path
     json_t *d;
     int rc = mg_cli_platform_try(cli, method, path, body, &d, &status);
     const char *code = mg_cli_platform_code(d);
-    if (rc != MG_EXIT_OK && code != NULL && strcmp(code, "reauth_required") == 0) {
+    if (rc != MG_EXIT_OK && code != NULL && strcmp(code, "reauth_required") == 0) { /* mg-allow-cmp: API error codes, not secrets */
         const char *totp = mg_cli_opt(cli, "totp-code");
         char pw[PW_CAP];
         json_t *re;

@@ -44,7 +44,7 @@ int mg_cli_platform_exit(long status, const char *error_code)
     if (status / 100 == 2)
         return MG_EXIT_OK;
     for (size_t i = 0; error_code != NULL && i < MG_ARRAY_SIZE(codes); i++)
-        if (strcmp(codes[i].code, error_code) == 0)
+        if (strcmp(codes[i].code, error_code) == 0) /* mg-allow-cmp: API error codes, not secrets */
             return codes[i].exit;
     if (status == 401)
         return MG_EXIT_AUTH;
@@ -59,9 +59,9 @@ void mg_cli_platform_message(const char *code, const char *message, const char *
 {
     const char *say = message;
     for (size_t i = 0; code != NULL && i < MG_ARRAY_SIZE(codes); i++)
-        if (strcmp(codes[i].code, code) == 0 && codes[i].say != NULL)
+        if (strcmp(codes[i].code, code) == 0 && codes[i].say != NULL) /* mg-allow-cmp: API error codes, not secrets */
             say = codes[i].say;
-    if (code != NULL && strcmp(code, "signup_closed") == 0)
+    if (code != NULL && strcmp(code, "signup_closed") == 0) /* mg-allow-cmp: API error codes, not secrets */
         snprintf(out, cap, "%s; this server takes sign-ups by request: run `maxgate account request-access "
                            "--email EMAIL [--note TEXT]`", message ? message : "sign-up is closed");
     else if (field != NULL && field[0])

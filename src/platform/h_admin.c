@@ -121,19 +121,21 @@ void pf_h_admin_account(struct pf_call *c)
     pf_reply(c, 200, o);
 }
 
-/* suspend, unsuspend, unlock, end-sessions: one handler, the action from the path */
-void pf_h_admin_account_action(struct pf_call *c)
+enum account_action { SUSPEND, UNSUSPEND, UNLOCK, END_SESSIONS };
+
+/* One admin action on the account of the path: store, key cache, audit. */
+static void account_action(struct pf_call *c, enum account_action act)
 {
     struct mg_account a;
     size_t n = 0;
     int rc;
-    const char *path = c->route->path, *event;
+    const char *event;
     if (path_account(c, &a) != MG_OK)
         return;
-    if (strstr(path, "/unsuspend") != NULL) {
+    if (act == UNSUSPEND) {
         rc = c->store->ops->account_set_suspended(c->store, a.id, 0);
         event = "account.unsuspended";
-    } else if (strstr(path, "/suspend") != NULL) {
+    } else if (act == SUSPEND) {
         if (a.id == c->acct.id) {
             pf_fail(c, MG_E_CONFLICT, NULL, "You cannot suspend your own account.");
             return;
@@ -143,7 +145,7 @@ void pf_h_admin_account_action(struct pf_call *c)
         if (rc == MG_OK)
             rc = c->store->ops->sessions_delete_account(c->store, a.id, 0, &n);
         event = "account.suspended";
-    } else if (strstr(path, "/unlock") != NULL) {
+    } else if (act == UNLOCK) {
         rc = c->store->ops->account_unlock(c->store, a.id);
         event = "account.unlocked";
     } else {
@@ -154,7 +156,7 @@ void pf_h_admin_account_action(struct pf_call *c)
         pf_store_failed(c, rc);
         return;
     }
-    if (c->pf->keys != NULL && strstr(path, "suspend") != NULL && mg_keycache_sync(c->pf->keys, c->store) != MG_OK)
+    if (c->pf->keys != NULL && (act == SUSPEND || act == UNSUSPEND) && mg_keycache_sync(c->pf->keys, c->store) != MG_OK)
         mg_log(MG_LOG_WARN, "admin: the key cache will see the (un)suspension of account %lld at its next poll",
                (long long)a.id);
     char detail[96];
@@ -165,6 +167,11 @@ void pf_h_admin_account_action(struct pf_call *c)
     pf_audit(c, event, a.id, detail);
     pf_no_content(c);
 }
+
+void pf_h_admin_suspend(struct pf_call *c) { account_action(c, SUSPEND); }
+void pf_h_admin_unsuspend(struct pf_call *c) { account_action(c, UNSUSPEND); }
+void pf_h_admin_unlock(struct pf_call *c) { account_action(c, UNLOCK); }
+void pf_h_admin_end_sessions(struct pf_call *c) { account_action(c, END_SESSIONS); }
 
 void pf_h_admin_account_patch(struct pf_call *c)
 {
@@ -286,10 +293,9 @@ static int decide(struct pf_call *c, const struct mg_request *r, enum mg_request
     return rc;
 }
 
-void pf_h_admin_access_decide(struct pf_call *c)
+static void access_decide(struct pf_call *c, int approve)
 {
     struct mg_request r;
-    int approve = strstr(c->route->path, "/approve") != NULL;
     if (path_request(c, MG_REQ_ACCESS, &r) != MG_OK || decide(c, &r, approve ? MG_REQ_APPROVED : MG_REQ_DENIED) != MG_OK)
         return;
     if (!approve) {
@@ -319,11 +325,10 @@ void pf_h_admin_access_decide(struct pf_call *c)
     pf_no_content(c);
 }
 
-void pf_h_admin_recovery_decide(struct pf_call *c)
+static void recovery_decide(struct pf_call *c, int approve)
 {
     struct mg_request r;
     struct mg_account a;
-    int approve = strstr(c->route->path, "/approve") != NULL;
     if (path_request(c, MG_REQ_RECOVERY, &r) != MG_OK)
         return;
     if (approve && (r.account_id == 0 || c->store->ops->account_get(c->store, r.account_id, &a) != MG_OK)) {
@@ -350,3 +355,8 @@ void pf_h_admin_recovery_decide(struct pf_call *c)
     pf_notify(c, a.id, "security", "An administrator approved your account recovery request.");
     pf_no_content(c);
 }
+
+void pf_h_admin_access_approve(struct pf_call *c) { access_decide(c, 1); }
+void pf_h_admin_access_deny(struct pf_call *c) { access_decide(c, 0); }
+void pf_h_admin_recovery_approve(struct pf_call *c) { recovery_decide(c, 1); }
+void pf_h_admin_recovery_deny(struct pf_call *c) { recovery_decide(c, 0); }

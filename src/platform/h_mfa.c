@@ -147,6 +147,12 @@ out:
     return rc;
 }
 
+/* The body field a factor came in (for the error's field); NULL when none was sent. */
+static const char *factor_field(const char *used)
+{
+    return strcmp(used, "totp") == 0 ? "totp_code" : strcmp(used, "none") == 0 ? NULL : used;
+}
+
 /* The one factor in the body (totp_code, recovery_code or webauthn); FA_WRONG when none or wrong. */
 static enum factor_rc check_any(struct pf_call *c, const struct mg_account *a, enum mg_challenge_kind kind,
                                 int64_t owner, const char **used)
@@ -241,8 +247,7 @@ void pf_h_login_mfa(struct pf_call *c)
             pf_fail(c, MG_E_MFA_FAILED, "mfa_token", "Too many wrong codes: sign in again with your password.");
             return;
         }
-        pf_fail(c, MG_E_MFA_FAILED, strcmp(used, "none") == 0 ? NULL : strcmp(used, "totp") == 0 ? "totp_code" : used,
-                NULL);
+        pf_fail(c, MG_E_MFA_FAILED, factor_field(used), NULL);
         return;
     }
     if (c->store->ops->mfa_login_delete(c->store, row) != MG_OK) { /* used by a concurrent submission */
@@ -313,8 +318,7 @@ int pf_mfa_reauth(struct pf_call *c)
     enum factor_rc rc = check_any(c, &c->acct, MG_CHALLENGE_REAUTH, c->sess.id, &used);
     if (rc == FA_OK)
         return MG_OK;
-    pf_fail(c, rc == FA_ERROR ? MG_E_INTERNAL : MG_E_MFA_FAILED,
-            strcmp(used, "totp") == 0 ? "totp_code" : strcmp(used, "none") == 0 ? NULL : used, NULL);
+    pf_fail(c, rc == FA_ERROR ? MG_E_INTERNAL : MG_E_MFA_FAILED, factor_field(used), NULL);
     return MG_DECLINED;
 }
 

@@ -122,20 +122,19 @@ void pf_h_totp_confirm(struct pf_call *c)
     pf_reply(c, 200, o);
 }
 
-static int count_key(void *arg, const struct mg_webauthn_record *r)
+/* Does the account have a second factor (an authenticator app or a security key)? */
+static int has_factor(struct pf_call *c)
 {
-    (*(int *)arg)++;
-    return MG_OK;
+    json_t *mfa = pf_mfa_json(c, c->acct.id);
+    int enabled = json_is_true(json_object_get(mfa, "enabled"));
+    json_decref(mfa);
+    return enabled;
 }
 
 /* After a factor goes: with none left, the recovery codes go too (they are a way around a factor). */
 static void after_removal(struct pf_call *c)
 {
-    struct mg_totp_record t;
-    int keys = 0;
-    int totp = c->store->ops->totp_get(c->store, c->acct.id, &t) == MG_OK && t.confirmed;
-    c->store->ops->webauthn_list(c->store, c->acct.id, count_key, &keys);
-    if (!totp && keys == 0)
+    if (!has_factor(c))
         c->store->ops->recovery_set(c->store, c->acct.id, NULL, 0, c->now);
 }
 
@@ -157,10 +156,7 @@ void pf_h_totp_delete(struct pf_call *c)
 
 void pf_h_recovery_regenerate(struct pf_call *c)
 {
-    json_t *mfa = pf_mfa_json(c, c->acct.id);
-    int enabled = json_is_true(json_object_get(mfa, "enabled"));
-    json_decref(mfa);
-    if (!enabled) {
+    if (!has_factor(c)) {
         pf_fail(c, MG_E_CONFLICT, NULL, "Set up an authenticator app or a security key first.");
         return;
     }

@@ -250,12 +250,17 @@ void pf_h_recovery_request(struct pf_call *c);
 /* h_admin.c */
 void pf_h_admin_accounts(struct pf_call *c);
 void pf_h_admin_account(struct pf_call *c);
-void pf_h_admin_account_action(struct pf_call *c);
+void pf_h_admin_suspend(struct pf_call *c);
+void pf_h_admin_unsuspend(struct pf_call *c);
+void pf_h_admin_unlock(struct pf_call *c);
+void pf_h_admin_end_sessions(struct pf_call *c);
 void pf_h_admin_account_patch(struct pf_call *c);
 void pf_h_admin_access_list(struct pf_call *c);
-void pf_h_admin_access_decide(struct pf_call *c);
+void pf_h_admin_access_approve(struct pf_call *c);
+void pf_h_admin_access_deny(struct pf_call *c);
 void pf_h_admin_recovery_list(struct pf_call *c);
-void pf_h_admin_recovery_decide(struct pf_call *c);
+void pf_h_admin_recovery_approve(struct pf_call *c);
+void pf_h_admin_recovery_deny(struct pf_call *c);
 /* h_mfa.c, h_mfa_enrol.c */
 void pf_h_login_mfa(struct pf_call *c);
 void pf_h_login_webauthn_options(struct pf_call *c);

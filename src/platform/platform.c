@@ -52,15 +52,17 @@ static void add_header(h2o_req_t *req, const char *name, const char *value)
     h2o_add_header_by_str(&req->pool, &req->res.headers, name, strlen(name), 0, NULL, v.base, v.len);
 }
 
-static void send_answer(h2o_req_t *req, int status, const char *body, size_t len, const struct pf_call *c)
+/* set_cookie may be ""; retry_after <= 0 sends no Retry-After. */
+static void send_answer(h2o_req_t *req, int status, const char *body, size_t len, const char *set_cookie,
+                        int retry_after)
 {
     char ra[24];
     add_header(req, "cache-control", "no-store");
     add_header(req, "x-content-type-options", "nosniff");
-    if (c != NULL && c->set_cookie[0])
-        add_header(req, "set-cookie", c->set_cookie);
-    if (c != NULL && c->retry_after > 0) {
-        snprintf(ra, sizeof(ra), "%d", c->retry_after);
+    if (set_cookie[0])
+        add_header(req, "set-cookie", set_cookie);
+    if (retry_after > 0) {
+        snprintf(ra, sizeof(ra), "%d", retry_after);
         add_header(req, "retry-after", ra);
     }
     mg_http_respond(req, status, len ? "application/json" : NULL, body, len);
@@ -71,10 +73,7 @@ static void send_error(h2o_req_t *req, enum mg_err e, const char *detail, const 
 {
     char body[1024];
     size_t n = mg_err_render_platform(body, sizeof(body), e, detail, NULL, rid);
-    if (e == MG_E_OVERLOADED) {
-        add_header(req, "retry-after", "1");
-    }
-    send_answer(req, mg_err_get(e)->http_status, body, n, NULL);
+    send_answer(req, mg_err_get(e)->http_status, body, n, "", mg_err_get(e)->retry_after); /* the registry's retry column */
 }
 
 /* ---- on the worker ------------------------------------------------------------------ */
@@ -164,7 +163,7 @@ static void job_done(struct mg_job *job)
     struct pf_job *j = H2O_STRUCT_FROM_MEMBER(struct pf_job, job, job);
     struct pf_call *c = &j->call;
     if (j->req != NULL) {
-        send_answer(j->req, c->status, j->resp ? j->resp : "", j->resp_len, c);
+        send_answer(j->req, c->status, j->resp ? j->resp : "", j->resp_len, c->set_cookie, c->retry_after);
         mg_metrics_request("platform", c->status, 0, 0);
     }
     if (j->sen != NULL)
