@@ -35,12 +35,12 @@ void pf_session_csrf(const struct pf_call *c, char *out)
     mg_token_csrf(c->pf->csrf_key, c->sess.token_hash, out);
 }
 
-/* The session is gone or over: 401 session_expired, and the browser forgets its cookie. */
+/* The session is gone or over: 401 session_expired.  The cookie is left alone: its token opens
+ * nothing, the next sign-in replaces it, and clearing it here would make a page's other requests,
+ * already on their way, arrive without it and read as "never signed in" (session_required). */
 static int ended(struct pf_call *c)
 {
     pf_fail(c, MG_E_SESSION_EXPIRED, NULL, NULL);
-    if (c->by_cookie)
-        pf_session_clear_cookie(c);
     return MG_DECLINED;
 }
 

@@ -275,6 +275,10 @@ test('a session idle for 24 hours (test clock) shows the expired banner', async 
   p.expect(/\/platform\/v1\//, 401);
   try {
     const { page } = p;
+    // the clock moves only once the page has signed in: a GET /me still in flight would meet the
+    // moved clock quietly (no banner: a normal "not signed in" at start) and go to the sign-in page
+    await page.locator('h1', { hasText: 'Notifications' }).waitFor();
+    await page.waitForLoadState('networkidle');
     await call(open, null, 'POST', '/test/clock', { advance_ms: 24 * 3600 * 1000 + 60000 });
     await page.getByRole('navigation', { name: 'Console' }).getByRole('link', { name: 'Security' }).click();
     await page.locator('.banner', { hasText: 'Your session has expired.' }).waitFor();
