@@ -4,6 +4,7 @@
 #   (a) wrk -> maxgate-sim
 #   (b) wrk -> maxgated (1 loop thread) -> maxgate-sim
 #   (c) wrk -> nginx (1 worker, keepalive upstream) -> maxgate-sim
+#   (l) as (b) with a key that has RPM, TPM and its own cap (GW-9), never reached
 # for a plain and a streamed chat request; ROUNDS rounds interleaved; medians.
 # Then the memory rows (bench/streams.py), through (b) and (c):
 #   streams: BENCH_STREAMS (2000) slow streams open at once; RSS before and while open
@@ -52,6 +53,10 @@ $BIN/maxgated --config "$T/maxgate.ini" admin user create --email bench@example.
 # a capped account: every request takes and settles a reservation (BL-3), as a reseller's customers do
 $BIN/maxgated --config "$T/maxgate.ini" admin user set-cap --email bench@example.com --cap 1000000 >/dev/null
 KEY=$($BIN/maxgated --config "$T/maxgate.ini" admin key create --email bench@example.com --name bench 2>/dev/null)
+# the same account's second key with every per-key limit set, high enough never to refuse
+KEY_LIM=$($BIN/maxgated --config "$T/maxgate.ini" admin key create --email bench@example.com --name limited 2>/dev/null)
+$BIN/maxgated --config "$T/maxgate.ini" admin key edit --id "${KEY_LIM:7:12}" --rpm 1000000000 --tpm 1000000000 \
+  --cap 1000000 >/dev/null
 $BIN/maxgated --config "$T/maxgate.ini" serve > "$T/gw.out" 2> "$T/gw.err" & GW_PID=$!; pids+=($GW_PID)
 
 mkdir -p "$T/nginx"
@@ -94,6 +99,7 @@ run() {
   case $1 in
     a) url=http://127.0.0.1:$SIM_PORT; auth=$BENCH_UPSTREAM; pid="" ;;
     b) url=http://127.0.0.1:$GW_PORT; auth=$KEY; pid=$GW_PID ;;
+    l) url=http://127.0.0.1:$GW_PORT; auth=$KEY_LIM; pid=$GW_PID ;;
     c) url=http://127.0.0.1:$NG_PORT; auth=$BENCH_UPSTREAM; pid=$NG_WORKER ;;
   esac
   [ "$2" = stream ] && stream=1
@@ -131,11 +137,11 @@ echo "maxgate benchmark: $(date -u +%Y-%m-%dT%H:%MZ), $(nproc) cores, rows $ROWS
 declare -A R
 if has_row cpu; then
   for kind in plain stream; do
-    for t in a b c; do run $t $kind > /dev/null; done   # warm-up (connections, pools)
+    for t in a b l c; do run $t $kind > /dev/null; done   # warm-up (connections, pools)
   done
   for r in $(seq "$ROUNDS"); do
     for kind in plain stream; do
-      for t in a b c; do R[$t,$kind,$r]=$(run $t $kind); done
+      for t in a b l c; do R[$t,$kind,$r]=$(run $t $kind); done
     done
   done
   RSS=$(awk '/VmHWM/ {print $2}' /proc/$GW_PID/status)
@@ -145,8 +151,8 @@ if has_row cpu; then
   echo "| request | target | req/s | p50 µs | p99 µs | CPU µs/req | non-2xx |"
   echo "|---|---|---|---|---|---|---|"
   for kind in plain stream; do
-    for t in a b c; do
-      name=$( [ $t = a ] && echo "sim direct" || ([ $t = b ] && echo "maxgated" || echo "nginx proxy_pass") )
+    for t in a b l c; do
+      case $t in a) name="sim direct" ;; b) name="maxgated" ;; l) name="maxgated, key with limits" ;; c) name="nginx proxy_pass" ;; esac
       echo "| $kind | $name | $(col $t $kind 1) | $(col $t $kind 2) | $(col $t $kind 3) | $( [ $t = a ] && echo - || col $t $kind 4) | $(col $t $kind 5) |"
     done
   done
@@ -154,7 +160,8 @@ if has_row cpu; then
   for kind in plain stream; do
     a50=$(col a $kind 2); b50=$(col b $kind 2); brps=$(col b $kind 1); crps=$(col c $kind 1)
     bcpu=$(col b $kind 4); ccpu=$(col c $kind 4)
-    /usr/bin/python3 -c "print('$kind: maxgated added p50 = %.0f µs; throughput maxgated/nginx = %.2f; CPU per request maxgated/nginx = %.2f' % ($b50-$a50, $brps/$crps, ($bcpu/$ccpu) if $ccpu else float('nan')))"
+    lcpu=$(col l $kind 4)
+    /usr/bin/python3 -c "print('$kind: maxgated added p50 = %.0f µs; throughput maxgated/nginx = %.2f; CPU per request maxgated/nginx = %.2f; key with limits/without = %.2f' % ($b50-$a50, $brps/$crps, ($bcpu/$ccpu) if $ccpu else float('nan'), ($lcpu/$bcpu) if $bcpu else float('nan')))"
   done
   echo "maxgated peak RSS (VmHWM) after the CPU rows: $((RSS / 1024)) MiB"
 fi

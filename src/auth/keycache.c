@@ -19,11 +19,11 @@
 #include <time.h>
 
 #define NBUCKETS 4096     /* power of two; chains stay short for tens of thousands of keys */
-#define MAX_TOUCHED 4096  /* distinct keys remembered per poll interval; more are dropped (last-used is advisory) */
 
 struct entry {
     struct entry *next;
     struct mg_key_record k;
+    struct mg_key_live live; /* never copied or replaced by put */
 };
 
 struct mg_keycache {
@@ -36,9 +36,6 @@ struct mg_keycache {
     int interval_ms;
     int64_t seq;                /* under sync_lock */
     pthread_mutex_t sync_lock;  /* one sync at a time: the poller's or an explicit one */
-    pthread_mutex_t touch_lock;
-    int64_t touched[MAX_TOUCHED];
-    size_t ntouched;
 };
 
 static size_t bucket_of(const uint8_t *d)
@@ -52,7 +49,6 @@ struct mg_keycache *mg_keycache_new(void)
 {
     struct mg_keycache *kc = mg_calloc(1, sizeof(*kc));
     pthread_rwlock_init(&kc->lock, NULL);
-    pthread_mutex_init(&kc->touch_lock, NULL);
     pthread_mutex_init(&kc->sync_lock, NULL);
     return kc;
 }
@@ -75,19 +71,21 @@ void mg_keycache_free(struct mg_keycache *kc)
         }
     }
     pthread_rwlock_destroy(&kc->lock);
-    pthread_mutex_destroy(&kc->touch_lock);
     pthread_mutex_destroy(&kc->sync_lock);
     free(kc->store_spec);
     free(kc);
 }
 
-int mg_keycache_get(struct mg_keycache *kc, const uint8_t digest[MG_KEY_DIGEST_LEN], struct mg_key_record *out)
+int mg_keycache_get(struct mg_keycache *kc, const uint8_t digest[MG_KEY_DIGEST_LEN], struct mg_key_record *out,
+                    struct mg_key_live **live)
 {
     int rc = MG_DECLINED;
     pthread_rwlock_rdlock(&kc->lock);
     for (struct entry *e = kc->buckets[bucket_of(digest)]; e; e = e->next) {
         if (sodium_memcmp(e->k.digest, digest, MG_KEY_DIGEST_LEN) == 0) {
             *out = e->k;
+            if (live != NULL)
+                *live = &e->live;
             rc = MG_OK;
             break;
         }
@@ -108,22 +106,11 @@ void mg_keycache_put(struct mg_keycache *kc, const struct mg_key_record *k)
             return;
         }
     }
-    struct entry *e = mg_malloc(sizeof(*e));
+    struct entry *e = mg_calloc(1, sizeof(*e));
     e->k = *k;
     e->next = kc->buckets[b];
     kc->buckets[b] = e;
     pthread_rwlock_unlock(&kc->lock);
-}
-
-void mg_keycache_touch(struct mg_keycache *kc, int64_t key_id)
-{
-    pthread_mutex_lock(&kc->touch_lock);
-    size_t i = 0;
-    while (i < kc->ntouched && kc->touched[i] != key_id)
-        i++;
-    if (i == kc->ntouched && kc->ntouched < MAX_TOUCHED)
-        kc->touched[kc->ntouched++] = key_id;
-    pthread_mutex_unlock(&kc->touch_lock);
 }
 
 static int apply(void *arg, const struct mg_key_record *k)
@@ -145,7 +132,6 @@ static void *poller(void *arg)
     struct mg_keycache *kc = arg;
     char err[256];
     struct mg_store *s = mg_store_open(kc->store_spec, err, sizeof(err));
-    int64_t ids[MAX_TOUCHED];
     if (s == NULL) {
         mg_log(MG_LOG_ERROR, "key cache: %s; revocations will not be seen until restart", err);
         return NULL;
@@ -154,12 +140,6 @@ static void *poller(void *arg)
         struct timespec ts = {kc->interval_ms / 1000, (long)(kc->interval_ms % 1000) * 1000000L};
         nanosleep(&ts, NULL);
         mg_keycache_sync(kc, s);
-        pthread_mutex_lock(&kc->touch_lock);
-        size_t n = kc->ntouched;
-        memcpy(ids, kc->touched, n * sizeof(ids[0]));
-        kc->ntouched = 0;
-        pthread_mutex_unlock(&kc->touch_lock);
-        s->ops->keys_touch(s, ids, n, mg_now_ms());
     }
     s->ops->close(s);
     return NULL;

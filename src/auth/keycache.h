@@ -11,12 +11,24 @@
 
 #include "core/account.h"
 
+#include <stdatomic.h>
+
 struct mg_keycache;
+
+/* What the gateway counts per key in memory, on this node, beside the
+ * record: the rate limits' theoretical arrival times (gateway/ratelimit.h).
+ * Lives as long as the cache; changing the key's record leaves it alone. */
+struct mg_key_live {
+    _Atomic int64_t rpm_tat_ns;
+    _Atomic int64_t tpm_tat_ns;
+};
 
 struct mg_keycache *mg_keycache_new(void);
 void mg_keycache_free(struct mg_keycache *kc);
-/* MG_OK and *out filled on a hit; MG_DECLINED on a miss. */
-int mg_keycache_get(struct mg_keycache *kc, const uint8_t digest[MG_KEY_DIGEST_LEN], struct mg_key_record *out);
+/* MG_OK and *out filled on a hit (and *live, when live is not NULL, set to
+ * the key's live state); MG_DECLINED on a miss. */
+int mg_keycache_get(struct mg_keycache *kc, const uint8_t digest[MG_KEY_DIGEST_LEN], struct mg_key_record *out,
+                    struct mg_key_live **live);
 /* Inserts or replaces (a record with a lower seq never replaces a newer one). */
 void mg_keycache_put(struct mg_keycache *kc, const struct mg_key_record *k);
 /* Loads every key now (MG_ERR if the store cannot be read), then starts the
@@ -26,7 +38,5 @@ int mg_keycache_start(struct mg_keycache *kc, const char *store_spec, int interv
  * (a worker): an admin's suspension is seen by this node's next request, not the next poll. */
 struct mg_store;
 int mg_keycache_sync(struct mg_keycache *kc, struct mg_store *s);
-/* Notes that a key was used (last_used_ms is written by the poller in batches). */
-void mg_keycache_touch(struct mg_keycache *kc, int64_t key_id);
 
 #endif

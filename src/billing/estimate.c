@@ -11,6 +11,18 @@
 
 #define MAX_IMAGES 9 /* MiniMax's image_generation takes n in 1..9 */
 
+/* A chat request's output bound: max_tokens, else the model's limit (the
+ * price row's own column, one source with BL-1's check). */
+static int64_t chat_output(const struct mg_price_table *t, const struct mg_estimate_req *q)
+{
+    return q->max_tokens > 0 ? q->max_tokens : mg_price_max_output(mg_prices_find(t, q->model ? q->model : ""));
+}
+
+int64_t mg_estimate_tokens(const struct mg_price_table *t, const struct mg_estimate_req *q)
+{
+    return q->kind == MG_EST_CHAT ? (int64_t)q->body_len + chat_output(t, q) : 0;
+}
+
 int64_t mg_estimate_cost(const struct mg_price_table *t, const struct mg_estimate_req *q, int64_t ratio_ppm)
 {
     struct mg_usage_event ev;
@@ -20,8 +32,7 @@ int64_t mg_estimate_cost(const struct mg_price_table *t, const struct mg_estimat
     switch (q->kind) {
     case MG_EST_CHAT:
         ev.input_tokens = (int64_t)q->body_len;
-        /* without max_tokens, the model's limit: the price row's own column (one source with BL-1's check) */
-        ev.output_tokens = q->max_tokens > 0 ? q->max_tokens : mg_price_max_output(mg_prices_find(t, model));
+        ev.output_tokens = chat_output(t, q);
         break;
     case MG_EST_SPEECH:
         ev.characters = q->text_bytes >= 0 ? q->text_bytes : MG_ESTIMATE_SPEECH_CHARS;

@@ -56,4 +56,9 @@ struct mg_estimate_req {
 /* The worst-case cost of q in micro-units at ratio_ppm (>= 0). */
 int64_t mg_estimate_cost(const struct mg_price_table *t, const struct mg_estimate_req *q, int64_t ratio_ppm);
 
+/* The most tokens a chat request can use, by the same rule (input: its body
+ * bytes; output: max_tokens, else the model's maximum): what a key's TPM
+ * holds for it (gateway/ratelimit.h).  0 for every other kind. */
+int64_t mg_estimate_tokens(const struct mg_price_table *t, const struct mg_estimate_req *q);
+
 #endif

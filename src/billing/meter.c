@@ -53,7 +53,7 @@
 #define GROUP_WAIT_NS 10000000L  /* 10 ms between writer passes: at most ~100 commits (fsyncs) a second */
 #define RETRY_WAIT_NS 200000000L /* a refused commit is retried after 200 ms */
 #define CLOSE_RETRIES 5          /* at close, give up after ~1 s: the journal keeps the events for the next open */
-#define SPEND_SLOTS 65536        /* accounts with spend this month, open-addressed; beyond this caps are not enforced (logged) */
+#define SPEND_SLOTS 131072       /* accounts and keys with spend this month, open-addressed; beyond this caps are not enforced (logged) */
 #define LANES_MAX 64             /* threads with a lane of their own; more than loop threads + workers ever are */
 /* 8192 slots of 512 bytes: 4 MiB files, a roll every 8192 events per thread. */
 #define SEGMENT_RECORDS 8192
@@ -61,10 +61,19 @@
  * thread's traffic) may wait for a stuck writer before events are refused. */
 #define SEGMENTS_MAX 128
 #define TL_CACHE 4 /* meters a thread records to at once (one in maxgated; tests open several) */
+/* Last-used: the writer writes a key's last-used time from its events at most once a minute of event
+ * time (KY-3), remembering when per key in a direct-mapped table; two keys sharing a slot are written
+ * more often, never less. */
+#define USED_EVERY_MS 60000
+#define USED_SLOTS 4096
+
+struct used_memo {
+    int64_t key_id, written_ms;
+};
 
 
 struct spend {
-    _Atomic int64_t account_id; /* 0 = empty; set once by CAS */
+    _Atomic int64_t account_id; /* the spender: an account id, or a key's negated id; 0 = empty; set once by CAS */
     _Atomic uint64_t word;      /* month << 48 | micros spent */
     _Atomic uint64_t held;      /* month << 48 | micros spent + reserved */
 };
@@ -93,6 +102,7 @@ struct mg_meter {
     struct mg_journal_seg *_Atomic ready; /* the next claimed lane's first segment */
     pthread_mutex_t drain;   /* one consumer at a time: the writer or mg_meter_flush */
     struct mg_usage_event *batch;
+    struct used_memo used[USED_SLOTS]; /* under drain */
     pthread_mutex_t lock;    /* the writer's sleep and the stop flag */
     pthread_cond_t wake;
     int stop, have_thread;
@@ -128,6 +138,12 @@ static struct spend *spend_slot(struct mg_meter *m, int64_t account_id, int crea
     return NULL;
 }
 
+static void full_warning(int64_t spender)
+{
+    mg_log(MG_LOG_WARN, "usage meter: more than %d accounts and keys with spend; the cap of %s %lld is not enforced",
+           SPEND_SLOTS, spender < 0 ? "key" : "account", (long long)(spender < 0 ? -spender : spender));
+}
+
 /* A newer month starts from zero; an older one is not added.  `hold` (of
  * `hold_month`) is a reservation this event settles: it leaves `held` in the
  * same CAS that adds the cost when both are of one month. */
@@ -136,8 +152,7 @@ static void add_spend(struct mg_meter *m, int64_t account_id, int64_t month, int
 {
     struct spend *s = spend_slot(m, account_id, 1);
     if (s == NULL) {
-        mg_log(MG_LOG_WARN, "usage meter: more than %d accounts with spend; account %lld's cap is not enforced",
-               SPEND_SLOTS, (long long)account_id);
+        full_warning(account_id);
         return;
     }
     int64_t add = micros > 0 ? micros : 0;
@@ -151,10 +166,13 @@ static void add_spend(struct mg_meter *m, int64_t account_id, int64_t month, int
         mg_spendword_add(&s->held, hold_month, -hold); /* dropped if that month is over */
 }
 
-static int load_spend(void *arg, int64_t account_id, int64_t micros)
+static int load_spend(void *arg, int64_t account_id, int64_t key_id, int64_t micros)
 {
     struct mg_meter *m = arg;
-    add_spend(m, account_id, mg_month_of(mg_now_ms()), micros, 0, 0);
+    int64_t month = mg_month_of(mg_now_ms());
+    add_spend(m, account_id, month, micros, 0, 0);
+    if (key_id > 0)
+        add_spend(m, mg_meter_key_spender(key_id), month, micros, 0, 0);
     return MG_OK;
 }
 
@@ -169,12 +187,16 @@ int64_t mg_meter_spend(struct mg_meter *m, int64_t account_id)
     return (int64_t)(w & MG_SPENDWORD_MICROS_MAX);
 }
 
-_Atomic uint64_t *mg_meter_held_word(struct mg_meter *m, int64_t account_id)
+int64_t mg_meter_key_spend(struct mg_meter *m, int64_t key_id)
 {
-    struct spend *s = spend_slot(m, account_id, 1);
+    return mg_meter_spend(m, mg_meter_key_spender(key_id));
+}
+
+_Atomic uint64_t *mg_meter_held_word(struct mg_meter *m, int64_t spender)
+{
+    struct spend *s = spend_slot(m, spender, 1);
     if (s == NULL) {
-        mg_log(MG_LOG_WARN, "usage meter: more than %d accounts with spend; account %lld's cap is not enforced",
-               SPEND_SLOTS, (long long)account_id);
+        full_warning(spender);
         return NULL;
     }
     return &s->held;
@@ -399,10 +421,12 @@ int mg_meter_checkpoint(struct mg_meter *m, const struct mg_usage_event *ev)
 
 int mg_meter_record(struct mg_meter *m, const struct mg_usage_event *ev)
 {
-    return mg_meter_record_settle(m, ev, 0, 0);
+    static const struct mg_meter_hold none;
+    return mg_meter_record_settle(m, ev, none, none);
 }
 
-int mg_meter_record_settle(struct mg_meter *m, const struct mg_usage_event *ev, int64_t hold_month, int64_t hold)
+int mg_meter_record_settle(struct mg_meter *m, const struct mg_usage_event *ev, struct mg_meter_hold account,
+                           struct mg_meter_hold key)
 {
     struct lane *l = lane_for(m);
     if (l->shared)
@@ -416,7 +440,9 @@ int mg_meter_record_settle(struct mg_meter *m, const struct mg_usage_event *ev, 
     int64_t month = l->month;
     if (l->shared)
         pthread_mutex_unlock(l->shared);
-    add_spend(m, ev->account_id, month, ev->cost_micros, hold_month, hold);
+    add_spend(m, ev->account_id, month, ev->cost_micros, account.month, account.micros);
+    if (ev->key_id > 0)
+        add_spend(m, mg_meter_key_spender(ev->key_id), month, ev->cost_micros, key.month, key.micros);
     mg_metrics_usage_event(ev->cost_micros);
     return rc;
 }
@@ -459,6 +485,30 @@ static int stopping(struct mg_meter *m)
     return s;
 }
 
+/* After a commit: the keys of ev[0..n) whose last-used was not written for
+ * a minute get it written (one statement per key, not per request). */
+static void write_last_used(struct mg_meter *m, const struct mg_usage_event *ev, size_t n)
+{
+    int64_t ids[BATCH_MAX], at[BATCH_MAX];
+    struct used_memo *slot[BATCH_MAX];
+    size_t k = 0;
+    for (size_t i = 0; i < n; i++) {
+        struct used_memo *u = &m->used[(uint64_t)ev[i].key_id * 2654435761u % USED_SLOTS];
+        if (ev[i].key_id <= 0 || (u->key_id == ev[i].key_id && ev[i].ts_ms < u->written_ms + USED_EVERY_MS))
+            continue;
+        u->key_id = ev[i].key_id;
+        u->written_ms = ev[i].ts_ms;
+        slot[k] = u;
+        ids[k] = ev[i].key_id;
+        at[k++] = ev[i].ts_ms;
+    }
+    if (k == 0 || m->store->ops->keys_touch(m->store, ids, at, k) == MG_OK)
+        return;
+    mg_log(MG_LOG_WARN, "usage writer: could not write the last-used time of %zu keys; the next use retries", k);
+    for (size_t i = 0; i < k; i++)
+        slot[i]->key_id = 0;
+}
+
 /* One group commit: up to BATCH_MAX published events from all lanes.  Sets
  * *n to the number committed; MG_ERR if the store refused them (at close,
  * after CLOSE_RETRIES; before, it retries until it succeeds or close). */
@@ -498,6 +548,7 @@ static int commit_once(struct mg_meter *m, size_t *n_out, int limited_retries)
     for (size_t i = 0; i < nm; i++)
         mg_journal_seg_mark_committed(marks[i].seg, marks[i].upto);
     *n_out = n;
+    write_last_used(m, m->batch, n);
     return MG_OK;
 }
 

@@ -52,14 +52,25 @@ int mg_meter_checkpoint(struct mg_meter *m, const struct mg_usage_event *ev);
  * this node knows it: the store's sum at open plus what was recorded since.
  * Lock-free. */
 int64_t mg_meter_spend(struct mg_meter *m, int64_t account_id);
-/* mg_meter_record for an event that settles a reservation (billing/
- * reserve.c): `hold` micros of month `hold_month` leave the account's held
- * word in the same atomic step as the cost enters it.  hold 0 = none. */
-int mg_meter_record_settle(struct mg_meter *m, const struct mg_usage_event *ev, int64_t hold_month, int64_t hold);
-/* The account's held word (billing/spendword.h: month, spend + reserved
- * micros), created on first use; NULL when the table is full (logged).
- * For billing/reserve.c only: it lives as long as the meter. */
-_Atomic uint64_t *mg_meter_held_word(struct mg_meter *m, int64_t account_id);
+/* The spend table counts accounts under their id and keys (for a key's own
+ * cap) under the negated key id: an event adds its cost to both. */
+static inline int64_t mg_meter_key_spender(int64_t key_id) { return -key_id; }
+/* Month-to-date spend of one key (as mg_meter_spend for its account). */
+int64_t mg_meter_key_spend(struct mg_meter *m, int64_t key_id);
+/* A reservation an event settles: `micros` of month `month`; 0 = none. */
+struct mg_meter_hold {
+    int64_t month, micros;
+};
+/* mg_meter_record for an event that settles reservations (billing/
+ * reserve.c): each hold leaves its held word (the account's, the key's) in
+ * the same atomic step as the cost enters it. */
+int mg_meter_record_settle(struct mg_meter *m, const struct mg_usage_event *ev, struct mg_meter_hold account,
+                           struct mg_meter_hold key);
+/* The held word (billing/spendword.h: month, spend + reserved micros) of a
+ * spender (an account id, or mg_meter_key_spender of a key), created on
+ * first use; NULL when the table is full (logged).  For billing/reserve.c
+ * only: it lives as long as the meter. */
+_Atomic uint64_t *mg_meter_held_word(struct mg_meter *m, int64_t spender);
 /* Commits everything recorded before the call, on the calling thread;
  * blocks on the database (never call it on a loop thread).  MG_OK, or MG_ERR
  * if the store refused (the events stay in the journal). */

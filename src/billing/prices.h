@@ -8,6 +8,7 @@
 #define MG_BILLING_PRICES_H
 
 #include <stdint.h>
+#include "core/money.h"
 #include "core/usage_event.h"
 
 #define MG_RATIO_ONE 1000000 /* ratios are parts per million: 400000 = 40 % */
@@ -86,9 +87,5 @@ const char *mg_price_columns(void);
 int64_t mg_prices_cost(const struct mg_price_table *t, const struct mg_usage_event *ev, int64_t ratio_ppm);
 /* Parses "0.40", "1", "40%" into ppm.  MG_OK or MG_DECLINED. */
 int mg_ratio_parse(const char *s, int64_t *ppm);
-/* Parses a decimal money amount "12.345678" (at most 6 decimals) into micro-units. */
-int mg_money_parse(const char *s, int64_t *micros);
-/* Formats micro-units as "12.345678" (trailing zeros kept to 2 decimals: "12.30"). */
-void mg_money_format(int64_t micros, char *out, size_t cap);
 
 #endif

@@ -28,11 +28,11 @@
 #include "core/metrics.h"
 #include "core/mg.h"
 
-int mg_reserve_take(struct mg_meter *m, int64_t account_id, int64_t cap, int64_t amount, struct mg_reservation *out,
+int mg_reserve_take(struct mg_meter *m, int64_t spender, int64_t cap, int64_t amount, struct mg_reservation *out,
                     int64_t *left)
 {
     int64_t month = mg_month_of(mg_now_ms());
-    _Atomic uint64_t *w = mg_meter_held_word(m, account_id);
+    _Atomic uint64_t *w = mg_meter_held_word(m, spender);
     out->word = NULL;
     out->month = month;
     out->amount = 0;
@@ -51,15 +51,25 @@ int mg_reserve_take(struct mg_meter *m, int64_t account_id, int64_t cap, int64_t
     return MG_OK;
 }
 
-int mg_reserve_settle(struct mg_meter *m, struct mg_reservation *r, const struct mg_usage_event *ev)
+/* What r holds, as the meter settles it; r is emptied. */
+static struct mg_meter_hold take_hold(struct mg_reservation *r)
 {
+    struct mg_meter_hold h = {0, 0};
     if (r == NULL || r->word == NULL)
-        return mg_meter_record(m, ev);
-    int rc = mg_meter_record_settle(m, ev, r->month, r->amount);
+        return h;
+    h.month = r->month;
+    h.micros = r->amount;
     mg_metrics_reserved(-r->amount);
     r->word = NULL;
     r->amount = 0;
-    return rc;
+    return h;
+}
+
+int mg_reserve_settle(struct mg_meter *m, struct mg_reservation *acct, struct mg_reservation *key,
+                      const struct mg_usage_event *ev)
+{
+    struct mg_meter_hold a = take_hold(acct), k = take_hold(key);
+    return mg_meter_record_settle(m, ev, a, k);
 }
 
 void mg_reserve_release(struct mg_reservation *r)

@@ -27,7 +27,9 @@ struct mg_reservation {
     int64_t amount;         /* micros held */
 };
 
-/* Reserves `amount` micros (>= 0) of account_id's cap `cap` (> 0) for the
+/* Reserves `amount` micros (>= 0) of a spender's cap `cap` (> 0) for the
+ * period of mg_now_ms(); the spender is an account id, or
+ * mg_meter_key_spender(key id) for a key's own cap.  Also for the
  * period of mg_now_ms().  MG_OK: *out holds it (an amount of 0 holds
  * nothing but was admitted because the cap is not reached).  MG_DECLINED:
  * spend + reserved + amount would pass the cap; *left gets what the cap
@@ -35,13 +37,15 @@ struct mg_reservation {
  * the meter's table has no room for the account (logged by the meter); the
  * caller refuses the request (503) rather than waive the cap.  *out needs no
  * initialisation. */
-int mg_reserve_take(struct mg_meter *m, int64_t account_id, int64_t cap, int64_t amount, struct mg_reservation *out,
+int mg_reserve_take(struct mg_meter *m, int64_t spender, int64_t cap, int64_t amount, struct mg_reservation *out,
                     int64_t *left);
-/* Records the usage event that ends the request (mg_meter_record) and, if r
- * holds a reservation, settles it in the same atomic step: spent += the
- * event's cost, reserved -= r's amount.  r may be NULL or hold nothing;
- * afterwards it holds nothing.  Returns mg_meter_record's result. */
-int mg_reserve_settle(struct mg_meter *m, struct mg_reservation *r, const struct mg_usage_event *ev);
+/* Records the usage event that ends the request (mg_meter_record) and
+ * settles what the request holds against its account's cap (acct) and its
+ * key's (key) in the same atomic steps: spent += the event's cost, reserved
+ * -= the hold.  Either may be NULL or hold nothing; afterwards both hold
+ * nothing.  Returns mg_meter_record's result. */
+int mg_reserve_settle(struct mg_meter *m, struct mg_reservation *acct, struct mg_reservation *key,
+                      const struct mg_usage_event *ev);
 /* Gives back what r holds (no event was recorded: an error, a timeout, a
  * client gone before any unit).  Idempotent; r may be NULL. */
 void mg_reserve_release(struct mg_reservation *r);

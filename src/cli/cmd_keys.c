@@ -10,6 +10,8 @@
  * --totp-code is used, POST /me/reauth, and the call is made once more.
  */
 #include "cli/cli.h"
+#include "core/account.h"
+#include "core/money.h"
 #include "core/mg.h"
 #include "core/service.h"
 
@@ -187,6 +189,20 @@ static void print_key(json_t *k)
         json_array_foreach(arr, i, v) printf("%s%s", i ? "," : "", json_string_value(v) ? json_string_value(v) : "?");
         printf("\n");
     }
+    json_t *lim = json_object_get(k, "limits");
+    const char *lnames[] = {"rpm", "tpm", "cap_micros"};
+    for (size_t n = 0; n < 3; n++) {
+        json_t *v = json_object_get(lim, lnames[n]);
+        char money[32];
+        printf("%-16s", n == 2 ? "cap" : lnames[n]);
+        if (!json_is_integer(v))
+            printf("none\n");
+        else if (n == 2) {
+            mg_money_format(json_integer_value(v), money, sizeof(money));
+            printf("%s a month\n", money);
+        } else
+            printf("%lld a minute\n", (long long)json_integer_value(v));
+    }
 }
 
 /* The id positional, checked; a usage error otherwise. */
@@ -217,7 +233,34 @@ static int keys_list(struct mg_cli *cli)
     return MG_EXIT_OK;
 }
 
-/* Sets "scopes" and "models" of body from the flags; MG_EXIT_OK or a usage error. */
+/* --rpm / --tpm N and --cap AMOUNT ("none" = no limit) into body; MG_EXIT_OK or a usage error. */
+static int limit_flags(struct mg_cli *cli, json_t *body)
+{
+    static const struct {
+        const char *flag, *field;
+        int money;
+    } lim[] = {{"rpm", "rpm", 0}, {"tpm", "tpm", 0}, {"cap", "cap_micros", 1}};
+    for (size_t i = 0; i < MG_ARRAY_SIZE(lim); i++) {
+        const char *v = mg_cli_opt(cli, lim[i].flag);
+        int64_t n;
+        if (v == NULL)
+            continue;
+        if (strcmp(v, "none") == 0) {
+            json_object_set_new(body, lim[i].field, json_null());
+            continue;
+        }
+        int ok = lim[i].money ? mg_money_parse(v, &n) == MG_OK : mg_parse_i64(v, strlen(v), &n) == MG_OK;
+        if (!ok || n <= 0 || n > (lim[i].money ? MG_KEY_CAP_MAX : MG_KEY_RATE_MAX))
+            return mg_cli_fail(cli, MG_EXIT_USAGE,
+                               lim[i].money ? "--cap must be an amount such as 5.00 (at most 6 decimals), or none"
+                                            : "--%s must be a whole number from 1 to 1000000000, or none",
+                               lim[i].flag);
+        json_object_set_new(body, lim[i].field, json_integer(n));
+    }
+    return MG_EXIT_OK;
+}
+
+/* Sets "scopes" and "models" of body from the flags, and the limits; MG_EXIT_OK or a usage error. */
 static int list_flags(struct mg_cli *cli, json_t *body)
 {
     char err[200];
@@ -233,7 +276,7 @@ static int list_flags(struct mg_cli *cli, json_t *body)
             return mg_cli_fail(cli, MG_EXIT_USAGE, "--models: %s", err);
         json_object_set_new(body, "models", a);
     }
-    return MG_EXIT_OK;
+    return limit_flags(cli, body);
 }
 
 /* The answer of create / rotate: the key alone (text) or the document. */
@@ -262,7 +305,7 @@ static int keys_create(struct mg_cli *cli)
     json_t *doc;
     char line[300];
     int rc;
-    if (mg_cli_check_opts(cli, "name,region,scopes,models,expires-at,totp-code", "password-stdin") != MG_EXIT_OK)
+    if (mg_cli_check_opts(cli, "name,region,scopes,models,rpm,tpm,cap,expires-at,totp-code", "password-stdin") != MG_EXIT_OK)
         return MG_EXIT_USAGE;
     if (name == NULL || name[0] == '\0' || strlen(name) > 64)
         return mg_cli_fail(cli, MG_EXIT_USAGE, "give the key a --name (1 to 64 characters)");
@@ -309,7 +352,7 @@ static int keys_edit(struct mg_cli *cli)
     json_t *doc;
     int rc;
     if ((rc = key_id(cli, &id, path, sizeof(path), "")) != MG_EXIT_OK ||
-        (rc = mg_cli_check_opts(cli, "name,scopes,models,totp-code", "password-stdin")) != MG_EXIT_OK)
+        (rc = mg_cli_check_opts(cli, "name,scopes,models,rpm,tpm,cap,totp-code", "password-stdin")) != MG_EXIT_OK)
         return rc;
     json_t *body = json_object();
     if ((name = mg_cli_opt(cli, "name")) != NULL) {
@@ -320,7 +363,7 @@ static int keys_edit(struct mg_cli *cli)
         json_object_set_new(body, "name", json_string(name));
     }
     if ((rc = list_flags(cli, body)) == MG_EXIT_OK && json_object_size(body) == 0)
-        rc = mg_cli_fail(cli, MG_EXIT_USAGE, "nothing to change: give --name, --scopes or --models");
+        rc = mg_cli_fail(cli, MG_EXIT_USAGE, "nothing to change: give --name, --scopes, --models, --rpm, --tpm or --cap");
     if (rc != MG_EXIT_OK || (rc = mg_cli_platform_begin(cli, 1)) != MG_EXIT_OK ||
         (rc = stepped_call(cli, "PATCH", path, body, &doc)) != MG_EXIT_OK) {
         json_decref(body);
@@ -397,11 +440,13 @@ static int keys_rotate(struct mg_cli *cli)
 const struct mg_cmd mg_cli_keys_cmds[] = {
     {"keys list", keys_list, "your API keys", ""},
     {"keys create", keys_create, "a new API key; the full key is printed once, alone on stdout",
-     "--name NAME [--region global|cn] [--scopes chat,speech,...] [--models a,b] [--expires-at RFC3339] "
+     "--name NAME [--region global|cn] [--scopes chat,speech,...] [--models a,b] [--rpm N] [--tpm N] "
+     "[--cap AMOUNT] [--expires-at RFC3339] "
      "[--password-stdin | --totp-code CODE]"},
     {"keys show", keys_show, "one key", "ID"},
-    {"keys edit", keys_edit, "change a key's name, scopes or models (next request on the server)",
-     "ID [--name NAME] [--scopes chat,...] [--models a,b (empty = any)]"},
+    {"keys edit", keys_edit, "change a key's name, scopes, models or limits (next request on the server)",
+     "ID [--name NAME] [--scopes chat,...] [--models a,b (empty = any)] [--rpm N|none] [--tpm N|none] "
+     "[--cap AMOUNT|none]"},
     {"keys revoke", keys_revoke, "revoke a key at once (on a terminal needs --yes)", "ID [--yes]"},
     {"keys rotate", keys_rotate, "a new secret with the same settings; the old one works for the window",
      "ID [--window-seconds S (0..2592000, default 86400; 0 = now)] [--password-stdin | --totp-code CODE]"},

@@ -9,6 +9,9 @@
 #include "core/apikey.h"
 #include "core/region.h"
 
+#define MG_KEY_RATE_MAX 1000000000LL           /* rpm and tpm at most: one a minute to a billion */
+#define MG_KEY_CAP_MAX ((1LL << 48) - 1)         /* micros: what a month's spend word holds (billing/spendword.h) */
+
 enum mg_key_status { MG_KEY_ACTIVE = 0, MG_KEY_REVOKED = 1 };
 
 enum mg_account_status { MG_ACCT_ACTIVE = 0, MG_ACCT_PENDING = 1 /* email not verified, or no password set yet */ };
@@ -43,6 +46,8 @@ struct mg_key_record {
     int64_t last_used_ms;
     uint8_t digest[MG_KEY_DIGEST_LEN];
     char models[512];            /* comma-separated allowlist; "" = any */
+    int64_t rpm, tpm;            /* GW-9: requests / tokens per minute; 0 = no limit */
+    int64_t cap_micros;          /* the key's own monthly cap; 0 = none */
     /* from the account */
     int account_suspended;
     int64_t account_cap_micros;

@@ -40,6 +40,9 @@ void mg_clock_set(int64_t now_ms)
 void mg_clock_advance(int64_t ms)
 {
     atomic_fetch_add(&offset_ms, ms);
+    int64_t f = atomic_load(&fixed_ms);
+    while (f != 0 && !atomic_compare_exchange_weak(&fixed_ms, &f, f + ms))
+        ;
 }
 
 void mg_clock_init_from_env(void)

@@ -12,7 +12,8 @@
 int64_t mg_now_ms(void);          /* wall clock, Unix milliseconds */
 int64_t mg_monotonic_us(void);    /* for durations; not affected by the fake clock */
 void mg_clock_set(int64_t now_ms); /* fixes the wall clock (0 = back to real time) */
-/* Moves the running clock forward by ms (integration tests, through the test-only clock endpoint). */
+/* Moves the clock forward by ms, running or fixed (integration tests, through the test-only clock
+ * endpoint, which can also fix it where it is). */
 void mg_clock_advance(int64_t ms);
 void mg_clock_init_from_env(void);
 

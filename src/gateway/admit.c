@@ -1,8 +1,9 @@
 /*
  * admit.c: what a request must pass before anything goes upstream — the
- * credential and the key bound to it, the route's body rules (GW-8), the
- * price of the model (BL-1), the key's model allowlist and the account's cap.  Each check answers its own
- * error from the registry and returns MG_ERR; MG_OK lets the request on.
+ * credential and the key bound to it, the key's rate limits (GW-9), the
+ * route's body rules (GW-8), the price of the model (BL-1), the key's model
+ * allowlist and the caps of the account and the key.  Each check answers its
+ * own error from the registry and returns MG_ERR; MG_OK lets the request on.
  */
 #include "gateway/relay.h"
 #include "billing/spendword.h"
@@ -88,6 +89,49 @@ static void wrong_region(struct relay *rl)
     rl_send_error(rl, MG_E_KEY_WRONG_REGION, detail);
 }
 
+static int64_t now_ns(void) { return mg_now_ms() * INT64_C(1000000); }
+
+/* 429 rate_limited with the real wait in Retry-After. */
+static void rate_refused(struct relay *rl, int64_t wait_ns, const char *detail)
+{
+    rl->retry_after_s = mg_rate_retry_s(wait_ns);
+    rl_send_error(rl, MG_E_RATE_LIMITED, detail);
+}
+
+/* GW-9: one request of the key's RPM. */
+static int admit_rpm(struct relay *rl)
+{
+    int64_t wait, rpm = MG_MIN(rl->in.key.rpm, MG_RATE_LIMIT_MAX);
+    char detail[200];
+    if (mg_rate_take(&rl->in.live->rpm_tat_ns, rpm, 1, now_ns(), &wait) == MG_OK)
+        return MG_OK;
+    snprintf(detail, sizeof(detail), "This key allows %lld requests a minute; the next one fits in %lld s.",
+             (long long)rpm, (long long)mg_rate_retry_s(wait));
+    rate_refused(rl, wait, detail);
+    return MG_ERR;
+}
+
+/* GW-9: a chat request's worst case in tokens against the key's TPM, held
+ * until the upstream says what it used (rl_bill) or given back (rl_finish). */
+static int admit_tpm(struct relay *rl)
+{
+    int64_t wait, tpm = MG_MIN(rl->in.key.tpm, MG_RATE_LIMIT_MAX);
+    int64_t need = mg_estimate_tokens(rl->gw->prices, &rl->res.q);
+    char detail[300];
+    if (need <= 0)
+        return MG_OK;
+    if (need > tpm)
+        need = tpm; /* a worst case above the whole limit (no max_tokens, a large model) holds a full minute */
+    if (mg_rate_hold_take(&rl->res.tpm, &rl->in.live->tpm_tat_ns, tpm, need, now_ns(), &wait) == MG_OK)
+        return MG_OK;
+    snprintf(detail, sizeof(detail),
+             "This key allows %lld tokens a minute; this request may use up to %lld (one per byte of its body plus "
+             "max_tokens, at most the minute's), which fits in %lld s. A lower max_tokens fits sooner.",
+             (long long)tpm, (long long)need, (long long)mg_rate_retry_s(wait));
+    rate_refused(rl, wait, detail);
+    return MG_ERR;
+}
+
 int rl_admit_key(struct relay *rl)
 {
     assert(rl->phase == RL_ADMIT);
@@ -107,7 +151,7 @@ int rl_admit_key(struct relay *rl)
         return MG_ERR;
     }
     key_digest(&gw->hasher, cred, digest);
-    if (mg_keycache_get(gw->keys, digest, key) != MG_OK) {
+    if (mg_keycache_get(gw->keys, digest, key, &rl->in.live) != MG_OK) {
         rl_send_error(rl, MG_E_KEY_UNKNOWN, NULL);
         return MG_ERR;
     }
@@ -133,8 +177,8 @@ int rl_admit_key(struct relay *rl)
         rl_send_error(rl, MG_E_ACCOUNT_SUSPENDED, NULL);
         return MG_ERR;
     }
-    mg_keycache_touch(gw->keys, key->id);
-    return MG_OK;
+    /* last-used is the usage writer's (billing/meter.c), from the events: nothing shared here */
+    return key->rpm > 0 ? admit_rpm(rl) : MG_OK;
 }
 
 /* ---- BL-3: the worst case reserved against the cap (billing/reserve.h) ---- */
@@ -153,47 +197,65 @@ static enum mg_estimate_kind estimate_kind(const struct mg_route *r)
     return r->usage < MG_USAGE_NKINDS ? by_usage[r->usage] : MG_EST_NONE;
 }
 
-/* 429 cap_reached saying what was needed, what is left and when the period
- * resets; Retry-After is the seconds until then (never a small number), and
- * x-should-retry: false keeps SDKs from retrying at all. */
-static void cap_refused(struct relay *rl, int64_t need, int64_t left)
+/* 429 cap_reached saying whose cap (the account's or the key's), what was
+ * needed, what is left and when the period resets; Retry-After is the
+ * seconds until then (never a small number), and x-should-retry: false keeps
+ * SDKs from retrying at all. */
+static void cap_refused(struct relay *rl, const char *whose, int64_t cap, int64_t need, int64_t left)
 {
     char detail[400], need_s[32], left_s[32], cap_s[32];
     int64_t month = mg_month_of(mg_now_ms()) + 1; /* Retry-After comes from the registry's row */
     mg_money_format(need, need_s, sizeof(need_s));
     mg_money_format(left, left_s, sizeof(left_s));
-    mg_money_format(rl->in.key.account_cap_micros, cap_s, sizeof(cap_s));
+    mg_money_format(cap, cap_s, sizeof(cap_s));
     if (need > 0)
         snprintf(detail, sizeof(detail),
                  "This request may cost up to %s (its worst case, e.g. max_tokens at the output price); %s of the "
-                 "account's cap of %s is left this period (spent and in flight counted). Lower the request's worst "
+                 "%s cap of %s is left this period (spent and in flight counted). Lower the request's worst "
                  "case, raise the cap, or wait for the period to reset at %04lld-%02lld-01T00:00:00Z.",
-                 need_s, left_s, cap_s, (long long)(1970 + month / 12), (long long)(month % 12 + 1));
+                 need_s, left_s, whose, cap_s, (long long)(1970 + month / 12), (long long)(month % 12 + 1));
     else
         snprintf(detail, sizeof(detail),
-                 "Nothing of the account's cap of %s is left this period. Raise the cap, or wait for the period "
+                 "Nothing of the %s cap of %s is left this period. Raise the cap, or wait for the period "
                  "to reset at %04lld-%02lld-01T00:00:00Z.",
-                 cap_s, (long long)(1970 + month / 12), (long long)(month % 12 + 1));
+                 whose, cap_s, (long long)(1970 + month / 12), (long long)(month % 12 + 1));
     rl_send_error(rl, MG_E_CAP_REACHED, detail);
+}
+
+/* One cap's hold; MG_ERR with the refusal answered. */
+static int hold(struct relay *rl, int64_t spender, int64_t cap, int64_t need, struct mg_reservation *r,
+                const char *whose)
+{
+    int64_t left;
+    int rc = mg_reserve_take(rl->gw->meter, spender, cap, need, r, &left);
+    if (rc == MG_OK)
+        return MG_OK;
+    if (rc == MG_AGAIN)
+        rl_send_error(rl, MG_E_OVERLOADED, "This node tracks too many capped accounts and keys this period to hold another cap.");
+    else
+        cap_refused(rl, whose, cap, need, left);
+    return MG_ERR;
 }
 
 static int reserve(struct relay *rl)
 {
     struct mg_gateway *gw = rl->gw;
+    const struct mg_key_record *k = &rl->in.key;
     struct mg_estimate_req *q = &rl->res.q;
-    int64_t left;
     q->kind = estimate_kind(rl->route);
     q->model = rl_price_model(rl); /* voice clone/design are priced under the route name */
     q->body_len = rl->req->entity.len;
-    int64_t need = mg_estimate_cost(gw->prices, q, gw->cfg.ratio_ppm);
-    int rc = mg_reserve_take(gw->meter, rl->in.key.account_id, rl->in.key.account_cap_micros, need, &rl->res.r, &left);
-    if (rc == MG_OK)
+    if (k->tpm > 0 && admit_tpm(rl) != MG_OK)
+        return MG_ERR;
+    if (k->account_cap_micros <= 0 && k->cap_micros <= 0)
         return MG_OK;
-    if (rc == MG_AGAIN)
-        rl_send_error(rl, MG_E_OVERLOADED, "This node tracks too many capped accounts this period to hold another cap.");
-    else
-        cap_refused(rl, need, left);
-    return MG_ERR;
+    int64_t need = mg_estimate_cost(gw->prices, q, gw->cfg.ratio_ppm);
+    if (k->account_cap_micros > 0 && hold(rl, k->account_id, k->account_cap_micros, need, &rl->res.r, "account's") != MG_OK)
+        return MG_ERR;
+    if (k->cap_micros > 0 &&
+        hold(rl, mg_meter_key_spender(k->id), k->cap_micros, need, &rl->res.kr, "key's") != MG_OK)
+        return MG_ERR; /* the account's hold goes back with the error (rl_finish) */
+    return MG_OK;
 }
 
 int rl_admit_model_and_cap(struct relay *rl)
@@ -205,9 +267,7 @@ int rl_admit_model_and_cap(struct relay *rl)
         rl_send_error(rl, MG_E_MODEL_NOT_ALLOWED, detail);
         return MG_ERR;
     }
-    if (rl->in.key.account_cap_micros > 0 && rl->route->service != MG_SVC_QUOTA)
-        return reserve(rl);
-    return MG_OK;
+    return rl->route->service != MG_SVC_QUOTA ? reserve(rl) : MG_OK;
 }
 
 static int content_type_is(struct mg_str ct, const char *type)

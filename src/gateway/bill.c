@@ -55,7 +55,8 @@ void rl_bill(struct relay *rl, int status)
     identify(rl, ev);
     ev->http_status = status;
     ev->cost_micros = mg_prices_cost(rl->gw->prices, ev, rl->gw->cfg.ratio_ppm);
-    mg_reserve_settle(rl->gw->meter, &rl->res.r, ev); /* records it; spent += cost, reserved -= hold */
+    mg_rate_settle(&rl->res.tpm, ev->input_tokens + ev->output_tokens); /* GW-9: what it used replaces its hold */
+    mg_reserve_settle(rl->gw->meter, &rl->res.r, &rl->res.kr, ev); /* records it; spent += cost, reserved -= holds */
 }
 
 /* An open stream's usage so far (ev: a copy with the estimate applied),

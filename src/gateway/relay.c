@@ -49,14 +49,16 @@ void rl_send_error(struct relay *rl, enum mg_err e, const char *detail)
     size_t n = mg_err_render(body, sizeof(body), shape_of(rl), e, detail, rl->request_id);
     rl->error = d->name;
     rl->phase = RL_DONE;
-    if (d->retry_after != 0) {
+    if (rl->retry_after_s > 0 || d->retry_after != 0) {
         /* The openai and anthropic SDKs retry a 429 unless told not to (the Python ones back off and
          * retry twice past 60 s, the Node one sleeps for Retry-After): a period-long wait says "don't". */
-        long long wait = d->retry_after == MG_RETRY_PERIOD ? (long long)mg_reserve_period_left_s() : d->retry_after;
+        long long wait = rl->retry_after_s > 0               ? (long long)rl->retry_after_s
+                         : d->retry_after == MG_RETRY_PERIOD ? (long long)mg_reserve_period_left_s()
+                                                             : d->retry_after;
         int sl = snprintf(secs, sizeof(secs), "%lld", wait);
         h2o_iovec_t v = h2o_strdup(&req->pool, secs, (size_t)sl);
         h2o_add_header(&req->pool, &req->res.headers, H2O_TOKEN_RETRY_AFTER, NULL, v.base, v.len);
-        if (d->retry_after == MG_RETRY_PERIOD)
+        if (d->retry_after == MG_RETRY_PERIOD && rl->retry_after_s == 0)
             h2o_add_header_by_str(&req->pool, &req->res.headers, H2O_STRLIT("x-should-retry"), 0, NULL,
                                   H2O_STRLIT("false"));
     }
@@ -64,11 +66,22 @@ void rl_send_error(struct relay *rl, enum mg_err e, const char *detail)
     mg_http_respond(req, d->http_status, "application/json", body, n);
 }
 
+/* What a request holds against the caps and the TPM goes back when its
+ * answer is known: rl_bill has settled it by then if an event was recorded,
+ * and if one is recorded later (a video's answer) it is counted whole. */
+static void release_holds(struct relay *rl)
+{
+    mg_reserve_release(&rl->res.r);
+    mg_reserve_release(&rl->res.kr);
+    mg_rate_release(&rl->res.tpm);
+}
+
 void rl_finish(struct relay *rl, int status)
 {
     if (rl->finished)
         return;
     rl->finished = 1;
+    release_holds(rl);
     int64_t lat = mg_monotonic_us() - rl->t0_us;
     mg_metrics_request(rl->route ? rl->route->name : "unknown", status, lat, rl->up.ttfb_us);
     if (!mg_log_access_enabled())
@@ -137,9 +150,9 @@ static void on_req_gone(void *p)
 static void relay_dispose(void *p)
 {
     struct relay *rl = p;
-    /* BL-3: the last reference is gone; every path that recorded no event (error, timeout, client gone,
-     * a stream read on without usage) gives its hold back here, once: a settled reservation is empty */
-    mg_reserve_release(&rl->res.r);
+    /* BL-3: rl_finish gave every hold back; a request that never finished (a stream cut with the
+     * process) gives it back here: a released hold is empty */
+    release_holds(rl);
     if (rl->st.sse_init)
         mg_sse_free(&rl->st.sse);
     mg_upc_dispose(&rl->up.upc);

@@ -34,6 +34,7 @@
 #include "core/err.h"
 #include "core/mg.h"
 #include "gateway/ownpath.h"
+#include "gateway/ratelimit.h"
 #include "gateway/routes.h"
 #include "gateway/sse.h"
 #include "net/upclient.h"
@@ -109,10 +110,12 @@ struct relay {
     char request_id[2 * REQUEST_ID_BYTES + 1];
     int64_t t0_us;
     const char *error;           /* registry name of the error answered, for the access log */
+    int64_t retry_after_s;       /* > 0: the Retry-After of the error answered, in place of the registry's */
     int finished;                /* access log written */
 
     struct {                     /* RL_ADMIT's findings, read by every later phase */
         struct mg_key_record key;
+        struct mg_key_live *live; /* the key's rate-limit words (keycache.h) */
         int authed;
         char model[96];
         char res_id[MAX_RESOURCE_ID]; /* the resource a USE/DELETE/CREATE-by-body route names */
@@ -173,9 +176,11 @@ struct relay {
         int done;                /* the event was recorded (or deliberately not) */
     } bill;
 
-    struct {                     /* BL-3: the worst case held against the cap (billing/reserve.h) */
+    struct {                     /* BL-3: the worst case held against the caps (billing/reserve.h) and TPM */
         struct mg_estimate_req q; /* the body's fields, read by rl_admit_body */
-        struct mg_reservation r; /* settled by rl_bill, else released in on_req_gone: once */
+        struct mg_reservation r; /* the account's cap: settled by rl_bill, else released by rl_finish */
+        struct mg_reservation kr; /* the key's own cap: the same */
+        struct mg_rate_hold tpm; /* the key's TPM (gateway/ratelimit.h): the same */
     } res;
 };
 

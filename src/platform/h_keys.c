@@ -50,6 +50,11 @@ json_t *pf_key_json(const struct pf_call *c, const struct mg_key_record *k)
         p += n + (e != NULL);
     }
     json_object_set_new(o, "models", models);
+    json_t *limits = json_object();
+    json_object_set_new(limits, "rpm", k->rpm > 0 ? json_integer(k->rpm) : json_null());
+    json_object_set_new(limits, "tpm", k->tpm > 0 ? json_integer(k->tpm) : json_null());
+    json_object_set_new(limits, "cap_micros", k->cap_micros > 0 ? json_integer(k->cap_micros) : json_null());
+    json_object_set_new(o, "limits", limits);
     json_object_set_new(o, "status", json_string(pf_key_status(c, k)));
     pf_set_time(o, "created_at", k->created_ms);
     pf_set_time(o, "last_used_at", k->last_used_ms);
@@ -109,6 +114,24 @@ static int body_models(struct pf_call *c, char *out, size_t cap)
         out[o] = '\0';
     }
     return MG_OK;
+}
+
+/* The limits the body names: rpm, tpm, cap_micros (bodyspec checked their
+ * range; null = no limit).  Present ones get their value or 0 into *v and
+ * their pointer into p (for key_update), absent ones leave p NULL. */
+struct limits {
+    int64_t v[3];
+    const int64_t *p[3];
+};
+static const char *const limit_names[3] = {"rpm", "tpm", "cap_micros"};
+
+static void body_limits(const struct pf_call *c, struct limits *l)
+{
+    for (int i = 0; i < 3; i++) {
+        json_t *x = json_object_get(c->body, limit_names[i]);
+        l->v[i] = json_is_integer(x) ? (int64_t)json_integer_value(x) : 0;
+        l->p[i] = x != NULL ? &l->v[i] : NULL;
+    }
 }
 
 /* "2027-01-31T12:00:00Z" (fraction and a numeric offset allowed) into ms; MG_DECLINED if malformed. */
@@ -284,6 +307,9 @@ void pf_key_create_for(struct pf_call *c, int64_t owner)
         return;
     if (pf_has(c, "models") && body_models(c, k.models, sizeof(k.models)) != MG_OK)
         return;
+    struct limits lim;
+    body_limits(c, &lim);
+    k.rpm = lim.v[0], k.tpm = lim.v[1], k.cap_micros = lim.v[2];
     if (pf_has(c, "expires_at") && (rfc3339_ms(pf_str(c, "expires_at"), &k.expires_ms) != MG_OK || k.expires_ms <= c->now)) {
         pf_fail(c, MG_E_FIELD_INVALID, "expires_at", "A time in the future in RFC 3339, such as 2027-01-31T12:00:00Z.");
         return;
@@ -311,21 +337,33 @@ void pf_key_patch_of(struct pf_call *c, int64_t owner, const char *public_id)
 {
     struct mg_key_record k;
     uint32_t scopes;
-    char models[sizeof(k.models)], detail[160];
+    struct limits lim;
+    char models[sizeof(k.models)], detail[200];
     if (pf_key_of(c, owner, public_id, &k) != MG_OK || changeable(c, &k) != MG_OK)
         return;
     int has_scopes = pf_has(c, "scopes"), has_models = pf_has(c, "models");
     if ((has_scopes && body_scopes(c, &scopes) != MG_OK) ||
         (has_models && body_models(c, models, sizeof(models)) != MG_OK))
         return;
-    int rc = c->store->ops->key_update(c->store, public_id, pf_has(c, "name") ? pf_str(c, "name") : NULL,
-                                       has_scopes ? &scopes : NULL, has_models ? models : NULL);
+    body_limits(c, &lim);
+    struct mg_key_change ch = {
+        .name = pf_has(c, "name") ? pf_str(c, "name") : NULL,
+        .scopes = has_scopes ? &scopes : NULL,
+        .models = has_models ? models : NULL,
+        .rpm = lim.p[0],
+        .tpm = lim.p[1],
+        .cap_micros = lim.p[2],
+    };
+    int rc = c->store->ops->key_update(c->store, public_id, &ch);
     if (rc != MG_OK) {
         pf_store_failed(c, rc);
         return;
     }
-    snprintf(detail, sizeof(detail), "key %s:%s%s%s", public_id, pf_has(c, "name") ? " name" : "",
-             has_scopes ? " scopes" : "", has_models ? " models" : "");
+    int o = snprintf(detail, sizeof(detail), "key %s:%s%s%s", public_id, ch.name ? " name" : "",
+                     has_scopes ? " scopes" : "", has_models ? " models" : "");
+    for (int i = 0; i < 3 && o > 0 && (size_t)o < sizeof(detail); i++)
+        if (lim.p[i] != NULL)
+            o += snprintf(detail + o, sizeof(detail) - (size_t)o, " %s", limit_names[i]);
     pf_audit(c, "key.updated", owner, detail);
     pf_key_refresh(c, public_id);
     pf_key_get_of(c, owner, public_id);

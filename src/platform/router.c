@@ -5,6 +5,7 @@
  * separate table (src/gateway/routes.c) that never sees these.
  */
 #include "platform/pf.h"
+#include "core/account.h"
 #include "core/mg.h"
 
 #include <string.h>
@@ -13,7 +14,8 @@
 #define EMAIL(req) {"email", PF_EMAIL, req, 3, 254}
 #define SECRET(nm, req) {nm, PF_SECRET, req, 0, 1024}
 
-static const struct pf_field f_test_clock[] = {{"advance_ms", PF_INT, 1, 0, 400LL * 24 * 3600 * 1000}, F_END};
+static const struct pf_field f_test_clock[] = {{"advance_ms", PF_INT, 0, 0, 400LL * 24 * 3600 * 1000},
+                                               {"freeze", PF_BOOL, 0, 0, 0}, F_END};
 static const struct pf_field f_signup[] = {EMAIL(1), SECRET("password", 1), F_END};
 static const struct pf_field f_login[] = {EMAIL(1), SECRET("password", 0), F_END}; /* a missing password is a failure */
 static const struct pf_field f_token[] = {SECRET("token", 1), F_END};
@@ -36,9 +38,11 @@ static const struct pf_field f_account_patch[] = {{"plan", PF_STR, 0, 1, 16}, {"
 
 #define KEY_NAME(req) {"name", PF_STR, req, 1, 64}
 #define KEY_LISTS {"scopes", PF_LIST, 0, 0, 16}, {"models", PF_LIST, 0, 0, 32}
-static const struct pf_field f_apikey_create[] = {KEY_NAME(1), {"region", PF_STR, 0, 1, 16}, KEY_LISTS,
+#define KEY_LIMITS {"rpm", PF_INT, 0, 1, MG_KEY_RATE_MAX}, {"tpm", PF_INT, 0, 1, MG_KEY_RATE_MAX}, \
+    {"cap_micros", PF_INT, 0, 1, MG_KEY_CAP_MAX}
+static const struct pf_field f_apikey_create[] = {KEY_NAME(1), {"region", PF_STR, 0, 1, 16}, KEY_LISTS, KEY_LIMITS,
                                                   {"expires_at", PF_STR, 0, 1, 40}, F_END};
-static const struct pf_field f_apikey_patch[] = {KEY_NAME(0), KEY_LISTS, F_END};
+static const struct pf_field f_apikey_patch[] = {KEY_NAME(0), KEY_LISTS, KEY_LIMITS, F_END};
 static const struct pf_field f_apikey_rotate[] = {{"window_seconds", PF_INT, 0, 0, 30LL * 24 * 3600}, F_END};
 static const struct pf_field f_apikey_leaked[] = {{"key", PF_SECRET, 1, 0, 128}, F_END};
 

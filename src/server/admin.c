@@ -35,11 +35,11 @@ struct mg_store *mg_server_store(const struct mg_config *cfg, char *err, size_t 
 
 enum { O_EMAIL = 1, O_PASSWORD_STDIN, O_PASSWORD_FILE, O_GENERATE, O_ADMIN, O_NAME, O_REGION, O_SCOPES, O_MODELS, O_EXPIRES, O_ID, O_BASE_URL,
        O_KEY_ENV, O_KEY_FILE, O_KEY_STDIN, O_WEIGHT, O_CAP, O_JSON, O_LIMIT, O_REQUEST_ID, O_CONFIG, O_TO,
-       O_KEY, O_WINDOW };
+       O_KEY, O_WINDOW, O_RPM, O_TPM };
 
 struct args {
     const char *email, *password_file, *name, *region, *scopes, *models, *id, *base_url, *key_env, *key_file, *cap,
-        *request_id, *to, *key;
+        *request_id, *to, *key, *rpm, *tpm;
     int admin, key_stdin, json, password_stdin, generate;
     int64_t expires_in, weight, limit, window; /* window: -1 = not given */
 };
@@ -57,6 +57,7 @@ static const struct option admin_opts[] = {
     {"limit", required_argument, NULL, O_LIMIT},     {"request-id", required_argument, NULL, O_REQUEST_ID},
     {"config", required_argument, NULL, O_CONFIG},   {"to", required_argument, NULL, O_TO},
     {"key", required_argument, NULL, O_KEY},         {"window-seconds", required_argument, NULL, O_WINDOW},
+    {"rpm", required_argument, NULL, O_RPM},         {"tpm", required_argument, NULL, O_TPM},
     {NULL, 0, NULL, 0},
 };
 
@@ -103,6 +104,8 @@ static int parse_args(int argc, char **argv, struct args *a)
         case O_CONFIG: break; /* read by main() */
         case O_TO: a->to = optarg; break;
         case O_KEY: a->key = optarg; break;
+        case O_RPM: a->rpm = optarg; break;
+        case O_TPM: a->tpm = optarg; break;
         case O_WINDOW: if (parse_int_opt("window-seconds", optarg, &a->window) != MG_OK) return MG_ERR; break;
         default:
             fprintf(stderr, "maxgated: unknown option '%s' (see docs/operations.md)\n", argv[optind - 1]);
@@ -260,11 +263,12 @@ static int key_cmd(struct mg_store *s, const struct mg_config *cfg, const char *
     if (strcmp(verb, "edit") == 0) {
         if (!need(a->id, "id"))
             return 2;
-        if (a->name == NULL && a->scopes == NULL && a->models == NULL) {
-            fprintf(stderr, "maxgated: admin key edit needs --name, --scopes or --models\n");
+        struct mg_admin_key_edit e = {a->name, a->scopes, a->models, a->rpm, a->tpm, a->cap};
+        if (!e.name && !e.scopes && !e.models && !e.rpm && !e.tpm && !e.cap) {
+            fprintf(stderr, "maxgated: admin key edit needs --name, --scopes, --models, --rpm, --tpm or --cap\n");
             return 2;
         }
-        return mg_admin_key_edit(cfg, s, a->id, a->name, a->scopes, a->models);
+        return mg_admin_key_edit(cfg, s, a->id, &e);
     }
     if (strcmp(verb, "rotate") == 0)
         return need(a->id, "id") ? mg_admin_key_rotate(cfg, s, a->id, a->window) : 2;

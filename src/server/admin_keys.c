@@ -106,11 +106,38 @@ int mg_admin_key_revoke_text(const struct mg_config *cfg, struct mg_store *s, co
     return rc;
 }
 
-int mg_admin_key_edit(const struct mg_config *cfg, struct mg_store *s, const char *public_id, const char *name,
-                      const char *scopes, const char *models)
+/* A limit's flag ("none", a whole number, or money) as the key API takes it; NULL if malformed. */
+static json_t *limit_value(const char *flag, const char *v, int money)
+{
+    int64_t n;
+    if (strcmp(v, "none") == 0)
+        return json_null();
+    if ((money ? mg_money_parse(v, &n) : mg_parse_i64(v, strlen(v), &n)) == MG_OK && n > 0)
+        return json_integer(n);
+    fprintf(stderr, "maxgated: --%s must be %s, or none; not '%s'\n", flag,
+            money ? "an amount such as 5.00" : "a whole number of at least 1", v);
+    return NULL;
+}
+
+int mg_admin_key_edit(const struct mg_config *cfg, struct mg_store *s, const char *public_id,
+                      const struct mg_admin_key_edit *e)
 {
     char path[256];
+    const char *name = e->name, *scopes = e->scopes, *models = e->models;
     json_t *doc, *body = json_object();
+    const struct {
+        const char *flag, *field, *v;
+        int money;
+    } lim[] = {{"rpm", "rpm", e->rpm, 0}, {"tpm", "tpm", e->tpm, 0}, {"cap", "cap_micros", e->cap, 1}};
+    for (size_t i = 0; i < MG_ARRAY_SIZE(lim); i++) {
+        json_t *v = lim[i].v ? limit_value(lim[i].flag, lim[i].v, lim[i].money) : NULL;
+        if (lim[i].v != NULL && v == NULL) {
+            json_decref(body);
+            return 2;
+        }
+        if (v != NULL)
+            json_object_set_new(body, lim[i].field, v);
+    }
     if (key_path(s, public_id, "", path, sizeof(path)) != MG_OK) {
         json_decref(body);
         return 1;

@@ -81,11 +81,15 @@ int mg_cmd_admin_platform(const struct mg_config *cfg, const char *noun, int arg
 /* admin_keys.c: `maxgated admin key ...` verbs that run the platform's key handlers in this process
  * (validated, audited, mailed as through the API).  Each returns the exit code (0, 1 failed, 2 usage).
  * revoke_text: a full key (its checksum checked first) or a public id, as a leaked key: the owner is told.
- * edit: name/scopes ("chat,speech" or "all")/models ("a,b"; "" = any) that are not NULL.
+ * edit: name/scopes ("chat,speech" or "all")/models ("a,b"; "" = any)/rpm/tpm ("N" or "none")/cap ("5.00" or
+ * "none") that are not NULL.
  * rotate: the new key alone on stdout; window_seconds < 0 = the default (24 h), 0 = the old one ends now. */
 int mg_admin_key_revoke_text(const struct mg_config *cfg, struct mg_store *s, const char *key);
-int mg_admin_key_edit(const struct mg_config *cfg, struct mg_store *s, const char *public_id, const char *name,
-                      const char *scopes, const char *models);
+struct mg_admin_key_edit {
+    const char *name, *scopes, *models, *rpm, *tpm, *cap;
+};
+int mg_admin_key_edit(const struct mg_config *cfg, struct mg_store *s, const char *public_id,
+                      const struct mg_admin_key_edit *e);
 int mg_admin_key_rotate(const struct mg_config *cfg, struct mg_store *s, const char *public_id,
                         int64_t window_seconds);
 int mg_cmd_serve(const struct mg_config *cfg);

@@ -102,11 +102,10 @@ int sq_key_by_digest(struct mg_store *s, const uint8_t digest[MG_KEY_DIGEST_LEN]
 int sq_key_set_status(struct mg_store *s, const char *public_id, enum mg_key_status stt);
 int sq_key_set_expiry(struct mg_store *s, const char *public_id, int64_t expires_ms);
 int sq_keys_since(struct mg_store *s, int64_t since, mg_store_key_cb cb, void *arg, int64_t *max_seq);
-int sq_keys_touch(struct mg_store *s, const int64_t *ids, size_t n, int64_t used_ms);
+int sq_keys_touch(struct mg_store *s, const int64_t *ids, const int64_t *used_ms, size_t n);
 int sq_keys_list(struct mg_store *s, int64_t account_id, mg_store_key_cb cb, void *arg);
 int sq_key_get(struct mg_store *s, const char *public_id, struct mg_key_record *out);
-int sq_key_update(struct mg_store *s, const char *public_id, const char *name, const uint32_t *scopes,
-                  const char *models);
+int sq_key_update(struct mg_store *s, const char *public_id, const struct mg_key_change *ch);
 int sq_keys_count_active(struct mg_store *s, int64_t account_id, int64_t now_ms, int *n);
 
 /* ---- Channels (sq_channels.c) ---- */
@@ -117,8 +116,7 @@ int sq_channel_delete(struct mg_store *s, const char *name);
 /* ---- Usage (sq_usage.c) ---- */
 int sq_usage_insert(struct mg_store *s, const struct mg_usage_event *ev, size_t n);
 int sq_usage_list(struct mg_store *s, const char *request_id, size_t limit, mg_store_usage_cb cb, void *arg);
-int sq_usage_spend_all(struct mg_store *s, int64_t from_ms, int64_t to_ms,
-                       int (*cb)(void *arg, int64_t account_id, int64_t micros), void *arg);
+int sq_usage_spend_all(struct mg_store *s, int64_t from_ms, int64_t to_ms, mg_store_spend_cb cb, void *arg);
 int sq_usage_settle_checkpoints(struct mg_store *s, size_t *n);
 
 /* ---- Owners (sq_owners.c) ---- */

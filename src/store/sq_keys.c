@@ -54,8 +54,8 @@ int sq_update_bumping(struct mg_store *s, const char *sql, int64_t v, int64_t id
 
 #define KEY_COLS                                                                                              \
     "k.id, k.account_id, k.public_id, k.name, k.region, k.scopes, k.status, k.expires_ms, k.created_ms, "       \
-    "k.last_used_ms, k.digest, k.models, a.suspended, a.cap_micros, k.seq FROM api_keys k JOIN accounts a ON " \
-    "a.id = k.account_id "
+    "k.last_used_ms, k.digest, k.models, a.suspended, a.cap_micros, k.seq, k.rpm, k.tpm, k.cap_micros "          \
+    "FROM api_keys k JOIN accounts a ON a.id = k.account_id "
 
 static void key_row(sqlite3_stmt *st, struct mg_key_record *k)
 {
@@ -76,6 +76,9 @@ static void key_row(sqlite3_stmt *st, struct mg_key_record *k)
     k->account_suspended = sqlite3_column_int(st, 12);
     k->account_cap_micros = sqlite3_column_int64(st, 13);
     k->seq = sqlite3_column_int64(st, 14);
+    k->rpm = sqlite3_column_int64(st, 15);
+    k->tpm = sqlite3_column_int64(st, 16);
+    k->cap_micros = sqlite3_column_int64(st, 17);
 }
 
 int sq_key_insert(struct mg_store *s, struct mg_key_record *k)
@@ -87,7 +90,7 @@ int sq_key_insert(struct mg_store *s, struct mg_key_record *k)
     if (sq_exec(s, "UPDATE key_seq SET seq = seq + 1") != MG_OK)
         return sq_tx_end(s, MG_ERR);
     st = sq_prep(s, "INSERT INTO api_keys(account_id, public_id, name, region, scopes, status, expires_ms, created_ms,"
-                 " digest, models, seq) VALUES (?,?,?,?,?,?,?,?,?,?,(SELECT seq FROM key_seq))");
+                 " digest, models, rpm, tpm, cap_micros, seq) VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,(SELECT seq FROM key_seq))");
     if (st == NULL)
         return sq_tx_end(s, MG_ERR);
     if (k->created_ms == 0)
@@ -102,6 +105,9 @@ int sq_key_insert(struct mg_store *s, struct mg_key_record *k)
     sqlite3_bind_int64(st, 8, k->created_ms);
     sqlite3_bind_blob(st, 9, k->digest, MG_KEY_DIGEST_LEN, SQLITE_TRANSIENT);
     sqlite3_bind_text(st, 10, k->models, -1, SQLITE_TRANSIENT);
+    sqlite3_bind_int64(st, 11, k->rpm);
+    sqlite3_bind_int64(st, 12, k->tpm);
+    sqlite3_bind_int64(st, 13, k->cap_micros);
     rc = sq_step_done(s, st, "key insert");
     if (rc == MG_OK) {
         k->id = sqlite3_last_insert_rowid(DB(s));
@@ -157,7 +163,7 @@ int sq_keys_since(struct mg_store *s, int64_t since, mg_store_key_cb cb, void *a
     return rc == SQLITE_ROW || rc == SQLITE_DONE ? MG_OK : sq_fail(s, "keys since");
 }
 
-int sq_keys_touch(struct mg_store *s, const int64_t *ids, size_t n, int64_t used_ms)
+int sq_keys_touch(struct mg_store *s, const int64_t *ids, const int64_t *used_ms, size_t n)
 {
     int rc = MG_OK;
     sqlite3_stmt *st;
@@ -165,11 +171,11 @@ int sq_keys_touch(struct mg_store *s, const int64_t *ids, size_t n, int64_t used
         return MG_OK;
     if (sq_tx_begin(s, SQ_WRITE) != MG_OK)
         return MG_ERR;
-    /* last-used is informational: it does not bump seq */
-    if ((st = sq_prep(s, "UPDATE api_keys SET last_used_ms = ? WHERE id = ?")) == NULL)
+    /* last-used is informational: it does not bump seq, and never moves back */
+    if ((st = sq_prep(s, "UPDATE api_keys SET last_used_ms = max(last_used_ms, ?) WHERE id = ?")) == NULL)
         return sq_tx_end(s, MG_ERR);
     for (size_t i = 0; i < n && rc == MG_OK; i++) {
-        sqlite3_bind_int64(st, 1, used_ms);
+        sqlite3_bind_int64(st, 1, used_ms[i]);
         sqlite3_bind_int64(st, 2, ids[i]);
         rc = sqlite3_step(st) == SQLITE_DONE ? MG_OK : sq_fail(s, "key touch");
         sqlite3_reset(st);
@@ -211,25 +217,31 @@ int sq_key_get(struct mg_store *s, const char *public_id, struct mg_key_record *
     return rc == SQLITE_ROW ? MG_OK : rc == SQLITE_DONE ? MG_DECLINED : sq_fail(s, "key get");
 }
 
-int sq_key_update(struct mg_store *s, const char *public_id, const char *name, const uint32_t *scopes,
-                  const char *models)
+int sq_key_update(struct mg_store *s, const char *public_id, const struct mg_key_change *ch)
 {
     sqlite3_stmt *st;
     int rc;
     if (sq_tx_begin(s, SQ_WRITE) != MG_OK)
         return MG_ERR;
-    /* ?1/?2/?3 are NULL to keep the column */
+    /* a NULL parameter keeps the column */
     st = sq_prep(s, "UPDATE api_keys SET name = COALESCE(?1, name), scopes = COALESCE(?2, scopes), "
-                    "models = COALESCE(?3, models) WHERE public_id = ?4");
+                    "models = COALESCE(?3, models), rpm = COALESCE(?4, rpm), tpm = COALESCE(?5, tpm), "
+                    "cap_micros = COALESCE(?6, cap_micros) WHERE public_id = ?7");
     if (st == NULL)
         return sq_tx_end(s, MG_ERR);
-    if (name)
-        sqlite3_bind_text(st, 1, name, -1, SQLITE_TRANSIENT);
-    if (scopes)
-        sqlite3_bind_int64(st, 2, *scopes);
-    if (models)
-        sqlite3_bind_text(st, 3, models, -1, SQLITE_TRANSIENT);
-    sqlite3_bind_text(st, 4, public_id, -1, SQLITE_TRANSIENT);
+    if (ch->name)
+        sqlite3_bind_text(st, 1, ch->name, -1, SQLITE_TRANSIENT);
+    if (ch->scopes)
+        sqlite3_bind_int64(st, 2, *ch->scopes);
+    if (ch->models)
+        sqlite3_bind_text(st, 3, ch->models, -1, SQLITE_TRANSIENT);
+    if (ch->rpm)
+        sqlite3_bind_int64(st, 4, *ch->rpm);
+    if (ch->tpm)
+        sqlite3_bind_int64(st, 5, *ch->tpm);
+    if (ch->cap_micros)
+        sqlite3_bind_int64(st, 6, *ch->cap_micros);
+    sqlite3_bind_text(st, 7, public_id, -1, SQLITE_TRANSIENT);
     rc = sq_step_done(s, st, "key update");
     if (rc == MG_OK && sqlite3_changes(DB(s)) == 0) {
         sq_tx_end(s, MG_ERR);

@@ -132,17 +132,17 @@ int sq_usage_list(struct mg_store *s, const char *request_id, size_t limit, mg_s
 }
 
 int sq_usage_spend_all(struct mg_store *s, int64_t from_ms, int64_t to_ms,
-                       int (*cb)(void *arg, int64_t account_id, int64_t micros), void *arg)
+                       mg_store_spend_cb cb, void *arg)
 {
     int rc;
-    sqlite3_stmt *st = sq_prep(s, "SELECT account_id, sum(cost_micros) FROM usage_events"
-                               " WHERE ts_ms >= ? AND ts_ms < ? GROUP BY account_id");
+    sqlite3_stmt *st = sq_prep(s, "SELECT account_id, key_id, sum(cost_micros) FROM usage_events"
+                               " WHERE ts_ms >= ? AND ts_ms < ? GROUP BY account_id, key_id");
     if (st == NULL)
         return MG_ERR;
     sqlite3_bind_int64(st, 1, from_ms);
     sqlite3_bind_int64(st, 2, to_ms);
     while ((rc = sqlite3_step(st)) == SQLITE_ROW)
-        if (cb(arg, sqlite3_column_int64(st, 0), sqlite3_column_int64(st, 1)) != MG_OK)
+        if (cb(arg, sqlite3_column_int64(st, 0), sqlite3_column_int64(st, 1), sqlite3_column_int64(st, 2)) != MG_OK)
             break;
     sqlite3_finalize(st);
     return rc == SQLITE_ROW || rc == SQLITE_DONE ? MG_OK : sq_fail(s, "usage spend");

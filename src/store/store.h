@@ -69,6 +69,16 @@ typedef enum mg_tx (*mg_store_tx_fn)(struct mg_store *s, void *arg);
 
 typedef int (*mg_store_key_cb)(void *arg, const struct mg_key_record *k);
 typedef int (*mg_store_usage_cb)(void *arg, const struct mg_usage_event *e);
+typedef int (*mg_store_spend_cb)(void *arg, int64_t account_id, int64_t key_id, int64_t micros);
+
+/* key_update's changes: a NULL member keeps the column (rpm, tpm and
+ * cap_micros: 0 = no limit). */
+struct mg_key_change {
+    const char *name;
+    const uint32_t *scopes;
+    const char *models;
+    const int64_t *rpm, *tpm, *cap_micros;
+};
 
 struct mg_store_ops {
     /* ---- Core (sq_core.c, sq_tx.c) ---- */
@@ -144,18 +154,18 @@ struct mg_store_ops {
     int (*key_set_status)(struct mg_store *s, const char *public_id, enum mg_key_status st);
     int (*key_set_expiry)(struct mg_store *s, const char *public_id, int64_t expires_ms);
     int (*keys_since)(struct mg_store *s, int64_t since, mg_store_key_cb cb, void *arg, int64_t *max_seq);
-    int (*keys_touch)(struct mg_store *s, const int64_t *key_ids, size_t n, int64_t used_ms);
+    /* keys_touch: key_ids[i] was last used at used_ms[i] (a later time already stored stays). */
+    int (*keys_touch)(struct mg_store *s, const int64_t *key_ids, const int64_t *used_ms, size_t n);
     /* The platform's key ops (KY-3..KY-6).  keys_list calls cb for every key
      * of the account, newest first; cb != MG_OK stops.  key_get by public id
      * fills the account fields as keys_since does (the record can go straight
      * into a key cache); MG_DECLINED if none.  key_update changes the fields
-     * that are not NULL (name, scopes, the models allowlist) and bumps seq;
+     * ch names (not NULL) and bumps seq;
      * MG_DECLINED if none.  keys_count_active: the account's keys that are
      * active and not expired at now_ms. */
     int (*keys_list)(struct mg_store *s, int64_t account_id, mg_store_key_cb cb, void *arg);
     int (*key_get)(struct mg_store *s, const char *public_id, struct mg_key_record *out);
-    int (*key_update)(struct mg_store *s, const char *public_id, const char *name, const uint32_t *scopes,
-                      const char *models);
+    int (*key_update)(struct mg_store *s, const char *public_id, const struct mg_key_change *ch);
     int (*keys_count_active)(struct mg_store *s, int64_t account_id, int64_t now_ms, int *n);
 
     /* ---- Channels (sq_channels.c) ---- */
@@ -172,9 +182,8 @@ struct mg_store_ops {
      * first, filtered by request_id when not NULL, at most limit rows. */
     int (*usage_insert)(struct mg_store *s, const struct mg_usage_event *ev, size_t n);
     int (*usage_list)(struct mg_store *s, const char *request_id, size_t limit, mg_store_usage_cb cb, void *arg);
-    /* cb(arg, account_id, micros) for every account with usage in [from_ms, to_ms). */
-    int (*usage_spend_all)(struct mg_store *s, int64_t from_ms, int64_t to_ms,
-                           int (*cb)(void *arg, int64_t account_id, int64_t micros), void *arg);
+    /* cb(arg, account_id, key_id, micros) for every key (of its account) with usage in [from_ms, to_ms). */
+    int (*usage_spend_all)(struct mg_store *s, int64_t from_ms, int64_t to_ms, mg_store_spend_cb cb, void *arg);
     /* After a crash: every checkpoint left (a stream that never got its
      * event) becomes its usage event, in one transaction; *n says how many. */
     int (*usage_settle_checkpoints)(struct mg_store *s, size_t *n);

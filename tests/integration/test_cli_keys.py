@@ -131,6 +131,25 @@ def test_json_create_edit_scope_rotate_revoke(env):
     assert chat(env, third).status_code == 200
 
 
+def test_limits_flags(env):
+    home, _ = signed_in(env)
+    r = cli(home, env.url, "keys", "create", "--name", "lim", "--rpm", "1", "--cap", "1.50", "--output", "json")
+    assert r.returncode == 0, r.stderr
+    doc = json.loads(r.stdout)
+    env.remember(doc["key"])
+    assert doc["limits"] == {"rpm": 1, "tpm": None, "cap_micros": 1500000}
+    assert [chat(env, doc["key"]).status_code for _ in range(2)] == [200, 429]  # one a minute
+    show = cli(home, env.url, "keys", "show", doc["id"], "--output", "text")
+    assert "1 a minute" in show.stdout and "1.50 a month" in show.stdout, show.stdout
+    e = cli(home, env.url, "keys", "edit", doc["id"], "--rpm", "none", "--tpm", "100000", "--output", "json")
+    assert e.returncode == 0, e.stderr
+    assert json.loads(e.stdout)["limits"] == {"rpm": None, "tpm": 100000, "cap_micros": 1500000}
+    assert chat(env, doc["key"]).status_code == 200  # the limit is gone on the next request
+    for bad in (("--rpm", "0"), ("--tpm", "lots"), ("--cap", "-1"), ("--cap", "1.2345678")):
+        r = cli(home, env.url, "keys", "edit", doc["id"], *bad, "--output", "text")
+        assert r.returncode == 2 and bad[0] in r.stderr, (bad, r.stderr)
+
+
 def test_step_up_reads_the_password(env):
     home, password = signed_in(env)
     env.advance(11 * 60 * 1000)  # past the 10-minute step-up window, within the session's life

@@ -22,10 +22,10 @@ static void keycache_newer_seq_wins(void **state)
     k.seq = 3;
     k.status = MG_KEY_ACTIVE;
     mg_keycache_put(kc, &k); /* older: ignored */
-    assert_int_equal(mg_keycache_get(kc, k.digest, &out), MG_OK);
+    assert_int_equal(mg_keycache_get(kc, k.digest, &out, NULL), MG_OK);
     assert_int_equal(out.status, MG_KEY_REVOKED);
     memset(k.digest, 5, sizeof(k.digest));
-    assert_int_equal(mg_keycache_get(kc, k.digest, &out), MG_DECLINED);
+    assert_int_equal(mg_keycache_get(kc, k.digest, &out, NULL), MG_DECLINED);
     mg_keycache_free(kc);
 }
 

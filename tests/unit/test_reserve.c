@@ -74,7 +74,7 @@ static void take_settle_release(void **state)
     assert_int_equal(left, 0);
     /* settle a at 25: spent 25, reserved 40 */
     event(&ev, "r-a", 7, 25);
-    assert_int_equal(mg_reserve_settle(m, &a, &ev), MG_OK);
+    assert_int_equal(mg_reserve_settle(m, &a, NULL, &ev), MG_OK);
     assert_false(mg_reserve_active(&a));
     assert_int_equal(mg_meter_spend(m, 7), 25);
     assert_int_equal(mg_reserve_held(m, 7), 65);
@@ -88,7 +88,7 @@ static void take_settle_release(void **state)
     assert_int_equal(left, 75);
     /* an event without a reservation counts in both words */
     event(&ev, "r-free", 7, 5);
-    assert_int_equal(mg_reserve_settle(m, NULL, &ev), MG_OK);
+    assert_int_equal(mg_reserve_settle(m, NULL, NULL, &ev), MG_OK);
     assert_int_equal(mg_meter_spend(m, 7), 30);
     assert_int_equal(mg_reserve_held(m, 7), 30);
     /* other accounts are apart */
@@ -131,7 +131,7 @@ static void *race(void *arg)
             real = real / 8;
             snprintf(id, sizeof(id), "t%d-%d", r->idx, i);
             event(&ev, id, 42, real);
-            assert_int_equal(mg_reserve_settle(r->m, &res, &ev), MG_OK);
+            assert_int_equal(mg_reserve_settle(r->m, &res, NULL, &ev), MG_OK);
             r->spent += real;
         } else {
             mg_reserve_release(&res);
@@ -190,7 +190,7 @@ static void month_rollover(void **state)
     mg_clock_set(JAN_END_MS);
     assert_int_equal(mg_reserve_period_left_s(), 1);
     event(&ev, "jan-spend", 9, 100);
-    assert_int_equal(mg_reserve_settle(m, NULL, &ev), MG_OK);
+    assert_int_equal(mg_reserve_settle(m, NULL, NULL, &ev), MG_OK);
     assert_int_equal(mg_reserve_take(m, 9, 150, 50, &jan, &left), MG_OK);
     assert_int_equal(mg_reserve_take(m, 9, 150, 1, &feb, &left), MG_DECLINED);
     mg_clock_set(FEB_START_MS);
@@ -202,9 +202,41 @@ static void month_rollover(void **state)
     assert_int_equal(mg_reserve_held(m, 9), 150);
     /* settling February's hold with an event in February */
     event(&ev, "feb-1", 9, 70);
-    assert_int_equal(mg_reserve_settle(m, &feb, &ev), MG_OK);
+    assert_int_equal(mg_reserve_settle(m, &feb, NULL, &ev), MG_OK);
     assert_int_equal(mg_reserve_held(m, 9), 70);
     assert_int_equal(mg_meter_spend(m, 9), 70);
+    assert_int_equal(mg_reserve_open_micros(), 0);
+}
+
+/* A key's own cap: its spend counts apart from its account's (and from its
+ * sibling key's), and one event settles both holds. */
+static void key_cap_beside_the_account(void **state)
+{
+    struct mg_meter *m = *state;
+    struct mg_reservation a, k;
+    struct mg_usage_event ev;
+    int64_t left, key = mg_meter_key_spender(31);
+    event(&ev, "k31-first", 5, 40);
+    ev.key_id = 31;
+    assert_int_equal(mg_reserve_settle(m, NULL, NULL, &ev), MG_OK);
+    event(&ev, "k32-first", 5, 25);
+    ev.key_id = 32;
+    assert_int_equal(mg_reserve_settle(m, NULL, NULL, &ev), MG_OK);
+    assert_int_equal(mg_meter_spend(m, 5), 65);
+    assert_int_equal(mg_meter_key_spend(m, 31), 40);
+    assert_int_equal(mg_meter_key_spend(m, 32), 25);
+    /* key 31 has a cap of 100: 60 more fits, 61 does not, whatever the account has left */
+    assert_int_equal(mg_reserve_take(m, key, 100, 61, &k, &left), MG_DECLINED);
+    assert_int_equal(left, 60);
+    assert_int_equal(mg_reserve_take(m, 5, 1000, 60, &a, &left), MG_OK);
+    assert_int_equal(mg_reserve_take(m, key, 100, 60, &k, &left), MG_OK);
+    assert_int_equal(mg_reserve_held(m, key), 100);
+    event(&ev, "k31-second", 5, 15);
+    ev.key_id = 31;
+    assert_int_equal(mg_reserve_settle(m, &a, &k, &ev), MG_OK);
+    assert_int_equal(mg_reserve_held(m, 5), 80);
+    assert_int_equal(mg_reserve_held(m, key), 55);
+    assert_int_equal(mg_meter_key_spend(m, 31), 55);
     assert_int_equal(mg_reserve_open_micros(), 0);
 }
 
@@ -228,6 +260,7 @@ int main(void)
         cmocka_unit_test_setup_teardown(take_settle_release, setup, teardown),
         cmocka_unit_test_setup_teardown(threads_never_pass_the_cap, setup, teardown),
         cmocka_unit_test_setup_teardown(month_rollover, setup, teardown),
+        cmocka_unit_test_setup_teardown(key_cap_beside_the_account, setup, teardown),
         cmocka_unit_test(months_match_gmtime),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);

@@ -119,7 +119,7 @@ static void update_changes_only_what_is_given_and_bumps_seq(void **state)
     new_key(s, a, "AAAAAAAAAAA2", 2, 1000);
     assert_int_equal(s->ops->key_get(s, "AAAAAAAAAAA1", &k0), MG_OK);
 
-    assert_int_equal(s->ops->key_update(s, "AAAAAAAAAAA1", "renamed", NULL, NULL), MG_OK);
+    assert_int_equal(s->ops->key_update(s, "AAAAAAAAAAA1", &(struct mg_key_change){.name = "renamed"}), MG_OK);
     assert_int_equal(s->ops->key_get(s, "AAAAAAAAAAA1", &k), MG_OK);
     assert_string_equal(k.name, "renamed");
     assert_int_equal(k.scopes, MG_SCOPES_ALL);
@@ -127,19 +127,36 @@ static void update_changes_only_what_is_given_and_bumps_seq(void **state)
     assert_true(k.seq > k0.seq);
 
     int64_t seq1 = k.seq;
-    assert_int_equal(s->ops->key_update(s, "AAAAAAAAAAA1", NULL, &chat, ""), MG_OK);
+    assert_int_equal(s->ops->key_update(s, "AAAAAAAAAAA1", &(struct mg_key_change){.scopes = &chat, .models = ""}),
+                     MG_OK);
     assert_int_equal(s->ops->key_get(s, "AAAAAAAAAAA1", &k), MG_OK);
     assert_string_equal(k.name, "renamed");
     assert_int_equal(k.scopes, chat);
     assert_string_equal(k.models, "");
     assert_true(k.seq > seq1);
+    assert_int_equal(k.rpm, 0);
+
+    /* limits: set, then one cleared (0) while the others stay */
+    int64_t ten = 10, big = 50000, cap = 5000000, zero = 0;
+    assert_int_equal(s->ops->key_update(s, "AAAAAAAAAAA1",
+                                        &(struct mg_key_change){.rpm = &ten, .tpm = &big, .cap_micros = &cap}),
+                     MG_OK);
+    assert_int_equal(s->ops->key_get(s, "AAAAAAAAAAA1", &k), MG_OK);
+    assert_int_equal(k.rpm, 10);
+    assert_int_equal(k.tpm, 50000);
+    assert_int_equal(k.cap_micros, 5000000);
+    assert_int_equal(s->ops->key_update(s, "AAAAAAAAAAA1", &(struct mg_key_change){.tpm = &zero}), MG_OK);
+    assert_int_equal(s->ops->key_get(s, "AAAAAAAAAAA1", &k), MG_OK);
+    assert_int_equal(k.rpm, 10);
+    assert_int_equal(k.tpm, 0);
+    assert_int_equal(k.cap_micros, 5000000);
 
     /* the other key is untouched */
     assert_int_equal(s->ops->key_get(s, "AAAAAAAAAAA2", &k), MG_OK);
     assert_string_equal(k.name, "test");
     assert_int_equal(k.scopes, MG_SCOPES_ALL);
 
-    assert_int_equal(s->ops->key_update(s, "nonexistent1", "x", NULL, NULL), MG_DECLINED);
+    assert_int_equal(s->ops->key_update(s, "nonexistent1", &(struct mg_key_change){.name = "x"}), MG_DECLINED);
 }
 
 static void count_active_skips_revoked_and_expired(void **state)

@@ -220,37 +220,32 @@ static void schema_of(const char *path, char *out, size_t cap)
     sqlite3_close(db);
 }
 
+/* N when the database records migrations 1..N, each once and in order; 0
+ * for none; -1 for anything else. */
 static int versions_of(const char *path)
 {
     sqlite3 *db;
     sqlite3_stmt *st;
-    int v = 0;
+    int n = 0, ok = 1;
     assert_int_equal(sqlite3_open(path, &db), SQLITE_OK);
-    assert_int_equal(sqlite3_prepare_v2(db, "SELECT group_concat(version) FROM (SELECT version FROM schema_version"
-                                            " ORDER BY version)",
-                                        -1, &st, NULL),
+    assert_int_equal(sqlite3_prepare_v2(db, "SELECT version FROM schema_version ORDER BY version", -1, &st, NULL),
                      SQLITE_OK);
-    assert_int_equal(sqlite3_step(st), SQLITE_ROW);
-    const char *t = (const char *)sqlite3_column_text(st, 0);
-    v = t == NULL                   ? 0
-        : strcmp(t, "1,2,3,4") == 0 ? 1234
-        : strcmp(t, "1,2,3") == 0   ? 123
-        : strcmp(t, "1,2") == 0     ? 12
-        : strcmp(t, "1") == 0       ? 1
-                                    : -1;
+    while (sqlite3_step(st) == SQLITE_ROW)
+        ok = ok && sqlite3_column_int(st, 0) == ++n;
     sqlite3_finalize(st);
     sqlite3_close(db);
-    return v;
+    return ok ? n : -1;
 }
 
 static void migrates_an_empty_database(void **state)
 {
     (void)state; /* the fixture migrated t.db from nothing */
     char path[160];
+    size_t last = mg_embed_sql_sqlite.count - 1;
     snprintf(path, sizeof(path), "%s/t.db", dir);
-    assert_int_equal(versions_of(path), 1234);
-    assert_int_equal(mg_embed_sql_sqlite.count, 4);
-    assert_int_equal(mg_store_migration_number(mg_embed_sql_sqlite.files[3].path), 4);
+    assert_true(mg_embed_sql_sqlite.count >= 5);
+    assert_int_equal(versions_of(path), (int)mg_embed_sql_sqlite.count);
+    assert_int_equal(mg_store_migration_number(mg_embed_sql_sqlite.files[last].path), (int)mg_embed_sql_sqlite.count);
 }
 
 /* Migration 1 exactly as older versions shipped it (a C string in sqlite.c). */
@@ -309,7 +304,7 @@ static void migrates_a_version_1_database(void **state)
     assert_int_equal(s->ops->usage_settle_checkpoints(s, &n), MG_OK);
     assert_int_equal(n, 1);
     s->ops->close(s);
-    assert_int_equal(versions_of(path), 1234);
+    assert_int_equal(versions_of(path), (int)mg_embed_sql_sqlite.count);
 
     /* the same schema as a database made from nothing by the files */
     snprintf(fresh, sizeof(fresh), "%s/t.db", dir);
