@@ -9,6 +9,7 @@
 #include <cmocka.h>
 
 #include <errno.h>
+#include <pthread.h>
 #include <fcntl.h>
 #include <spawn.h>
 #include <stdio.h>
@@ -401,6 +402,63 @@ static void libharu_errors_are_mg_err(void **state)
     free(pdf);
 }
 
+/* Renders on worker threads share nothing: four threads at once, each with
+ * its own memory ceiling, give the bytes of a render alone (the output has
+ * no date or random id, so it is the same for the same input). */
+struct job {
+    const struct mg_invoice *inv;
+    size_t mem_max;
+    int rounds, rc;
+    uint8_t *pdf;
+    size_t len;
+};
+
+static void *render_job(void *arg)
+{
+    struct job *j = arg;
+    char err[256];
+    for (int i = 0; i < j->rounds; i++) {
+        free(j->pdf);
+        j->rc = mg_invoice_pdf(j->inv, j->mem_max, &j->pdf, &j->len, err, sizeof(err));
+        if (j->rc != MG_OK)
+            break;
+    }
+    return NULL;
+}
+
+static void renders_on_threads_share_nothing(void **state)
+{
+    char(*names)[48];
+    struct mg_invoice_line *lines = many_lines(120, &names);
+    struct mg_invoice inv = sample(lines, 120);
+    uint8_t *alone;
+    size_t alone_len;
+    char err[256];
+    assert_int_equal(mg_invoice_pdf(&inv, 0, &alone, &alone_len, err, sizeof(err)), MG_OK);
+    struct job jobs[4];
+    pthread_t th[4];
+    for (int i = 0; i < 4; i++) {
+        /* thread 3 runs out of its ceiling over and over while the others render */
+        jobs[i] = (struct job){.inv = &inv, .mem_max = i == 3 ? 20000 : 0, .rounds = i == 3 ? 40 : 5};
+        assert_int_equal(pthread_create(&th[i], NULL, render_job, &jobs[i]), 0);
+    }
+    for (int i = 0; i < 4; i++) {
+        assert_int_equal(pthread_join(th[i], NULL), 0);
+        if (i == 3) {
+            assert_int_equal(jobs[i].rc, MG_ERR);
+            assert_null(jobs[i].pdf);
+            continue;
+        }
+        assert_int_equal(jobs[i].rc, MG_OK);
+        assert_int_equal(jobs[i].len, alone_len);
+        assert_memory_equal(jobs[i].pdf, alone, alone_len);
+        free(jobs[i].pdf);
+    }
+    free(alone);
+    free(lines);
+    free(names);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -410,6 +468,7 @@ int main(void)
         cmocka_unit_test(line_ceiling),
         cmocka_unit_test(empty_and_void_render),
         cmocka_unit_test(libharu_errors_are_mg_err),
+        cmocka_unit_test(renders_on_threads_share_nothing),
     };
     return cmocka_run_group_tests(tests, setup, teardown);
 }
