@@ -22,8 +22,9 @@ else
   LDSAN   :=
 endif
 ALL_CFLAGS := $(CFLAGS_COMMON) $(OPT) $(CFLAGS)
-# libunistring (NFKC for passwords) has no pkg-config file.
-LDLIBS_ALL := -Wl,--as-needed $(PKG_LIBS) -lunistring -lpthread -lm
+# libunistring (NFKC for passwords) and libharu (-lhpdf, invoice PDFs) have no
+# pkg-config file.
+LDLIBS_ALL := -Wl,--as-needed $(PKG_LIBS) -lunistring -lhpdf -lpthread -lm
 
 # Layers (see docs/architecture.md).  Each folder is one static library; a
 # program links the layers it may use.  A file named main.c holds main() and

@@ -58,9 +58,12 @@ fuzz_deps_delivered := src/gateway/delivered.c
 fuzz_deps_ownpath   := src/gateway/ownpath.c
 fuzz_deps_webauthn  := src/auth/webauthn.c src/auth/webauthn_cbor.c
 fuzz_deps_base32    := src/auth/base32.c src/auth/recovery.c src/auth/totp.c
-# Extra libraries of a harness (h1resp: picohttpparser, inside libh2o-evloop).
+fuzz_deps_invoice   := src/billing/invoice_fmt.c src/billing/invoice_pdf.c src/billing/period.c
+# Extra libraries of a harness (h1resp: picohttpparser, inside libh2o-evloop;
+# invoice: libharu, which has no pkg-config file).
 fuzz_libs_h1resp    := $(shell pkg-config --libs libh2o-evloop 2>/dev/null)
 fuzz_libs_webauthn  := $(shell pkg-config --libs libfido2 libcbor 2>/dev/null)
+fuzz_libs_invoice   := -lhpdf
 
 FUZZ_NAMES := $(patsubst tests/fuzz/fuzz_%.c,%,$(wildcard tests/fuzz/fuzz_*.c))
 FUZZ_BINS  := $(patsubst %,$(FB)/bin/fuzz_%,$(FUZZ_NAMES))

@@ -11,6 +11,7 @@ DEBS=(
   libcurl4-openssl-dev libssl-dev libsqlite3-dev sqlite3 zlib1g-dev
   libcmocka-dev libqrencode-dev libfido2-dev libcbor-dev
   libunistring-dev john-data wamerican
+  libhpdf-dev poppler-utils
   clang libclang-rt-14-dev
   python3 python3-pytest python3-requests python3-aiosmtpd
   wrk nginx
