@@ -56,7 +56,7 @@ KEY=$($BIN/maxgated --config "$T/maxgate.ini" admin key create --email bench@exa
 # the same account's second key with every per-key limit set, high enough never to refuse
 KEY_LIM=$($BIN/maxgated --config "$T/maxgate.ini" admin key create --email bench@example.com --name limited 2>/dev/null)
 $BIN/maxgated --config "$T/maxgate.ini" admin key edit --id "${KEY_LIM:7:12}" --rpm 1000000000 --tpm 1000000000 \
-  --cap 1000000 >/dev/null
+  --cap 1000000 > /dev/null 2> "$T/edit.err" || { cat "$T/edit.err" >&2; exit 1; }
 $BIN/maxgated --config "$T/maxgate.ini" serve > "$T/gw.out" 2> "$T/gw.err" & GW_PID=$!; pids+=($GW_PID)
 
 mkdir -p "$T/nginx"
