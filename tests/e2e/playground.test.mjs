@@ -2,10 +2,10 @@
 // key, open the playground from the shown-once dialog (the key handed over in
 // memory: in no URL or storage), stream a reply from maxgate-sim behind
 // maxgated (the text arrives in pieces), see the tokens and the cost the
-// usage log recorded; a wrong key's refusal is shown beside Send; the limit
-// fields convert "5.00" into exact micros; and after 91 days on the server's
-// test clock an unused key carries the "Unused 90 days" flag and a fresh one
-// does not.  Screenshots of the playground at desktop and phone.
+// usage log recorded; a wrong key's 401 and a speech-only key's 403 are shown
+// beside Send in plain words; the limit fields convert "5.00" into exact
+// micros; and after 91 days on the server's test clock an unused key carries
+// the "Unused 90 days" flag and a fresh one does not.  Screenshots of the playground at desktop and phone.
 import { test, after, before } from 'node:test';
 import assert from 'node:assert/strict';
 import { Server, launch, openPage, startSim, stopSim, advanceClock, waitFor, DESKTOP, PHONE } from './lib.mjs';
@@ -124,6 +124,26 @@ test('the playground from the create dialog: a streamed reply, its tokens and it
   } finally { await p.close(); }
 });
 
+test('a key without the chat scope: the 403 in plain words beside Send', async () => {
+  const p = await openPage(browser, DESKTOP);
+  try {
+    const { page } = p;
+    await signIn(p);
+    await page.getByRole('link', { name: 'API keys' }).click();
+    await page.locator('h1', { hasText: 'API keys' }).waitFor();
+    const form = page.locator('[data-create]');
+    for (const scope of ['Chat', 'Video', 'Image', 'Music', 'Voice', 'Files']) await form.getByLabel(scope, { exact: true }).uncheck();
+    const { dlg } = await createKey(p, 'speech-only');
+    p.expect(/\/v1\/(models|chat\/completions)$/, 403); // the model list is refused too, at once
+    await dlg.getByRole('button', { name: 'Try it in the playground' }).click();
+    await page.locator('h1', { hasText: 'Playground' }).waitFor();
+    await page.getByRole('button', { name: 'Send' }).click();
+    await page.locator('[data-send-error]', { hasText: 'This key may not make this call' }).waitFor();
+    assert.equal(await page.locator('[data-answer]').getAttribute('data-state'), 'failed');
+    assert.deepEqual(p.problems(), []);
+  } finally { await p.close(); }
+});
+
 test('the playground on a phone, with a pasted key', async () => {
   const p = await openPage(browser, PHONE);
   try {
@@ -145,6 +165,7 @@ test('key limits: the cap typed as 5.00 is sent as exact integer micros; a malfo
     const { page } = p;
     await signIn(p);
     await page.getByRole('link', { name: 'API keys' }).click();
+    await page.locator('h1', { hasText: 'API keys' }).waitFor();
     const form = page.locator('[data-create]');
     await form.getByLabel('Name').fill('limited');
     await form.getByLabel('Spending cap').fill('5.1234567');

@@ -149,10 +149,10 @@ export default async function render(ctx) {
     const key = keyInput.value.trim();
     if (!key || key === modelsFor) return;
     modelsFor = key;
-    keyErr.textContent = '';
     let res;
     try { res = await fetch('/v1/models', { headers: { Authorization: 'Bearer ' + key }, cache: 'no-store' }); } catch { res = null; }
-    if (!res || !res.ok) { keyErr.textContent = res ? await errorOf(res) : gatewayError(0); modelsFor = ''; return; }
+    // a refusal goes beside Send, where the send's own (the same words) would go
+    if (!res || !res.ok) { sendOut.textContent = res ? await errorOf(res) : gatewayError(0); modelsFor = ''; return; }
     let ids = [];
     try { ids = ((await res.json()).data || []).map((m) => m.id).filter((x) => typeof x === 'string'); } catch { /* keep the fallback */ }
     if (!ids.length) return;
@@ -161,6 +161,10 @@ export default async function render(ctx) {
     paintSnippets();
   };
   keyInput.addEventListener('change', loadModels);
+  keyInput.addEventListener('input', () => {
+    keyHint.textContent = offered && keyInput.value === offered ? t('play.key_offered') : t('play.key_hint');
+    keyErr.textContent = '';
+  });
 
   form.addEventListener('submit', async (ev) => {
     ev.preventDefault();
