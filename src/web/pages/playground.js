@@ -57,10 +57,10 @@ function snippetText(model, message) {
  * Reads an SSE body: onText(delta) for every content delta, returns
  * {usage, error} from the frames (the final usage frame; an error frame).
  */
-async function readStream(res, onText) {
+export async function readStream(res, onText) {
   const reader = res.body.getReader();
   const dec = new TextDecoder();
-  let buf = '', usage = null, error = null;
+  let buf = '', cr = '', usage = null, error = null;
   const frame = (block) => {
     const data = block.split('\n').filter((l) => l.startsWith('data:')).map((l) => l.slice(5).trimStart()).join('\n');
     if (!data || data === '[DONE]') return;
@@ -74,13 +74,17 @@ async function readStream(res, onText) {
   for (;;) {
     const { value, done } = await reader.read();
     if (done) break;
-    buf += dec.decode(value, { stream: true }).replace(/\r\n?/g, '\n');
+    let text = cr + dec.decode(value, { stream: true });
+    cr = text.endsWith('\r') ? '\r' : ''; // its \n may start the next read
+    if (cr) text = text.slice(0, -1);
+    buf += text.replace(/\r\n?/g, '\n');
     let at;
     while ((at = buf.indexOf('\n\n')) >= 0) {
       frame(buf.slice(0, at));
       buf = buf.slice(at + 2);
     }
   }
+  buf += cr ? '\n' : '';
   if (buf.trim()) frame(buf);
   return { usage, error };
 }
