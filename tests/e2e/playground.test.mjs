@@ -144,7 +144,7 @@ test('a key without the chat scope: the 403 in plain words beside Send', async (
   } finally { await p.close(); }
 });
 
-test('the playground on a phone, with a pasted key', async () => {
+test('the playground on a phone, in English and Chinese', async () => {
   const p = await openPage(browser, PHONE);
   try {
     const { page } = p;
@@ -155,6 +155,10 @@ test('the playground on a phone, with a pasted key', async () => {
     await page.getByRole('button', { name: 'Send' }).click();
     await page.getByText('Paste an API key first.').waitFor();
     await p.shot('playground-phone');
+    await page.getByRole('button', { name: 'Menu' }).click();
+    await page.locator('#sidebar').getByRole('button', { name: '简体中文' }).click();
+    await page.locator('h1', { hasText: '在线试用' }).waitFor();
+    await p.shot('playground-phone-zh-CN');
     assert.deepEqual(p.problems(), []);
   } finally { await p.close(); }
 });
