@@ -127,6 +127,38 @@ void pf_set_time(json_t *obj, const char *key, int64_t ms)
     json_object_set_new(obj, key, json_string(buf));
 }
 
+int pf_time_parse(const char *s, int64_t *out)
+{
+    struct tm tm;
+    int y, mo, d, h, mi, sec, n = 0;
+    memset(&tm, 0, sizeof(tm));
+    if (sscanf(s, "%4d-%2d-%2d%*1[Tt ]%2d:%2d:%2d%n", &y, &mo, &d, &h, &mi, &sec, &n) != 6 || n != 19)
+        return MG_DECLINED;
+    if (mo < 1 || mo > 12 || d < 1 || d > 31 || h > 23 || mi > 59 || sec > 60 || y < 1970)
+        return MG_DECLINED;
+    const char *p = s + n;
+    if (*p == '.')
+        for (p++; *p >= '0' && *p <= '9'; p++)
+            ;
+    int64_t off = 0;
+    if (*p == 'Z' || *p == 'z') {
+        p++;
+    } else if (*p == '+' || *p == '-') {
+        int oh, om, m = 0;
+        if (sscanf(p + 1, "%2d:%2d%n", &oh, &om, &m) != 2 || m != 5 || oh > 23 || om > 59)
+            return MG_DECLINED;
+        off = (*p == '+' ? 1 : -1) * ((int64_t)oh * 3600 + om * 60);
+        p += 6;
+    } else {
+        return MG_DECLINED;
+    }
+    if (*p != '\0')
+        return MG_DECLINED;
+    tm.tm_year = y - 1900, tm.tm_mon = mo - 1, tm.tm_mday = d, tm.tm_hour = h, tm.tm_min = mi, tm.tm_sec = sec;
+    *out = ((int64_t)timegm(&tm) - off) * 1000;
+    return MG_OK;
+}
+
 void pf_audit(struct pf_call *c, const char *type, int64_t account_id, const char *detail)
 {
     struct mg_audit_event e;

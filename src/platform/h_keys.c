@@ -15,7 +15,6 @@
 #include <sodium.h>
 #include <stdio.h>
 #include <string.h>
-#include <time.h>
 
 #define DAY_MS (24LL * 3600 * 1000)
 #define UNUSED_MS (90 * DAY_MS)
@@ -132,39 +131,6 @@ static void body_limits(const struct pf_call *c, struct limits *l)
         l->v[i] = json_is_integer(x) ? (int64_t)json_integer_value(x) : 0;
         l->p[i] = x != NULL ? &l->v[i] : NULL;
     }
-}
-
-/* "2027-01-31T12:00:00Z" (fraction and a numeric offset allowed) into ms; MG_DECLINED if malformed. */
-static int rfc3339_ms(const char *s, int64_t *out)
-{
-    struct tm tm;
-    int y, mo, d, h, mi, sec, n = 0;
-    memset(&tm, 0, sizeof(tm));
-    if (sscanf(s, "%4d-%2d-%2d%*1[Tt ]%2d:%2d:%2d%n", &y, &mo, &d, &h, &mi, &sec, &n) != 6 || n != 19)
-        return MG_DECLINED;
-    if (mo < 1 || mo > 12 || d < 1 || d > 31 || h > 23 || mi > 59 || sec > 60 || y < 1970)
-        return MG_DECLINED;
-    const char *p = s + n;
-    if (*p == '.')
-        for (p++; *p >= '0' && *p <= '9'; p++)
-            ;
-    int64_t off = 0;
-    if (*p == 'Z' || *p == 'z') {
-        p++;
-    } else if (*p == '+' || *p == '-') {
-        int oh, om, m = 0;
-        if (sscanf(p + 1, "%2d:%2d%n", &oh, &om, &m) != 2 || m != 5 || oh > 23 || om > 59)
-            return MG_DECLINED;
-        off = (*p == '+' ? 1 : -1) * ((int64_t)oh * 3600 + om * 60);
-        p += 6;
-    } else {
-        return MG_DECLINED;
-    }
-    if (*p != '\0')
-        return MG_DECLINED;
-    tm.tm_year = y - 1900, tm.tm_mon = mo - 1, tm.tm_mday = d, tm.tm_hour = h, tm.tm_min = mi, tm.tm_sec = sec;
-    *out = ((int64_t)timegm(&tm) - off) * 1000;
-    return MG_OK;
 }
 
 /* ---- shared steps ------------------------------------------------------------------------------ */
@@ -310,7 +276,7 @@ void pf_key_create_for(struct pf_call *c, int64_t owner)
     struct limits lim;
     body_limits(c, &lim);
     k.rpm = lim.v[0], k.tpm = lim.v[1], k.cap_micros = lim.v[2];
-    if (pf_has(c, "expires_at") && (rfc3339_ms(pf_str(c, "expires_at"), &k.expires_ms) != MG_OK || k.expires_ms <= c->now)) {
+    if (pf_has(c, "expires_at") && (pf_time_parse(pf_str(c, "expires_at"), &k.expires_ms) != MG_OK || k.expires_ms <= c->now)) {
         pf_fail(c, MG_E_FIELD_INVALID, "expires_at", "A time in the future in RFC 3339, such as 2027-01-31T12:00:00Z.");
         return;
     }

@@ -161,6 +161,8 @@ void pf_query(const struct pf_call *c, const char *name, char *out, size_t cap);
 
 /* obj[key] = the RFC 3339 UTC time of ms, or null for 0. */
 void pf_set_time(json_t *obj, const char *key, int64_t ms);
+/* "2027-01-31T12:00:00Z" (a fraction and a numeric offset allowed) into ms; MG_DECLINED if malformed. */
+int pf_time_parse(const char *s, int64_t *out);
 
 /* An audit event (AC-10) about account_id (0 = none) by the caller (or 0); detail never holds a secret. */
 void pf_audit(struct pf_call *c, const char *type, int64_t account_id, const char *detail);
@@ -247,6 +249,8 @@ void pf_h_admin_audit(struct pf_call *c);
 void pf_h_notifications(struct pf_call *c);
 void pf_h_notification_read(struct pf_call *c);
 void pf_h_recovery_request(struct pf_call *c);
+/* h_usage.c */
+void pf_h_usage_log(struct pf_call *c);
 /* h_admin.c */
 void pf_h_admin_accounts(struct pf_call *c);
 void pf_h_admin_account(struct pf_call *c);

@@ -80,6 +80,7 @@ static const struct pf_route routes[] = {
     {"GET", "/me/audit", PF_SESSION, NULL, pf_h_me_audit, 0},
     {"GET", "/notifications", PF_SESSION, NULL, pf_h_notifications, 0},
     {"POST", "/notifications/{id}/read", PF_SESSION, NULL, pf_h_notification_read, 0},
+    {"GET", "/usage/log", PF_SESSION, NULL, pf_h_usage_log, 0},
     /* API keys: making a secret needs a fresh check (step-up) */
     {"GET", "/keys", PF_SESSION, NULL, pf_h_keys_list, 0},
     {"POST", "/keys", PF_SESSION, f_apikey_create, pf_h_key_create, PF_STEP_UP},

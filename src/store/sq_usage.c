@@ -89,10 +89,46 @@ int sq_usage_settle_checkpoints(struct mg_store *s, size_t *n)
     return sq_tx_end(s, rc);
 }
 
-int sq_usage_list(struct mg_store *s, const char *request_id, size_t limit, mg_store_usage_cb cb, void *arg)
+static void read_event(sqlite3_stmt *st, struct mg_usage_event *e)
+{
+    memset(e, 0, sizeof(*e));
+    mg_strlcpy(e->request_id, (const char *)sqlite3_column_text(st, 0), sizeof(e->request_id));
+    e->ts_ms = sqlite3_column_int64(st, 1);
+    e->account_id = sqlite3_column_int64(st, 2);
+    e->key_id = sqlite3_column_int64(st, 3);
+    mg_strlcpy(e->key_public_id, (const char *)sqlite3_column_text(st, 4), sizeof(e->key_public_id));
+    mg_strlcpy(e->model, (const char *)sqlite3_column_text(st, 5), sizeof(e->model));
+    mg_strlcpy(e->service, (const char *)sqlite3_column_text(st, 6), sizeof(e->service));
+    mg_strlcpy(e->route, (const char *)sqlite3_column_text(st, 7), sizeof(e->route));
+    e->input_tokens = sqlite3_column_int64(st, 8);
+    e->output_tokens = sqlite3_column_int64(st, 9);
+    e->cached_tokens = sqlite3_column_int64(st, 10);
+    e->characters = sqlite3_column_int64(st, 11);
+    e->images = sqlite3_column_int64(st, 12);
+    e->videos = sqlite3_column_int64(st, 13);
+    e->tracks = sqlite3_column_int64(st, 14);
+    e->voices = sqlite3_column_int64(st, 15);
+    e->cost_micros = sqlite3_column_int64(st, 16);
+    e->http_status = sqlite3_column_int(st, 17);
+    e->estimated = sqlite3_column_int(st, 18);
+}
+
+/* Steps st to the end, each row to cb (which may stop it). */
+static int each_event(struct mg_store *s, sqlite3_stmt *st, mg_store_usage_cb cb, void *arg, const char *what)
 {
     int rc;
     struct mg_usage_event e;
+    while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+        read_event(st, &e);
+        if (cb(arg, &e) != MG_OK)
+            break;
+    }
+    sqlite3_finalize(st);
+    return rc == SQLITE_ROW || rc == SQLITE_DONE ? MG_OK : sq_fail(s, what);
+}
+
+int sq_usage_list(struct mg_store *s, const char *request_id, size_t limit, mg_store_usage_cb cb, void *arg)
+{
     sqlite3_stmt *st = sq_prep(s, request_id ? "SELECT * FROM usage_events WHERE request_id = ? LIMIT ?"
                                           : "SELECT * FROM usage_events ORDER BY ts_ms DESC, request_id DESC LIMIT ?");
     if (st == NULL)
@@ -103,32 +139,48 @@ int sq_usage_list(struct mg_store *s, const char *request_id, size_t limit, mg_s
     } else {
         sqlite3_bind_int64(st, 1, (int64_t)limit);
     }
-    while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
-        memset(&e, 0, sizeof(e));
-        mg_strlcpy(e.request_id, (const char *)sqlite3_column_text(st, 0), sizeof(e.request_id));
-        e.ts_ms = sqlite3_column_int64(st, 1);
-        e.account_id = sqlite3_column_int64(st, 2);
-        e.key_id = sqlite3_column_int64(st, 3);
-        mg_strlcpy(e.key_public_id, (const char *)sqlite3_column_text(st, 4), sizeof(e.key_public_id));
-        mg_strlcpy(e.model, (const char *)sqlite3_column_text(st, 5), sizeof(e.model));
-        mg_strlcpy(e.service, (const char *)sqlite3_column_text(st, 6), sizeof(e.service));
-        mg_strlcpy(e.route, (const char *)sqlite3_column_text(st, 7), sizeof(e.route));
-        e.input_tokens = sqlite3_column_int64(st, 8);
-        e.output_tokens = sqlite3_column_int64(st, 9);
-        e.cached_tokens = sqlite3_column_int64(st, 10);
-        e.characters = sqlite3_column_int64(st, 11);
-        e.images = sqlite3_column_int64(st, 12);
-        e.videos = sqlite3_column_int64(st, 13);
-        e.tracks = sqlite3_column_int64(st, 14);
-        e.voices = sqlite3_column_int64(st, 15);
-        e.cost_micros = sqlite3_column_int64(st, 16);
-        e.http_status = sqlite3_column_int(st, 17);
-        e.estimated = sqlite3_column_int(st, 18);
-        if (cb(arg, &e) != MG_OK)
-            break;
-    }
-    sqlite3_finalize(st);
-    return rc == SQLITE_ROW || rc == SQLITE_DONE ? MG_OK : sq_fail(s, "usage list");
+    return each_event(s, st, cb, arg, "usage list");
+}
+
+static void bind_opt(sqlite3_stmt *st, int i, const char *v)
+{
+    if (v != NULL)
+        sqlite3_bind_text(st, i, v, -1, SQLITE_TRANSIENT);
+    else
+        sqlite3_bind_null(st, i);
+}
+
+/* One account's range of usage_account_ts (account_id, ts_ms, and the key
+ * request_id), walked backwards; the other filters are checked per row.
+ * ?8 < 0 is a status class: 2xx when it is MG_USAGE_STATUS_OK (?9), else not 2xx. */
+int sq_usage_log(struct mg_store *s, const struct mg_usage_filter *f, size_t limit, mg_store_usage_cb cb, void *arg)
+{
+    int64_t to = f->to_ms > 0 ? f->to_ms : INT64_MAX;
+    if (f->before_ts_ms > 0 && f->before_ts_ms < to)
+        to = f->before_ts_ms + 1; /* rows at before_ts_ms itself go on by request_id */
+    if (limit > MG_USAGE_LOG_MAX)
+        limit = MG_USAGE_LOG_MAX;
+    sqlite3_stmt *st = sq_prep(s, "SELECT * FROM usage_events WHERE account_id = ?1 AND ts_ms >= ?2 AND ts_ms < ?3"
+                               " AND (?4 IS NULL OR request_id = ?4) AND (?5 IS NULL OR key_public_id = ?5)"
+                               " AND (?6 IS NULL OR model = ?6) AND (?7 IS NULL OR service = ?7)"
+                               " AND (?8 = 0 OR http_status = ?8 OR (?8 < 0 AND (?8 = ?9) = (http_status BETWEEN 200 AND 299)))"
+                               " AND (?10 IS NULL OR ts_ms < ?11 OR request_id < ?10)"
+                               " ORDER BY ts_ms DESC, request_id DESC LIMIT ?12");
+    if (st == NULL)
+        return MG_ERR;
+    sqlite3_bind_int64(st, 1, f->account_id);
+    sqlite3_bind_int64(st, 2, f->from_ms > 0 ? f->from_ms : 0);
+    sqlite3_bind_int64(st, 3, to);
+    bind_opt(st, 4, f->request_id);
+    bind_opt(st, 5, f->key_public_id);
+    bind_opt(st, 6, f->model);
+    bind_opt(st, 7, f->service);
+    sqlite3_bind_int(st, 8, f->status);
+    sqlite3_bind_int(st, 9, MG_USAGE_STATUS_OK);
+    bind_opt(st, 10, f->before_ts_ms > 0 ? f->before_id : NULL);
+    sqlite3_bind_int64(st, 11, f->before_ts_ms);
+    sqlite3_bind_int64(st, 12, (int64_t)limit);
+    return each_event(s, st, cb, arg, "usage log");
 }
 
 int sq_usage_spend_all(struct mg_store *s, int64_t from_ms, int64_t to_ms,

@@ -66,6 +66,7 @@ typedef enum mg_tx (*mg_store_tx_fn)(struct mg_store *s, void *arg);
 #define MG_WEBAUTHN_KEYS_PER_ACCOUNT 20    /* a few keys per person and spares; a 21st is refused */
 #define MG_RECOVERY_CODES_PER_ACCOUNT 10   /* the one set of ten shown at enrolment; a longer set is refused */
 #define MG_MFA_LOGINS_PER_ACCOUNT 20       /* second steps awaiting a code at once; the oldest beyond end */
+#define MG_USAGE_LOG_MAX 200               /* usage_log rows per call: one console page of the usage log */
 
 typedef int (*mg_store_key_cb)(void *arg, const struct mg_key_record *k);
 typedef int (*mg_store_usage_cb)(void *arg, const struct mg_usage_event *e);
@@ -78,6 +79,20 @@ struct mg_key_change {
     const uint32_t *scopes;
     const char *models;
     const int64_t *rpm, *tpm, *cap_micros;
+};
+
+/* What usage_log reads: one account's events, each filter off when NULL / 0.
+ * The window is [from_ms, to_ms); the cursor (before_ts_ms > 0) continues
+ * after the event (before_ts_ms, before_id) of the previous page. */
+#define MG_USAGE_STATUS_OK (-1)
+#define MG_USAGE_STATUS_ERROR (-2)
+struct mg_usage_filter {
+    int64_t account_id;
+    const char *request_id, *key_public_id, *model, *service;
+    int status; /* 0: any; 100..999: that code; MG_USAGE_STATUS_OK: 2xx; MG_USAGE_STATUS_ERROR: not 2xx */
+    int64_t from_ms, to_ms;
+    int64_t before_ts_ms;
+    const char *before_id;
 };
 
 struct mg_store_ops {
@@ -179,9 +194,13 @@ struct mg_store_ops {
      * request_id exists are skipped.  An event with `checkpoint` set is the
      * provisional usage of an open stream: it replaces that stream's previous
      * checkpoint, and the stream's real event deletes it.  usage_list: newest
-     * first, filtered by request_id when not NULL, at most limit rows. */
+     * first, filtered by request_id when not NULL, at most limit rows.
+     * usage_log: one account's events matching f, newest first (ts_ms, then
+     * request_id, descending), at most min(limit, MG_USAGE_LOG_MAX) rows. */
     int (*usage_insert)(struct mg_store *s, const struct mg_usage_event *ev, size_t n);
     int (*usage_list)(struct mg_store *s, const char *request_id, size_t limit, mg_store_usage_cb cb, void *arg);
+    int (*usage_log)(struct mg_store *s, const struct mg_usage_filter *f, size_t limit, mg_store_usage_cb cb,
+                     void *arg);
     /* cb(arg, account_id, key_id, micros) for every key (of its account) with usage in [from_ms, to_ms). */
     int (*usage_spend_all)(struct mg_store *s, int64_t from_ms, int64_t to_ms, mg_store_spend_cb cb, void *arg);
     /* After a crash: every checkpoint left (a stream that never got its

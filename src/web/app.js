@@ -7,7 +7,7 @@ import { h } from './dom.js';
 import { icon } from './icons.js';
 
 // Usage & billing comes with a later issue: until then it is neither in the
-// sidebar nor routed.  API keys are here since issue 11.
+// sidebar nor routed.  API keys and the playground are here since issue 11.
 const SHOW_BILLING = false;
 
 const ROOT = '/console/';
@@ -25,6 +25,7 @@ const ROUTES = [
   { path: 'recovery', page: 'recovery', auth: 'public' },
   { path: '', page: 'dashboard', auth: 'session', nav: 'nav.dashboard' },
   { path: 'keys', page: 'keys', auth: 'session', nav: 'nav.keys' },
+  { path: 'playground', page: 'playground', auth: 'session', nav: 'nav.playground' },
   ...(SHOW_BILLING ? [
     { path: 'billing', page: 'billing', auth: 'session', nav: 'nav.billing' },
   ] : []),

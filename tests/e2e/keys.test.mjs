@@ -7,32 +7,15 @@
 // without the key API).
 import { test, after, before } from 'node:test';
 import assert from 'node:assert/strict';
-import { spawn } from 'node:child_process';
-import path from 'node:path';
-import { Server, REPO, launch, openPage, waitFor, DESKTOP, PHONE } from './lib.mjs';
+import { Server, launch, openPage, startSim, stopSim, waitFor, DESKTOP, PHONE } from './lib.mjs';
 
-const BIN = path.resolve(process.env.MG_BIN_DIR || path.join(REPO, 'build', 'asan', 'bin'));
 const USER = { email: 'kim@example.com', password: 'Vr6!pL3#sN9$dQ2w' };
 const UPSTREAM_KEY = 'upstream-key-1';
 
 let sim, s, browser, skipWhy = '';
 
-/** maxgate-sim on port 0; resolves with its http URL. */
-function startSim() {
-  const proc = spawn(path.join(BIN, 'maxgate-sim'), ['--listen', '127.0.0.1:0', '--region', 'global', '--key', UPSTREAM_KEY],
-    { stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, ASAN_OPTIONS: 'detect_leaks=0:abort_on_error=1' } });
-  let out = '';
-  proc.stdout.on('data', (d) => { out += d; });
-  proc.stderr.on('data', () => {});
-  return waitFor(() => {
-    if (proc.exitCode !== null) throw new Error('maxgate-sim exited early');
-    const m = /(http:\/\/[0-9.]+:\d+)/.exec(out);
-    return m && { proc, url: m[1] };
-  }, 30000, 'maxgate-sim to listen');
-}
-
 before(async () => {
-  sim = await startSim();
+  sim = await startSim(UPSTREAM_KEY);
   s = new Server({
     accounts: { signup_mode: 'open' },
     mail: { outbox_dir: 'outbox' },
@@ -48,7 +31,7 @@ before(async () => {
 after(async () => {
   if (browser) await browser.close();
   if (s) await s.stop();
-  if (sim) { sim.proc.kill('SIGTERM'); await new Promise((r) => (sim.proc.exitCode !== null ? r() : sim.proc.once('exit', r))); }
+  await stopSim(sim);
 });
 
 /** One chat call through the gateway with the key in the header: {status, doc}. */

@@ -100,6 +100,34 @@ export class Server {
   }
 }
 
+/** maxgate-sim (the upstream simulator) on port 0 with one upstream key: {proc, url}; stop with stopSim. */
+export function startSim(upstreamKey, region = 'global') {
+  const proc = spawn(path.join(BIN, 'maxgate-sim'), ['--listen', '127.0.0.1:0', '--region', region, '--key', upstreamKey],
+    { stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, ...SAN_ENV } });
+  let out = '';
+  proc.stdout.on('data', (d) => { out += d; });
+  proc.stderr.on('data', () => {});
+  return waitFor(() => {
+    if (proc.exitCode !== null) throw new Error('maxgate-sim exited early');
+    const m = /(http:\/\/[0-9.]+:\d+)/.exec(out);
+    return m && { proc, url: m[1] };
+  }, START_S * 1000, 'maxgate-sim to listen');
+}
+
+export async function stopSim(sim) {
+  if (!sim || sim.proc.exitCode !== null) return;
+  const gone = new Promise((r) => sim.proc.once('exit', r));
+  sim.proc.kill('SIGTERM');
+  await gone;
+}
+
+/** Moves a server's clock (started with MG_TEST_CLOCK=1) forward by ms. */
+export async function advanceClock(server, ms) {
+  const r = await fetch(server.url + '/platform/v1/test/clock', { method: 'POST', headers: { 'Content-Type': 'application/json' },
+    body: JSON.stringify({ advance_ms: ms }) });
+  if (r.status !== 204 && r.status !== 200) throw new Error('the test clock answered ' + r.status + ' (is MG_TEST_CLOCK=1 set?)');
+}
+
 /** Headless chromium from Debian: never a downloaded browser. */
 export function launch() {
   return chromium.launch({
