@@ -37,6 +37,7 @@
 #include "core/log.h"
 #include "core/metrics.h"
 #include "core/mg.h"
+#include "core/service.h"
 
 #include <assert.h>
 #include <errno.h>
@@ -53,7 +54,7 @@
 #define GROUP_WAIT_NS 10000000L  /* 10 ms between writer passes: at most ~100 commits (fsyncs) a second */
 #define RETRY_WAIT_NS 200000000L /* a refused commit is retried after 200 ms */
 #define CLOSE_RETRIES 5          /* at close, give up after ~1 s: the journal keeps the events for the next open */
-#define SPEND_SLOTS 131072       /* accounts and keys with spend this month, open-addressed; beyond this caps are not enforced (logged) */
+#define SPEND_SLOTS 262144       /* accounts, keys and (account, service) with spend this month, open-addressed; beyond this caps are not enforced (logged) */
 #define LANES_MAX 64             /* threads with a lane of their own; more than loop threads + workers ever are */
 /* 8192 slots of 512 bytes: 4 MiB files, a roll every 8192 events per thread. */
 #define SEGMENT_RECORDS 8192
@@ -106,6 +107,8 @@ struct mg_meter {
     pthread_mutex_t lock;    /* the writer's sleep and the stop flag */
     pthread_cond_t wake;
     int stop, have_thread;
+    void (*committed)(void *arg, struct mg_store *s, const struct mg_usage_event *ev, size_t n);
+    void *committed_arg;
     pthread_t thread;
     struct spend spend[SPEND_SLOTS];
 };
@@ -166,13 +169,22 @@ static void add_spend(struct mg_meter *m, int64_t account_id, int64_t month, int
         mg_spendword_add(&s->held, hold_month, -hold); /* dropped if that month is over */
 }
 
-static int load_spend(void *arg, int64_t account_id, int64_t key_id, int64_t micros)
+/* The spender of ev's service family; 0 for a name that is none. */
+static int64_t service_spender(int64_t account_id, const char *service)
+{
+    enum mg_service svc;
+    return mg_service_parse(service, &svc) == MG_OK ? mg_meter_service_spender(account_id, (int)svc) : 0;
+}
+
+static int load_spend(void *arg, int64_t account_id, int64_t key_id, const char *service, int64_t micros)
 {
     struct mg_meter *m = arg;
-    int64_t month = mg_month_of(mg_now_ms());
+    int64_t month = mg_month_of(mg_now_ms()), sv = service_spender(account_id, service);
     add_spend(m, account_id, month, micros, 0, 0);
     if (key_id > 0)
         add_spend(m, mg_meter_key_spender(key_id), month, micros, 0, 0);
+    if (sv != 0)
+        add_spend(m, sv, month, micros, 0, 0);
     return MG_OK;
 }
 
@@ -190,6 +202,11 @@ int64_t mg_meter_spend(struct mg_meter *m, int64_t account_id)
 int64_t mg_meter_key_spend(struct mg_meter *m, int64_t key_id)
 {
     return mg_meter_spend(m, mg_meter_key_spender(key_id));
+}
+
+int64_t mg_meter_service_spend(struct mg_meter *m, int64_t account_id, int service)
+{
+    return mg_meter_spend(m, mg_meter_service_spender(account_id, service));
 }
 
 _Atomic uint64_t *mg_meter_held_word(struct mg_meter *m, int64_t spender)
@@ -443,6 +460,9 @@ int mg_meter_record_settle(struct mg_meter *m, const struct mg_usage_event *ev, 
     add_spend(m, ev->account_id, month, ev->cost_micros, account.month, account.micros);
     if (ev->key_id > 0)
         add_spend(m, mg_meter_key_spender(ev->key_id), month, ev->cost_micros, key.month, key.micros);
+    int64_t sv = service_spender(ev->account_id, ev->service);
+    if (sv != 0 && ev->cost_micros > 0)
+        add_spend(m, sv, month, ev->cost_micros, 0, 0);
     mg_metrics_usage_event(ev->cost_micros);
     return rc;
 }
@@ -549,6 +569,8 @@ static int commit_once(struct mg_meter *m, size_t *n_out, int limited_retries)
         mg_journal_seg_mark_committed(marks[i].seg, marks[i].upto);
     *n_out = n;
     write_last_used(m, m->batch, n);
+    if (m->committed != NULL)
+        m->committed(m->committed_arg, m->store, m->batch, n);
     return MG_OK;
 }
 
@@ -660,6 +682,8 @@ struct mg_meter *mg_meter_open_opts(const char *store_spec, const char *journal_
     m->dir = mg_strdup(journal_dir);
     m->seg_records = opts && opts->segment_records ? opts->segment_records : SEGMENT_RECORDS;
     m->max_segments = opts && opts->max_segments ? MG_MAX(opts->max_segments, (size_t)2) : SEGMENTS_MAX;
+    m->committed = opts ? opts->committed : NULL;
+    m->committed_arg = opts ? opts->committed_arg : NULL;
     m->batch = mg_malloc(BATCH_MAX * sizeof(*m->batch));
     m->lanes = mg_calloc(LANES_MAX + 1, sizeof(*m->lanes));
     for (unsigned i = 0; i <= LANES_MAX; i++)

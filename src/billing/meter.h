@@ -22,6 +22,10 @@ struct mg_meter_opts {
     size_t segment_records; /* records per segment file */
     size_t max_segments;    /* segments per thread waiting for the writer: the ceiling */
     int no_writer;          /* tests: start no writer thread (mg_meter_flush commits) */
+    /* Called on the writer thread after each group commit with the events
+     * it committed and the writer's store handle (BL-4's alerts); NULL = none. */
+    void (*committed)(void *arg, struct mg_store *s, const struct mg_usage_event *ev, size_t n);
+    void *committed_arg;
 };
 
 /* Opens the store, replays the journal directory `journal_dir` (created if
@@ -52,11 +56,19 @@ int mg_meter_checkpoint(struct mg_meter *m, const struct mg_usage_event *ev);
  * this node knows it: the store's sum at open plus what was recorded since.
  * Lock-free. */
 int64_t mg_meter_spend(struct mg_meter *m, int64_t account_id);
-/* The spend table counts accounts under their id and keys (for a key's own
- * cap) under the negated key id: an event adds its cost to both. */
+/* The spend table counts accounts under their id, keys (for a key's own
+ * cap) under the negated key id, and an account's spend per service family
+ * (for BL-4's alerts) under MG_METER_SERVICE_BIT | account id << 4 |
+ * service: an event adds its cost to all three. */
+#define MG_METER_SERVICE_BIT (INT64_C(1) << 60)
 static inline int64_t mg_meter_key_spender(int64_t key_id) { return -key_id; }
-/* Month-to-date spend of one key (as mg_meter_spend for its account). */
+static inline int64_t mg_meter_service_spender(int64_t account_id, int service)
+{
+    return MG_METER_SERVICE_BIT | account_id << 4 | (service & 15);
+}
+/* Month-to-date spend of one key / of one service family of an account (as mg_meter_spend). */
 int64_t mg_meter_key_spend(struct mg_meter *m, int64_t key_id);
+int64_t mg_meter_service_spend(struct mg_meter *m, int64_t account_id, int service);
 /* A reservation an event settles: `micros` of month `month`; 0 = none. */
 struct mg_meter_hold {
     int64_t month, micros;

@@ -48,4 +48,23 @@ struct mg_notification {
     int read;
 };
 
+/* A spending alert (BL-4): fires once per billing period when the month's
+ * spend on `service` ("all" = every family) reaches threshold_percent of
+ * the account's cap. */
+enum { MG_ALERT_EMAIL = 1, MG_ALERT_IN_APP = 2 };
+struct mg_alert {
+    int64_t id, account_id;
+    char service[16];      /* "all" or mg_service_name() */
+    int threshold_percent; /* 1..100 */
+    unsigned channels;     /* MG_ALERT_* bits, at least one */
+    int64_t fired_month;   /* -1 = never */
+    int64_t created_ms;
+};
+/* An alert that has not fired this month, with what firing needs of its account. */
+struct mg_alert_due {
+    struct mg_alert a;
+    int64_t cap_micros;
+    char email[256];
+};
+
 #endif

@@ -145,6 +145,11 @@ static const struct mg_store_ops ops = {
     .requests_list = sq_requests_list,
     .request_decide = sq_request_decide,
     /* notifications */
+    .alert_insert = sq_alert_insert,
+    .alerts_list = sq_alerts_list,
+    .alert_delete = sq_alert_delete,
+    .alerts_due = sq_alerts_due,
+    .alert_fire = sq_alert_fire,
     .notification_insert = sq_notification_insert,
     .notifications_list = sq_notifications_list,
     .notification_read = sq_notification_read,

@@ -238,6 +238,12 @@ int sq_requests_list(struct mg_store *s, enum mg_request_kind kind, int status, 
 int sq_request_decide(struct mg_store *s, int64_t id, enum mg_request_status st, int64_t by, int64_t now_ms);
 
 /* ---- In-app notifications (sq_notifications.c) ---- */
+int sq_alert_insert(struct mg_store *s, struct mg_alert *a);
+int sq_alerts_list(struct mg_store *s, int64_t account_id, int (*cb)(void *arg, const struct mg_alert *a), void *arg);
+int sq_alert_delete(struct mg_store *s, int64_t account_id, int64_t id);
+int sq_alerts_due(struct mg_store *s, int64_t account_id, int64_t month,
+                  int (*cb)(void *arg, const struct mg_alert_due *d), void *arg);
+int sq_alert_fire(struct mg_store *s, int64_t id, int64_t month);
 int sq_notification_insert(struct mg_store *s, struct mg_notification *n);
 int sq_notifications_list(struct mg_store *s, int64_t account_id, size_t limit,
                           int (*cb)(void *arg, const struct mg_notification *n), void *arg, int *unread);

@@ -187,14 +187,15 @@ int sq_usage_spend_all(struct mg_store *s, int64_t from_ms, int64_t to_ms,
                        mg_store_spend_cb cb, void *arg)
 {
     int rc;
-    sqlite3_stmt *st = sq_prep(s, "SELECT account_id, key_id, sum(cost_micros) FROM usage_events"
-                               " WHERE ts_ms >= ? AND ts_ms < ? GROUP BY account_id, key_id");
+    sqlite3_stmt *st = sq_prep(s, "SELECT account_id, key_id, service, sum(cost_micros) FROM usage_events"
+                               " WHERE ts_ms >= ? AND ts_ms < ? GROUP BY account_id, key_id, service");
     if (st == NULL)
         return MG_ERR;
     sqlite3_bind_int64(st, 1, from_ms);
     sqlite3_bind_int64(st, 2, to_ms);
     while ((rc = sqlite3_step(st)) == SQLITE_ROW)
-        if (cb(arg, sqlite3_column_int64(st, 0), sqlite3_column_int64(st, 1), sqlite3_column_int64(st, 2)) != MG_OK)
+        if (cb(arg, sqlite3_column_int64(st, 0), sqlite3_column_int64(st, 1), sq_text(st, 2),
+               sqlite3_column_int64(st, 3)) != MG_OK)
             break;
     sqlite3_finalize(st);
     return rc == SQLITE_ROW || rc == SQLITE_DONE ? MG_OK : sq_fail(s, "usage spend");

@@ -65,12 +65,13 @@ typedef enum mg_tx (*mg_store_tx_fn)(struct mg_store *s, void *arg);
 #define MG_LOGIN_FAILURES_KEPT 1000        /* rows per account inside the window; above any sane per-hour limit */
 #define MG_WEBAUTHN_KEYS_PER_ACCOUNT 20    /* a few keys per person and spares; a 21st is refused */
 #define MG_RECOVERY_CODES_PER_ACCOUNT 10   /* the one set of ten shown at enrolment; a longer set is refused */
+#define MG_ALERTS_PER_ACCOUNT 20           /* thresholds per family and in total; a 21st is refused */
 #define MG_MFA_LOGINS_PER_ACCOUNT 20       /* second steps awaiting a code at once; the oldest beyond end */
 #define MG_USAGE_LOG_MAX 200               /* usage_log rows per call: one console page of the usage log */
 
 typedef int (*mg_store_key_cb)(void *arg, const struct mg_key_record *k);
 typedef int (*mg_store_usage_cb)(void *arg, const struct mg_usage_event *e);
-typedef int (*mg_store_spend_cb)(void *arg, int64_t account_id, int64_t key_id, int64_t micros);
+typedef int (*mg_store_spend_cb)(void *arg, int64_t account_id, int64_t key_id, const char *service, int64_t micros);
 
 /* key_update's changes: a NULL member keeps the column (rpm, tpm and
  * cap_micros: 0 = no limit). */
@@ -201,7 +202,8 @@ struct mg_store_ops {
     int (*usage_list)(struct mg_store *s, const char *request_id, size_t limit, mg_store_usage_cb cb, void *arg);
     int (*usage_log)(struct mg_store *s, const struct mg_usage_filter *f, size_t limit, mg_store_usage_cb cb,
                      void *arg);
-    /* cb(arg, account_id, key_id, micros) for every key (of its account) with usage in [from_ms, to_ms). */
+    /* cb(arg, account_id, key_id, service, micros) for every key (of its account) and service with usage in
+     * [from_ms, to_ms). */
     int (*usage_spend_all)(struct mg_store *s, int64_t from_ms, int64_t to_ms, mg_store_spend_cb cb, void *arg);
     /* After a crash: every checkpoint left (a stream that never got its
      * event) becomes its usage event, in one transaction; *n says how many. */
@@ -276,6 +278,22 @@ struct mg_store_ops {
     int (*requests_list)(struct mg_store *s, enum mg_request_kind kind, int status, size_t limit,
                          int (*cb)(void *arg, const struct mg_request *r), void *arg);
     int (*request_decide)(struct mg_store *s, int64_t id, enum mg_request_status st, int64_t by, int64_t now_ms);
+
+    /* ---- Spending alerts (sq_alerts.c) ---- */
+    /* alert_insert fills a->id: MG_DECLINED if the account has that service
+     * and threshold already, MG_AGAIN at MG_ALERTS_PER_ACCOUNT.  alerts_list:
+     * the account's, by service then threshold.  alert_delete: MG_DECLINED if
+     * the account has no alert of that id.  alerts_due: cb for each alert of
+     * the account not fired in `month`.  alert_fire marks it fired in month:
+     * MG_OK if this call did (exactly one caller per alert and month gets
+     * MG_OK, across processes), MG_DECLINED if it had fired already. */
+    int (*alert_insert)(struct mg_store *s, struct mg_alert *a);
+    int (*alerts_list)(struct mg_store *s, int64_t account_id, int (*cb)(void *arg, const struct mg_alert *a),
+                       void *arg);
+    int (*alert_delete)(struct mg_store *s, int64_t account_id, int64_t id);
+    int (*alerts_due)(struct mg_store *s, int64_t account_id, int64_t month,
+                      int (*cb)(void *arg, const struct mg_alert_due *d), void *arg);
+    int (*alert_fire)(struct mg_store *s, int64_t id, int64_t month);
 
     /* ---- In-app notifications (sq_notifications.c) ---- */
     /* At most MG_NOTIFICATIONS_PER_ACCOUNT per account

@@ -92,9 +92,10 @@ static int sum_cb(void *arg, const struct mg_usage_event *e)
     return MG_OK;
 }
 
-static int spend_cb(void *arg, int64_t account_id, int64_t key_id, int64_t micros)
+static int spend_cb(void *arg, int64_t account_id, int64_t key_id, const char *service, int64_t micros)
 {
     (void)key_id;
+    (void)service;
     if (account_id == 7)
         *(int64_t *)arg += micros; /* one row per key of the account */
     return MG_OK;
