@@ -51,6 +51,7 @@ struct mg_key_record {
     /* from the account */
     int account_suspended;
     int64_t account_cap_micros;
+    int64_t account_ratio_ppm;   /* the account's price ratio (its own, else its plan's); -1 = the operator's */
     int64_t seq;                 /* change sequence: bumps on every change of the key or its account */
 };
 

@@ -411,6 +411,14 @@ void mg_platform_set_meter(struct mg_platform *pf, struct mg_meter *meter)
     pf->meter = meter;
 }
 
+void mg_platform_set_prices(struct mg_platform *pf, struct mg_pricebook *book,
+                            int (*reload)(void *arg, struct mg_store *s), void *arg)
+{
+    pf->prices = book;
+    pf->prices_reload = reload;
+    pf->prices_reload_arg = arg;
+}
+
 void mg_platform_free(struct mg_platform *pf)
 {
     if (pf == NULL)

@@ -55,6 +55,11 @@ void mg_platform_set_keycache(struct mg_platform *pf, struct mg_keycache *keys);
 /* The node's usage meter (borrowed): the cap's answers say what this month has spent. */
 struct mg_meter;
 void mg_platform_set_meter(struct mg_platform *pf, struct mg_meter *meter);
+/* The gateway's live price book (borrowed) and what publishes a new table after a change made here. */
+struct mg_pricebook;
+struct mg_store;
+void mg_platform_set_prices(struct mg_platform *pf, struct mg_pricebook *book,
+                            int (*reload)(void *arg, struct mg_store *s), void *arg);
 
 /* Runs one platform route in this process for an operator command (`maxgated admin accounts ...`):
  * the same handler the API runs, as an admin (id 0, IP "local" in the audit log), against store s.

@@ -46,6 +46,13 @@ static const struct pf_field f_apikey_patch[] = {KEY_NAME(0), KEY_LISTS, KEY_LIM
 static const struct pf_field f_cap[] = {{"cap_micros", PF_INT, 0, 1, MG_KEY_CAP_MAX}, F_END};
 static const struct pf_field f_alert[] = {{"service", PF_STR, 0, 1, 16}, {"threshold_percent", PF_INT, 1, 1, 100},
                                           {"channels", PF_LIST, 1, 1, 2}, F_END};
+#define PRICE_COL(n) {n, PF_INT, 0, 0, 1000000000000LL}
+static const struct pf_field f_price[] = {PRICE_COL("input_per_mtok"), PRICE_COL("output_per_mtok"),
+                                          PRICE_COL("cached_per_mtok"), PRICE_COL("per_10k_chars"),
+                                          PRICE_COL("per_image"), PRICE_COL("per_video"), PRICE_COL("per_track"),
+                                          PRICE_COL("per_voice"), {"max_output_tokens", PF_INT, 0, 0, 10000000},
+                                          F_END};
+static const struct pf_field f_ratio[] = {{"ratio_ppm", PF_INT, 0, 0, 100000000LL}, F_END};
 static const struct pf_field f_apikey_rotate[] = {{"window_seconds", PF_INT, 0, 0, 30LL * 24 * 3600}, F_END};
 static const struct pf_field f_apikey_leaked[] = {{"key", PF_SECRET, 1, 0, 128}, F_END};
 
@@ -91,6 +98,14 @@ static const struct pf_route routes[] = {
     {"PATCH", "/keys/{id}", PF_SESSION, f_apikey_patch, pf_h_key_patch, 0},
     {"DELETE", "/keys/{id}", PF_SESSION, NULL, pf_h_key_delete, 0},
     {"POST", "/keys/{id}/rotate", PF_SESSION, f_apikey_rotate, pf_h_key_rotate, PF_STEP_UP},
+    /* prices: the caller's; the admin's table and ratios (changing them: step-up) */
+    {"GET", "/prices", PF_SESSION, NULL, pf_h_prices, 0},
+    {"GET", "/admin/prices", PF_ADMIN, NULL, pf_h_admin_prices, 0},
+    {"PUT", "/admin/prices/{model}", PF_ADMIN, f_price, pf_h_admin_price_put, PF_STEP_UP},
+    {"DELETE", "/admin/prices/{model}", PF_ADMIN, NULL, pf_h_admin_price_delete, PF_STEP_UP},
+    {"PUT", "/admin/price-ratio", PF_ADMIN, f_ratio, pf_h_admin_ratio_global, PF_STEP_UP},
+    {"PUT", "/admin/plans/{plan}/price-ratio", PF_ADMIN, f_ratio, pf_h_admin_ratio_plan, PF_STEP_UP},
+    {"PUT", "/admin/accounts/{id}/price-ratio", PF_ADMIN, f_ratio, pf_h_admin_ratio_account, PF_STEP_UP},
     /* billing: the cap (raising it needs step-up, checked by the handler) and spending alerts */
     {"GET", "/billing/cap", PF_SESSION, NULL, pf_h_billing_cap_get, 0},
     {"PUT", "/billing/cap", PF_SESSION, f_cap, pf_h_billing_cap_put, 0},

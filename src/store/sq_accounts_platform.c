@@ -136,7 +136,17 @@ int sq_account_set_plan_role(struct mg_store *s, int64_t id, const char *plan, i
     if (plan != NULL)
         sqlite3_bind_text(st, 2, plan, -1, SQLITE_TRANSIENT);
     sqlite3_bind_int(st, 3, is_admin < 0 ? -1 : is_admin != 0);
-    return sq_pstep(s, st, 1, "account plan/role");
+    if (plan == NULL)
+        return sq_pstep(s, st, 1, "account plan/role");
+    /* the plan's price ratio is in the account's key records: they change with it */
+    if (sq_tx_begin(s, SQ_WRITE) != MG_OK) {
+        sqlite3_finalize(st);
+        return MG_ERR;
+    }
+    int rc = sq_pstep(s, st, 1, "account plan/role");
+    if (rc == MG_OK)
+        rc = sq_keys_bump_account(s, id);
+    return sq_level_end(s, rc);
 }
 
 /* The statements of one failed login, in order: bump, forget the old rows,

@@ -145,6 +145,12 @@ static const struct mg_store_ops ops = {
     .requests_list = sq_requests_list,
     .request_decide = sq_request_decide,
     /* notifications */
+    .prices_list = sq_prices_list,
+    .price_put = sq_price_put,
+    .price_delete = sq_price_delete,
+    .ratio_set = sq_ratio_set,
+    .ratios_list = sq_ratios_list,
+    .price_seq = sq_price_seq,
     .alert_insert = sq_alert_insert,
     .alerts_list = sq_alerts_list,
     .alert_delete = sq_alert_delete,

@@ -98,6 +98,9 @@ int sq_account_set_cap(struct mg_store *s, int64_t id, int64_t cap);
  * account is a change to its keys for the key pollers. */
 int sq_update_bumping(struct mg_store *s, const char *sql, int64_t v, int64_t id, const char *public_id);
 int sq_key_insert(struct mg_store *s, struct mg_key_record *k);
+/* Gives every key of the account a new seq (a change of the account the key cache carries); inside a
+ * transaction the caller opened. */
+int sq_keys_bump_account(struct mg_store *s, int64_t account_id);
 int sq_key_by_digest(struct mg_store *s, const uint8_t digest[MG_KEY_DIGEST_LEN], struct mg_key_record *out);
 int sq_key_set_status(struct mg_store *s, const char *public_id, enum mg_key_status stt);
 int sq_key_set_expiry(struct mg_store *s, const char *public_id, int64_t expires_ms);
@@ -238,6 +241,12 @@ int sq_requests_list(struct mg_store *s, enum mg_request_kind kind, int status, 
 int sq_request_decide(struct mg_store *s, int64_t id, enum mg_request_status st, int64_t by, int64_t now_ms);
 
 /* ---- In-app notifications (sq_notifications.c) ---- */
+int sq_prices_list(struct mg_store *s, int (*cb)(void *arg, const struct mg_price *p), void *arg);
+int sq_price_put(struct mg_store *s, const struct mg_price *p, int64_t now_ms);
+int sq_price_delete(struct mg_store *s, const char *model);
+int sq_ratio_set(struct mg_store *s, const char *scope, int64_t ratio_ppm, int64_t now_ms);
+int sq_ratios_list(struct mg_store *s, int (*cb)(void *arg, const char *scope, int64_t ratio_ppm), void *arg);
+int sq_price_seq(struct mg_store *s, int64_t *seq);
 int sq_alert_insert(struct mg_store *s, struct mg_alert *a);
 int sq_alerts_list(struct mg_store *s, int64_t account_id, int (*cb)(void *arg, const struct mg_alert *a), void *arg);
 int sq_alert_delete(struct mg_store *s, int64_t account_id, int64_t id);

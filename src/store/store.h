@@ -34,6 +34,7 @@
 #include "core/mfa_records.h"
 #include "core/owned.h"
 #include "core/platform_records.h"
+#include "core/price_record.h"
 #include "core/region.h"
 #include "core/usage_event.h"
 
@@ -65,6 +66,7 @@ typedef enum mg_tx (*mg_store_tx_fn)(struct mg_store *s, void *arg);
 #define MG_LOGIN_FAILURES_KEPT 1000        /* rows per account inside the window; above any sane per-hour limit */
 #define MG_WEBAUTHN_KEYS_PER_ACCOUNT 20    /* a few keys per person and spares; a 21st is refused */
 #define MG_RECOVERY_CODES_PER_ACCOUNT 10   /* the one set of ten shown at enrolment; a longer set is refused */
+#define MG_PRICE_ROWS_MAX 1000            /* the operator's own price rows (models and patterns) */
 #define MG_ALERTS_PER_ACCOUNT 20           /* thresholds per family and in total; a 21st is refused */
 #define MG_MFA_LOGINS_PER_ACCOUNT 20       /* second steps awaiting a code at once; the oldest beyond end */
 #define MG_USAGE_LOG_MAX 200               /* usage_log rows per call: one console page of the usage log */
@@ -278,6 +280,18 @@ struct mg_store_ops {
     int (*requests_list)(struct mg_store *s, enum mg_request_kind kind, int status, size_t limit,
                          int (*cb)(void *arg, const struct mg_request *r), void *arg);
     int (*request_decide)(struct mg_store *s, int64_t id, enum mg_request_status st, int64_t by, int64_t now_ms);
+
+    /* ---- Prices (sq_prices.c): the operator's rows and ratios (BL-1) ---- */
+    /* price_put inserts or replaces the row of p->model: MG_AGAIN past
+     * MG_PRICE_ROWS_MAX rows.  price_delete: MG_DECLINED if none.
+     * ratio_set: scope "global", "plan:<plan>" or "account:<id>"; ratio_ppm
+     * < 0 removes it.  Every change bumps price_seq (price_seq reads it). */
+    int (*prices_list)(struct mg_store *s, int (*cb)(void *arg, const struct mg_price *p), void *arg);
+    int (*price_put)(struct mg_store *s, const struct mg_price *p, int64_t now_ms);
+    int (*price_delete)(struct mg_store *s, const char *model);
+    int (*ratio_set)(struct mg_store *s, const char *scope, int64_t ratio_ppm, int64_t now_ms);
+    int (*ratios_list)(struct mg_store *s, int (*cb)(void *arg, const char *scope, int64_t ratio_ppm), void *arg);
+    int (*price_seq)(struct mg_store *s, int64_t *seq);
 
     /* ---- Spending alerts (sq_alerts.c) ---- */
     /* alert_insert fills a->id: MG_DECLINED if the account has that service
