@@ -320,6 +320,7 @@ int mg_cmd_serve(const struct mg_config *cfg)
     if (mg_server_platform_start(cfg, spec, secret, keys, serves, &srv.platform, err, sizeof(err)) != MG_OK)
         goto fail;
     srv.pf = srv.platform.pf;
+    struct mg_billing_thread *billing = mg_billing_start(cfg, spec, srv.platform.mailer);
     struct mg_price_table *prices = mg_prices_default();
     for (size_t i = 0; i < cfg->nprices; i++)
         mg_prices_set(prices, &cfg->prices[i]);
@@ -425,6 +426,7 @@ int mg_cmd_serve(const struct mg_config *cfg)
     size_t left = mg_gateway_inflight(srv.gw);
     mg_meter_close(meter); /* commits every queued usage event */
     mg_pool_free(pool);
+    mg_billing_stop(billing); /* before the mailer it queues reminders on goes */
     mg_server_platform_stop(&srv.platform);
     mg_log(MG_LOG_INFO, "stopped%s", left ? " (some requests were cut at the drain timeout)" : "");
     return 0;

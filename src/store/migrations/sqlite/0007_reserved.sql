@@ -1,0 +1,1 @@
+-- 7: reserved for a branch being merged at the same time (the lead renumbers); intentionally empty.
