@@ -15,7 +15,7 @@ import tempfile
 
 import pytest
 
-from harness import Sim, chat, wait_for
+from harness import BIN, SAN_ENV, Sim, chat, wait_for
 from pfclient import API, DAY_MS, Platform, err, fresh_ips, skip_unless_platform
 
 skip_unless_platform()
@@ -237,6 +237,39 @@ def test_payments_add_up_and_overpayment_is_refused(pf, closed):
     assert relogin(pf, email).get(API + "/invoices/%d" % inv["id"]).json()["status"] == "paid"
     types = [e["type"] for e in pf.audit(account=pf.account_id(email))]
     assert types.count("invoice.payment") == 2
+
+
+def cli(home, base, *args, input=None):
+    e = {**os.environ, **SAN_ENV, "HOME": home, "XDG_CONFIG_HOME": os.path.join(home, "cfg")}
+    for k in ("MAXGATE_API_KEY", "MAXGATE_BASE_URL", "MAXGATE_PROFILE"):
+        e.pop(k, None)
+    e["MAXGATE_BASE_URL"] = base
+    return subprocess.run([os.path.join(BIN, "maxgate"), *args], capture_output=True, env=e, cwd=home, timeout=60,
+                          input=input)
+
+
+def test_cli_lists_shows_and_downloads(pf, closed):
+    period, users, _ = closed
+    email = list(users)[0]
+    home = tempfile.mkdtemp(prefix="mgcli.")
+    r = cli(home, pf.url, "account", "login", "--email", email, "--password-stdin", "--output", "json",
+            input=(PASSWORDS[email] + "\n").encode())
+    assert r.returncode == 0, r.stderr
+    r = cli(home, pf.url, "billing", "invoices", "--output", "json")
+    assert r.returncode == 0, r.stderr
+    invs = json.loads(r.stdout)["invoices"]
+    assert len(invs) == 1 and invs[0]["period"] == period
+    r = cli(home, pf.url, "billing", "invoices", "--output", "text")
+    assert r.returncode == 0 and invs[0]["number"].encode() in r.stdout, r.stdout
+    r = cli(home, pf.url, "billing", "invoice", str(invs[0]["id"]), "--output", "text")
+    assert r.returncode == 0 and b"MiniMax-M2.7" in r.stdout and b"input tokens" in r.stdout, r.stdout
+    out = os.path.join(home, "inv.pdf")
+    r = cli(home, pf.url, "billing", "invoice", str(invs[0]["id"]), "--pdf", out)
+    assert r.returncode == 0, r.stderr
+    assert invs[0]["number"] in pdf_text(open(out, "rb").read())
+    r = cli(home, pf.url, "billing", "invoice", "999999", "--pdf", out)  # another's or none: 404, exit 1
+    assert r.returncode == 1 and b"No such invoice" in r.stderr, r.stderr
+    assert cli(home, pf.url, "billing", "invoice", "abc").returncode == 2
 
 
 def test_void(pf, closed):
