@@ -124,6 +124,7 @@ struct acct_close {
     struct mg_invoice_line_record *lines;
     size_t n, cap;
     int too_many;
+    int no_account; /* usage of an account id the store does not know */
     struct mg_invoice_record inv; /* what was issued */
 };
 
@@ -153,8 +154,11 @@ static enum mg_tx close_account_tx(struct mg_store *s, void *arg)
     int rc;
     a->n = 0; /* a retry starts over */
     a->too_many = 0;
-    if ((rc = s->ops->account_get(s, a->account_id, &acct)) != MG_OK)
+    a->no_account = 0;
+    if ((rc = s->ops->account_get(s, a->account_id, &acct)) != MG_OK) {
+        a->no_account = rc == MG_DECLINED;
         return rc == MG_AGAIN ? MG_TX_RETRY : rc == MG_DECLINED ? MG_TX_NO : MG_TX_HARD;
+    }
     rc = s->ops->invoice_usage_lines(s, a->account_id, a->period.start_ms, a->period.end_ms, add_line, a);
     if (rc != MG_OK)
         return rc == MG_AGAIN ? MG_TX_RETRY : MG_TX_HARD;
@@ -192,7 +196,7 @@ static enum mg_tx close_account_tx(struct mg_store *s, void *arg)
 int mg_close_month(struct mg_store *s, int64_t month, int64_t now_ms, const char *currency, mg_close_cb cb,
                    void *arg, struct mg_close_result *out)
 {
-    struct mg_close_result res = {0, 0, 0};
+    struct mg_close_result res = {0, 0, 0, 0};
     struct mg_period p = mg_period_of_month(month);
     int64_t ids[ACCOUNTS_PAGE], after = 0;
     size_t n;
@@ -213,6 +217,10 @@ int mg_close_month(struct mg_store *s, int64_t month, int64_t now_ms, const char
                        (long long)a.account_id, (long long)a.inv.total_micros);
                 if (cb != NULL)
                     cb(arg, &a.inv);
+            } else if (rc == MG_DECLINED && a.no_account) {
+                mg_log(MG_LOG_WARN, "billing: usage of account %lld, which does not exist: no invoice",
+                       (long long)a.account_id);
+                res.skipped++;
             } else if (rc == MG_DECLINED) {
                 res.existing++;
             } else {

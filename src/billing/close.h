@@ -60,6 +60,7 @@ struct mg_close_result {
     size_t issued;   /* invoices written by this close */
     size_t existing; /* accounts whose invoice of the month existed already */
     size_t failed;   /* accounts whose invoice could not be made (logged; a later close tries again) */
+    size_t skipped;  /* usage of an account id that does not exist (logged; never invoiced) */
 };
 
 /* Called for each invoice this close issued (cb may be NULL). */

@@ -472,14 +472,15 @@ void pf_h_admin_invoices_close(struct pf_call *c)
         pf_store_failed(c, MG_ERR);
         return;
     }
-    snprintf(detail, sizeof(detail), "period %s: %zu issued, %zu existed, %zu failed", period, r.issued, r.existing,
-             r.failed);
+    snprintf(detail, sizeof(detail), "period %s: %zu issued, %zu existed, %zu failed, %zu skipped", period, r.issued,
+             r.existing, r.failed, r.skipped);
     pf_audit(c, "invoices.closed", 0, detail);
     json_t *o = json_object();
     json_object_set_new(o, "period", json_string(period));
     json_object_set_new(o, "issued", json_integer((json_int_t)r.issued));
     json_object_set_new(o, "existing", json_integer((json_int_t)r.existing));
     json_object_set_new(o, "failed", json_integer((json_int_t)r.failed));
+    json_object_set_new(o, "skipped", json_integer((json_int_t)r.skipped));
     json_object_set_new(o, "invoices", x.arr);
     pf_reply(c, 200, o);
 }

@@ -101,6 +101,7 @@ static void close_month_exact_and_idempotent(void **state)
     usage(s, "r4", p.end_ms, a, "chat", "M1", 1, 1, 999); /* the next month */
     usage(s, "r5", p.start_ms - 1, a, "chat", "M1", 1, 1, 777); /* the month before */
     usage(s, "r6", p.start_ms + 9, b, "chat", "M2", 5, 5, 4999);
+    usage(s, "r7", p.start_ms + 9, 99, "chat", "M2", 5, 5, 1); /* no such account: skipped, not retried */
 
     struct mg_close_result r;
     struct seen x = {.n = 0};
@@ -109,6 +110,7 @@ static void close_month_exact_and_idempotent(void **state)
     assert_int_equal(r.issued, 2);
     assert_int_equal(r.existing, 0);
     assert_int_equal(r.failed, 0);
+    assert_int_equal(r.skipped, 1);
     assert_int_equal(x.n, 2);
     const struct mg_invoice_record *ia = x.v[0].account_id == a ? &x.v[0] : &x.v[1];
     const struct mg_invoice_record *ib = ia == &x.v[0] ? &x.v[1] : &x.v[0];
