@@ -30,6 +30,7 @@ struct mg_account {
     int64_t locked_until_ms;   /* 0 = not locked */
     int64_t last_login_ms;     /* 0 = never */
     int64_t credit_micros;
+    int invoice_billing;       /* 1: billed by invoice with net-30 terms (AC-11: enterprise) */
 };
 
 /* A key as the gateway needs it (joined with its account). */

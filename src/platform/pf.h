@@ -113,6 +113,12 @@ struct pf_call {
     char detail[512];
     char set_cookie[512];
     int retry_after;
+    /* a body that is not JSON (the invoice PDF): raw (malloc, owned) of raw_len bytes, sent as
+     * content_type with content_disposition (may be ""); out stays NULL */
+    uint8_t *raw;
+    size_t raw_len;
+    char content_type[64];
+    char content_disposition[160];
 };
 
 /* The platform as its files see it (platform.c owns it). */
@@ -337,5 +343,16 @@ void pf_h_admin_key_patch(struct pf_call *c);
 void pf_h_admin_key_delete(struct pf_call *c);
 void pf_h_admin_key_rotate(struct pf_call *c);
 void pf_h_admin_key_revoke_leaked(struct pf_call *c);
+
+/* h_invoices.c: invoices and payments (BL-6, BL-7) */
+void pf_h_invoices_list(struct pf_call *c);
+void pf_h_invoice_get(struct pf_call *c);
+void pf_h_invoice_pdf(struct pf_call *c);
+void pf_h_admin_invoices(struct pf_call *c);
+void pf_h_admin_invoice_get(struct pf_call *c);
+void pf_h_admin_invoice_pdf(struct pf_call *c);
+void pf_h_admin_invoice_payment(struct pf_call *c);
+void pf_h_admin_invoice_void(struct pf_call *c);
+void pf_h_admin_invoices_close(struct pf_call *c);
 
 #endif

@@ -52,9 +52,9 @@ static void add_header(h2o_req_t *req, const char *name, const char *value)
     h2o_add_header_by_str(&req->pool, &req->res.headers, name, strlen(name), 0, NULL, v.base, v.len);
 }
 
-/* set_cookie may be ""; retry_after <= 0 sends no Retry-After. */
-static void send_answer(h2o_req_t *req, int status, const char *body, size_t len, const char *set_cookie,
-                        int retry_after)
+/* set_cookie may be ""; retry_after <= 0 sends no Retry-After; ctype NULL = JSON. */
+static void send_answer_as(h2o_req_t *req, int status, const char *body, size_t len, const char *set_cookie,
+                           int retry_after, const char *ctype, const char *disposition)
 {
     char ra[24];
     add_header(req, "cache-control", "no-store");
@@ -65,7 +65,15 @@ static void send_answer(h2o_req_t *req, int status, const char *body, size_t len
         snprintf(ra, sizeof(ra), "%d", retry_after);
         add_header(req, "retry-after", ra);
     }
-    mg_http_respond(req, status, len ? "application/json" : NULL, body, len);
+    if (disposition != NULL && disposition[0])
+        add_header(req, "content-disposition", disposition);
+    mg_http_respond(req, status, len ? (ctype && ctype[0] ? ctype : "application/json") : NULL, body, len);
+}
+
+static void send_answer(h2o_req_t *req, int status, const char *body, size_t len, const char *set_cookie,
+                        int retry_after)
+{
+    send_answer_as(req, status, body, len, set_cookie, retry_after, NULL, NULL);
 }
 
 /* An error answered on the loop thread (no route, too large, overloaded). */
@@ -122,6 +130,14 @@ static void render(struct pf_job *j)
             c->retry_after = mg_err_get(c->err)->retry_after;
         j->resp = mg_strndup(buf, n);
         j->resp_len = n;
+        c->content_type[0] = '\0';
+        c->content_disposition[0] = '\0';
+        return;
+    }
+    if (c->raw != NULL) {
+        j->resp = (char *)c->raw;
+        j->resp_len = c->raw_len;
+        c->raw = NULL;
         return;
     }
     if (c->out != NULL) {
@@ -152,6 +168,7 @@ static void job_free(struct pf_job *j)
     struct pf_call *c = &j->call;
     json_decref(c->body);
     json_decref(c->out);
+    free(c->raw);
     free(c->body_text);
     free(j->resp);
     sodium_memzero(c, sizeof(*c)); /* tokens and passwords were in here */
@@ -163,7 +180,8 @@ static void job_done(struct mg_job *job)
     struct pf_job *j = H2O_STRUCT_FROM_MEMBER(struct pf_job, job, job);
     struct pf_call *c = &j->call;
     if (j->req != NULL) {
-        send_answer(j->req, c->status, j->resp ? j->resp : "", j->resp_len, c->set_cookie, c->retry_after);
+        send_answer_as(j->req, c->status, j->resp ? j->resp : "", j->resp_len, c->set_cookie, c->retry_after,
+                       c->content_type, c->content_disposition);
         mg_metrics_request("platform", c->status, 0, 0);
     }
     if (j->sen != NULL)

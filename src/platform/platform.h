@@ -11,6 +11,7 @@
 #include <h2o.h>
 #include <stdint.h>
 #include "auth/password.h"
+#include "billing/close.h"
 #include "core/region.h"
 #include "mail/mail.h"
 #include "runtime/pool.h"
@@ -38,6 +39,7 @@ struct mg_platform_config {
     int serves[MG_REGION__COUNT]; /* 1 for a region this node has a channel for (keys are made only for those;
                                    * none set = not known, as in operator commands: any region) */
     int test_clock;               /* MG_TEST_CLOCK=1: POST /platform/v1/test/clock moves the clock (tests only) */
+    struct mg_billing_config billing; /* [billing]: the invoices' issuer, currency, bank details */
 };
 
 struct mg_platform;

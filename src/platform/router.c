@@ -7,6 +7,8 @@
 #include "platform/pf.h"
 #include "core/account.h"
 #include "core/mg.h"
+#include "billing/invoice_pdf.h"
+#include "billing/payments.h"
 
 #include <string.h>
 
@@ -34,7 +36,11 @@ static const struct pf_field f_code[] = {{"code", PF_SECRET, 1, 0, 16}, F_END};
 static const struct pf_field f_key_name[] = {{"name", PF_STR, 0, 1, 64}, F_END};
 static const struct pf_field f_key_add[] = {{"name", PF_STR, 1, 1, 64}, {"credential", PF_OBJ, 1, 0, 0}, F_END};
 static const struct pf_field f_password[] = {SECRET("current_password", 1), SECRET("new_password", 1), F_END};
-static const struct pf_field f_account_patch[] = {{"plan", PF_STR, 0, 1, 16}, {"role", PF_STR, 0, 1, 16}, F_END};
+static const struct pf_field f_account_patch[] = {{"plan", PF_STR, 0, 1, 16}, {"role", PF_STR, 0, 1, 16},
+                                                  {"billing_mode", PF_STR, 0, 1, 16}, F_END};
+static const struct pf_field f_payment[] = {{"amount_micros", PF_INT, 1, 1, MG_INVOICE_AMOUNT_MAX},
+                                            {"reference", PF_STR, 1, 1, MG_PAYMENT_REFERENCE_MAX}, F_END};
+static const struct pf_field f_close[] = {{"period", PF_STR, 1, 7, 7}, F_END};
 
 #define KEY_NAME(req) {"name", PF_STR, req, 1, 64}
 #define KEY_LISTS {"scopes", PF_LIST, 0, 0, 16}, {"models", PF_LIST, 0, 0, 32}
@@ -112,6 +118,10 @@ static const struct pf_route routes[] = {
     {"GET", "/billing/alerts", PF_SESSION, NULL, pf_h_billing_alerts_list, 0},
     {"POST", "/billing/alerts", PF_SESSION, f_alert, pf_h_billing_alert_create, 0},
     {"DELETE", "/billing/alerts/{id}", PF_SESSION, NULL, pf_h_billing_alert_delete, 0},
+    /* invoices of the signed-in account */
+    {"GET", "/invoices", PF_SESSION, NULL, pf_h_invoices_list, 0},
+    {"GET", "/invoices/{id}", PF_SESSION, NULL, pf_h_invoice_get, 0},
+    {"GET", "/invoices/{id}/pdf", PF_SESSION, NULL, pf_h_invoice_pdf, 0},
     /* administration */
     {"GET", "/admin/accounts", PF_ADMIN, NULL, pf_h_admin_accounts, 0},
     {"GET", "/admin/accounts/{id}", PF_ADMIN, NULL, pf_h_admin_account, 0},
@@ -134,6 +144,14 @@ static const struct pf_route routes[] = {
     {"POST", "/admin/recovery-requests/{id}/approve", PF_ADMIN, NULL, pf_h_admin_recovery_approve, 0},
     {"POST", "/admin/recovery-requests/{id}/deny", PF_ADMIN, NULL, pf_h_admin_recovery_deny, 0},
     {"GET", "/admin/audit", PF_ADMIN, NULL, pf_h_admin_audit, 0},
+    /* invoices and payments (BL-6, BL-7) */
+    {"GET", "/admin/invoices", PF_ADMIN, NULL, pf_h_admin_invoices, 0},
+    {"POST", "/admin/invoices/close", PF_ADMIN, f_close, pf_h_admin_invoices_close, 0},
+    {"GET", "/admin/invoices/{id}", PF_ADMIN, NULL, pf_h_admin_invoice_get, 0},
+    {"GET", "/admin/invoices/{id}/pdf", PF_ADMIN, NULL, pf_h_admin_invoice_pdf, 0},
+    {"POST", "/admin/invoices/{id}/payments", PF_ADMIN, f_payment, pf_h_admin_invoice_payment, 0},
+    {"POST", "/admin/invoices/{id}/mark-paid", PF_ADMIN, f_payment, pf_h_admin_invoice_payment, 0},
+    {"POST", "/admin/invoices/{id}/void", PF_ADMIN, NULL, pf_h_admin_invoice_void, 0},
     /* tests only: answers 404 unless MG_TEST_CLOCK=1 */
     {"POST", "/test/clock", PF_PUBLIC, f_test_clock, pf_h_test_clock, 0},
 };

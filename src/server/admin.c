@@ -425,13 +425,13 @@ int mg_cmd_admin(const struct mg_config *cfg, int argc, char **argv)
     struct args a;
     char err[512];
     if (argc < 1 || (argc < 2 && strcmp(argv[0], "audit") != 0)) {
-        fprintf(stderr, "usage: maxgated admin user|key|channel|price|usage|mail|accounts|access-requests|recovery-requests|"
-                        "audit VERB [options] (see docs/operations.md)\n");
+        fprintf(stderr, "usage: maxgated admin user|key|channel|price|usage|mail|accounts|access-requests|"
+                        "recovery-requests|audit|invoices VERB [options] (see docs/operations.md)\n");
         return 2;
     }
     const char *noun = argv[0], *verb = argv[1];
     if (strcmp(noun, "accounts") == 0 || strcmp(noun, "access-requests") == 0 ||
-        strcmp(noun, "recovery-requests") == 0 || strcmp(noun, "audit") == 0)
+        strcmp(noun, "recovery-requests") == 0 || strcmp(noun, "audit") == 0 || strcmp(noun, "invoices") == 0)
         return mg_cmd_admin_platform(cfg, noun, argc - 1, argv + 1);
     if (strcmp(noun, "usage") == 0) {
         verb = "list";
@@ -464,8 +464,8 @@ int mg_cmd_admin(const struct mg_config *cfg, int argc, char **argv)
         if (strcmp(nouns[i].noun, noun) == 0)
             rc = nouns[i].run(s, cfg, verb, &a);
     if (rc < 0) {
-        fprintf(stderr, "maxgated: unknown command 'admin %s' (user, key, channel, price, usage, mail, accounts, access-requests, "
-                        "recovery-requests, audit)\n", noun);
+        fprintf(stderr, "maxgated: unknown command 'admin %s' (user, key, channel, price, usage, mail, accounts, "
+                        "access-requests, recovery-requests, audit, invoices)\n", noun);
         rc = 2;
     }
     s->ops->close(s);

@@ -283,7 +283,7 @@ static int reload_prices(void *arg, struct mg_store *s) { return mg_price_reload
 static void alert_mail(void *arg, const struct mg_alert_due *d, const char *text)
 {
     struct mg_server_platform *p = arg;
-    struct mg_mail_vars v = {NULL, NULL, 0, text};
+    struct mg_mail_vars v = {.detail = text};
     if (p->mailer == NULL || mg_mailer_send(p->mailer, MG_MAIL_SPEND_ALERT, d->email, &v) != MG_OK)
         mg_log(MG_LOG_WARN, "spending alert %lld: its mail could not be queued", (long long)d->a.id);
 }
@@ -344,6 +344,7 @@ int mg_cmd_serve(const struct mg_config *cfg)
     if (reloader == NULL)
         goto fail;
     mg_platform_set_prices(srv.pf, prices, reload_prices, reloader);
+    struct mg_billing_thread *billing = mg_billing_start(cfg, spec, srv.platform.mailer);
 
     struct mg_gateway_config gc;
     memset(&gc, 0, sizeof(gc));
@@ -447,6 +448,7 @@ int mg_cmd_serve(const struct mg_config *cfg)
     mg_alerts_free(alerts);
     mg_price_reloader_stop(reloader);
     mg_pool_free(pool);
+    mg_billing_stop(billing); /* before the mailer it queues reminders on goes */
     mg_server_platform_stop(&srv.platform);
     mg_log(MG_LOG_INFO, "stopped%s", left ? " (some requests were cut at the drain timeout)" : "");
     return 0;

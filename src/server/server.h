@@ -114,5 +114,13 @@ struct mg_price_reloader *mg_price_reloader_start(const struct mg_config *cfg, c
                                                   struct mg_pricebook *book, char *err, size_t errlen);
 int mg_price_reloader_now(struct mg_price_reloader *r, struct mg_store *s);
 void mg_price_reloader_stop(struct mg_price_reloader *r);
+/* serve_billing.c: the [billing] section as invoices need it, and the server's billing thread (closes the
+ * previous month after its end, sends overdue reminders through mailer; see the file).  start: NULL if the
+ * thread could not start (logged); stop joins it (NULL is fine). */
+struct mg_billing_config;
+void mg_server_billing_config(const struct mg_config *cfg, struct mg_billing_config *out);
+struct mg_billing_thread;
+struct mg_billing_thread *mg_billing_start(const struct mg_config *cfg, const char *spec, struct mg_mailer *mailer);
+void mg_billing_stop(struct mg_billing_thread *t);
 
 #endif

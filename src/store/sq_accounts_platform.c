@@ -15,7 +15,7 @@
 
 #define ACCOUNT_COLS                                                                                        \
     "id, email, is_admin, suspended, cap_micros, created_ms, status, plan, password_phc, failed_logins, "   \
-    "locked_until_ms, last_login_ms, credit_micros FROM accounts "
+    "locked_until_ms, last_login_ms, credit_micros, invoice_billing FROM accounts "
 
 static void account_row(sqlite3_stmt *st, struct mg_account *a)
 {
@@ -33,6 +33,7 @@ static void account_row(sqlite3_stmt *st, struct mg_account *a)
     a->locked_until_ms = sqlite3_column_int64(st, 10);
     a->last_login_ms = sqlite3_column_int64(st, 11);
     a->credit_micros = sqlite3_column_int64(st, 12);
+    a->invoice_billing = sqlite3_column_int(st, 13);
 }
 
 /* One row of a prepared single-account query: MG_OK, MG_DECLINED, MG_AGAIN, MG_ERR. */

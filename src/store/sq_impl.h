@@ -285,4 +285,23 @@ int sq_mfa_login_get(struct mg_store *s, const uint8_t hash[32], struct mg_mfa_l
 int sq_mfa_login_failed(struct mg_store *s, int64_t row_id, int *failures);
 int sq_mfa_login_delete(struct mg_store *s, int64_t row_id);
 
+/* ---- Invoices and payments (sq_invoices.c) ---- */
+int sq_account_set_invoice_billing(struct mg_store *s, int64_t account_id, int on);
+int sq_invoice_accounts(struct mg_store *s, int64_t from_ms, int64_t to_ms, int64_t after_id, size_t limit,
+                        int64_t *ids, size_t *n);
+int sq_invoice_usage_lines(struct mg_store *s, int64_t account_id, int64_t from_ms, int64_t to_ms,
+                           mg_store_line_cb cb, void *arg);
+int sq_invoice_next_id(struct mg_store *s, int64_t *id);
+int sq_invoice_insert(struct mg_store *s, const struct mg_invoice_record *inv,
+                      const struct mg_invoice_line_record *lines, size_t n);
+int sq_invoice_get(struct mg_store *s, int64_t id, struct mg_invoice_record *out);
+int sq_invoices_list(struct mg_store *s, int64_t account_id, int status, int64_t before_id, size_t limit,
+                     mg_store_invoice_cb cb, void *arg);
+int sq_invoice_lines(struct mg_store *s, int64_t invoice_id, mg_store_line_cb cb, void *arg);
+int sq_invoice_set_status(struct mg_store *s, int64_t id, enum mg_invoice_state st);
+int sq_payment_insert(struct mg_store *s, struct mg_payment_record *p);
+int sq_payments_list(struct mg_store *s, int64_t invoice_id, mg_store_payment_cb cb, void *arg);
+int sq_invoices_due(struct mg_store *s, int64_t now_ms, size_t limit, mg_store_invoice_cb cb, void *arg);
+int sq_invoice_set_reminded(struct mg_store *s, int64_t id, int64_t now_ms);
+
 #endif

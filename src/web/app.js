@@ -6,8 +6,9 @@ import { t, LANGS, language, pickLanguage, setLanguage } from './i18n.js';
 import { h } from './dom.js';
 import { icon } from './icons.js';
 
-// Usage & billing comes with a later issue: until then it is neither in the
-// sidebar nor routed.  API keys and the playground are here since issue 11.
+// Usage & billing's summary and charts come with a later issue: until then
+// only its Invoices page (issue 12) is in the sidebar and routed.  API keys
+// and the playground are here since issue 11.
 const SHOW_BILLING = false;
 
 const ROOT = '/console/';
@@ -26,6 +27,7 @@ const ROUTES = [
   { path: '', page: 'dashboard', auth: 'session', nav: 'nav.dashboard' },
   { path: 'keys', page: 'keys', auth: 'session', nav: 'nav.keys' },
   { path: 'playground', page: 'playground', auth: 'session', nav: 'nav.playground' },
+  { path: 'billing/invoices', page: 'invoices', auth: 'session', nav: 'nav.invoices' },
   ...(SHOW_BILLING ? [
     { path: 'billing', page: 'billing', auth: 'session', nav: 'nav.billing' },
   ] : []),
@@ -34,6 +36,7 @@ const ROUTES = [
   { path: 'admin/accounts', page: 'admin-accounts', auth: 'admin', nav: 'nav.admin_accounts' },
   { path: 'admin/accounts/:id', page: 'admin-account', auth: 'admin', parent: 'admin/accounts' },
   { path: 'admin/requests', page: 'admin-requests', auth: 'admin', nav: 'nav.admin_requests' },
+  { path: 'admin/invoices', page: 'admin-invoices', auth: 'admin', nav: 'nav.admin_invoices' },
   { path: 'admin/audit', page: 'admin-audit', auth: 'admin', nav: 'nav.admin_audit' },
 ];
 
