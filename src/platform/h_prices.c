@@ -232,6 +232,9 @@ static void set_ratio(struct pf_call *c, const char *scope, int64_t account_id)
         pf_store_failed(c, rc);
         return;
     }
+    /* a plan's or an account's ratio is in the key records: this node's next request has it */
+    if (c->pf->keys != NULL && strcmp(scope, "global") != 0 && mg_keycache_sync(c->pf->keys, c->store) != MG_OK)
+        mg_log(MG_LOG_WARN, "prices: the key cache missed the ratio of %s (the poller will see it)", scope);
     mg_money_format(ppm, text, sizeof(text)); /* ppm as a decimal of 6 places is the ratio: 0.40 */
     snprintf(detail, sizeof(detail), "ratio %s: %s", scope, ppm < 0 ? "removed" : text);
     pf_audit(c, "price.ratio_set", account_id ? account_id : c->acct.id, detail);

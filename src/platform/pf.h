@@ -195,6 +195,9 @@ int pf_step_up(struct pf_call *c);
  * MG_DECLINED with 403 plan_required naming the plan needed. */
 int pf_plan_caps(struct pf_call *c, const struct mg_account *a);
 
+/* h_reports.c: the operator's revenue against the official price */
+void pf_h_admin_report_revenue(struct pf_call *c);
+
 /* h_prices.c: the caller's effective prices; the admin's table and ratios */
 void pf_h_prices(struct pf_call *c);
 void pf_h_admin_prices(struct pf_call *c);

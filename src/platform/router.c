@@ -107,6 +107,7 @@ static const struct pf_route routes[] = {
     /* prices: the caller's; the admin's table and ratios (changing them: step-up) */
     {"GET", "/prices", PF_SESSION, NULL, pf_h_prices, 0},
     {"GET", "/admin/prices", PF_ADMIN, NULL, pf_h_admin_prices, 0},
+    {"GET", "/admin/reports/revenue", PF_ADMIN, NULL, pf_h_admin_report_revenue, 0},
     {"PUT", "/admin/prices/{model}", PF_ADMIN, f_price, pf_h_admin_price_put, PF_STEP_UP},
     {"DELETE", "/admin/prices/{model}", PF_ADMIN, NULL, pf_h_admin_price_delete, PF_STEP_UP},
     {"PUT", "/admin/price-ratio", PF_ADMIN, f_ratio, pf_h_admin_ratio_global, PF_STEP_UP},

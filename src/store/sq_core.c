@@ -145,6 +145,7 @@ static const struct mg_store_ops ops = {
     .requests_list = sq_requests_list,
     .request_decide = sq_request_decide,
     /* notifications */
+    .usage_by_account_model = sq_usage_by_account_model,
     .prices_list = sq_prices_list,
     .price_put = sq_price_put,
     .price_delete = sq_price_delete,

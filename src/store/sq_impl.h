@@ -241,6 +241,8 @@ int sq_requests_list(struct mg_store *s, enum mg_request_kind kind, int status, 
 int sq_request_decide(struct mg_store *s, int64_t id, enum mg_request_status st, int64_t by, int64_t now_ms);
 
 /* ---- In-app notifications (sq_notifications.c) ---- */
+int sq_usage_by_account_model(struct mg_store *s, int64_t from_ms, int64_t to_ms, size_t limit,
+                              int (*cb)(void *arg, const struct mg_usage_event *sum, int64_t requests), void *arg);
 int sq_prices_list(struct mg_store *s, int (*cb)(void *arg, const struct mg_price *p), void *arg);
 int sq_price_put(struct mg_store *s, const struct mg_price *p, int64_t now_ms);
 int sq_price_delete(struct mg_store *s, const char *model);

@@ -67,6 +67,7 @@ typedef enum mg_tx (*mg_store_tx_fn)(struct mg_store *s, void *arg);
 #define MG_LOGIN_FAILURES_KEPT 1000        /* rows per account inside the window; above any sane per-hour limit */
 #define MG_WEBAUTHN_KEYS_PER_ACCOUNT 20    /* a few keys per person and spares; a 21st is refused */
 #define MG_RECOVERY_CODES_PER_ACCOUNT 10   /* the one set of ten shown at enrolment; a longer set is refused */
+#define MG_REPORT_ROWS_MAX 10000          /* (account, model) rows of one report; the answer says when it is cut */
 #define MG_PRICE_ROWS_MAX 1000            /* the operator's own price rows (models and patterns) */
 #define MG_ALERTS_PER_ACCOUNT 20           /* thresholds per family and in total; a 21st is refused */
 #define MG_MFA_LOGINS_PER_ACCOUNT 20       /* second steps awaiting a code at once; the oldest beyond end */
@@ -288,6 +289,14 @@ struct mg_store_ops {
     int (*requests_list)(struct mg_store *s, enum mg_request_kind kind, int status, size_t limit,
                          int (*cb)(void *arg, const struct mg_request *r), void *arg);
     int (*request_decide)(struct mg_store *s, int64_t id, enum mg_request_status st, int64_t by, int64_t now_ms);
+
+    /* ---- Reports (sq_reports.c) ---- */
+    /* cb for each (account, model, service) with usage in [from_ms, to_ms): sum carries the summed units
+     * and cost (account_id, model, service set), requests the count; at most min(limit,
+     * MG_REPORT_ROWS_MAX) rows. */
+    int (*usage_by_account_model)(struct mg_store *s, int64_t from_ms, int64_t to_ms, size_t limit,
+                                  int (*cb)(void *arg, const struct mg_usage_event *sum, int64_t requests),
+                                  void *arg);
 
     /* ---- Prices (sq_prices.c): the operator's rows and ratios (BL-1) ---- */
     /* price_put inserts or replaces the row of p->model: MG_AGAIN past

@@ -138,3 +138,25 @@ def test_another_process_changes_a_price(pf):
     assert pf.gw.admin("price", "remove", "--model", "acme-cli-1", check=False).returncode == 0
     bad = pf.gw.admin("price", "set", "--model", "y", "--input", "abc", check=False)
     assert bad.returncode == 2 and "--input" in bad.stderr
+
+
+def test_revenue_report_against_the_official_price(pf):
+    admin = pf.admin()
+    email, _, s = pf.user("report")
+    aid = pf.account_id(email)
+    key = new_key(pf, s)
+    assert admin.request("PUT", API + "/admin/accounts/%d/price-ratio" % aid, {"ratio_ppm": 500000}).status_code == 200
+    wait_for(lambda: price_of(s)["input_per_mtok_micros"] == 150000, WAIT_S, "the account's ratio")
+    costs = [cost_of(pf, key)[0] for _ in range(3)]  # the key cache had the ratio before the answer
+    r = admin.get(API + "/admin/reports/revenue")
+    assert r.status_code == 200, r.text
+    doc = r.json()
+    everyone = sum(u["cost_micros"] for u in pf.gw.usage())
+    assert doc["revenue_micros"] == everyone  # every account's usage this period
+    (mine,) = [a for a in doc["by_account"] if a["account_id"] == aid]
+    assert mine["email"] == email and mine["revenue_micros"] == sum(costs)
+    assert abs(mine["official_cost_micros"] - 2 * mine["revenue_micros"]) <= 6, mine  # 50 %: one rounding per bill
+    assert doc["margin_micros"] == doc["revenue_micros"] - doc["official_cost_micros"]
+    assert any(m["model"] == "MiniMax-M2.7" and m["requests"] >= 3 for m in doc["by_model"])
+    assert err(admin.get(API + "/admin/reports/revenue", params={"period": "2026-13"}))[2] == "period"
+    assert err(s.get(API + "/admin/reports/revenue"))[0] == 403
