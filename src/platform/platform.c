@@ -52,9 +52,9 @@ static void add_header(h2o_req_t *req, const char *name, const char *value)
     h2o_add_header_by_str(&req->pool, &req->res.headers, name, strlen(name), 0, NULL, v.base, v.len);
 }
 
-/* set_cookie may be ""; retry_after <= 0 sends no Retry-After. */
-static void send_answer(h2o_req_t *req, int status, const char *body, size_t len, const char *set_cookie,
-                        int retry_after)
+/* set_cookie may be ""; retry_after <= 0 sends no Retry-After; ctype NULL is JSON; disposition may be "". */
+static void send_answer_as(h2o_req_t *req, int status, const char *body, size_t len, const char *set_cookie,
+                           int retry_after, const char *ctype, const char *disposition)
 {
     char ra[24];
     add_header(req, "cache-control", "no-store");
@@ -65,7 +65,15 @@ static void send_answer(h2o_req_t *req, int status, const char *body, size_t len
         snprintf(ra, sizeof(ra), "%d", retry_after);
         add_header(req, "retry-after", ra);
     }
-    mg_http_respond(req, status, len ? "application/json" : NULL, body, len);
+    if (disposition[0])
+        add_header(req, "content-disposition", disposition);
+    mg_http_respond(req, status, len ? (ctype ? ctype : "application/json") : NULL, body, len);
+}
+
+static void send_answer(h2o_req_t *req, int status, const char *body, size_t len, const char *set_cookie,
+                        int retry_after)
+{
+    send_answer_as(req, status, body, len, set_cookie, retry_after, NULL, "");
 }
 
 /* An error answered on the loop thread (no route, too large, overloaded). */
@@ -124,6 +132,12 @@ static void render(struct pf_job *j)
         j->resp_len = n;
         return;
     }
+    if (c->raw != NULL) {
+        j->resp = c->raw;
+        j->resp_len = c->raw_len;
+        c->raw = NULL;
+        return;
+    }
     if (c->out != NULL) {
         char *text = json_dumps(c->out, JSON_COMPACT);
         if (text == NULL)
@@ -152,6 +166,7 @@ static void job_free(struct pf_job *j)
     struct pf_call *c = &j->call;
     json_decref(c->body);
     json_decref(c->out);
+    free(c->raw);
     free(c->body_text);
     free(j->resp);
     sodium_memzero(c, sizeof(*c)); /* tokens and passwords were in here */
@@ -163,7 +178,9 @@ static void job_done(struct mg_job *job)
     struct pf_job *j = H2O_STRUCT_FROM_MEMBER(struct pf_job, job, job);
     struct pf_call *c = &j->call;
     if (j->req != NULL) {
-        send_answer(j->req, c->status, j->resp ? j->resp : "", j->resp_len, c->set_cookie, c->retry_after);
+        int raw = c->err == MG_E_NONE && c->content_type[0];
+        send_answer_as(j->req, c->status, j->resp ? j->resp : "", j->resp_len, c->set_cookie, c->retry_after,
+                       raw ? c->content_type : NULL, raw ? c->disposition : "");
         mg_metrics_request("platform", c->status, 0, 0);
     }
     if (j->sen != NULL)
