@@ -121,7 +121,9 @@
     X(WEBAUTHN_INVALID,       400, 0, 2013, "invalid_request_error", "invalid_request_error",                           \
       "The security key's answer was refused. Try again with the browser's security-key dialog.")                      \
     X(SIGNUP_CLOSED,          403, 0, 1004, "permission_error", "permission_error",                                     \
-      "This kind of sign-up is not open on this server.")
+      "This kind of sign-up is not open on this server.")                                                             \
+    X(PLAN_REQUIRED,          403, 0, 1004, "permission_error", "permission_error",                                     \
+      "Your plan does not include this. Ask the operator to move the account to the plan named here.")
 
 enum mg_err {
     MG_E_NONE = 0,

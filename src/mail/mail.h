@@ -42,6 +42,7 @@ enum mg_mail_kind {
     MG_MAIL_MFA_CHANGED,       /* a second factor was added or removed, or recovery codes renewed */
     MG_MAIL_RECOVERY_CODE_USED, /* a recovery code signed in */
     MG_MAIL_KEY_REVOKED,       /* an API key found in public was revoked (leaked-key revocation) */
+    MG_MAIL_SPEND_ALERT,       /* a spending alert reached its threshold (BL-4); vars.detail says which */
     MG_MAIL_TEST,              /* `maxgated admin mail test` */
     MG_MAIL_KIND_COUNT
 };
@@ -50,6 +51,7 @@ struct mg_mail_vars {
     const char *token; /* link token (base64url) for the kinds with a link, else NULL */
     const char *ip;    /* client IP the mail speaks of, or NULL */
     int minutes;       /* link life; 0 = the kind's default (reset 15, verify 1440, set password 4320) */
+    const char *detail; /* {detail}: a sentence maxgate made (no CR), for the kinds that name it; else NULL */
 };
 
 /* Longest subject and body a template renders (with a 128-char token). */

@@ -1,7 +1,7 @@
 /*
  * templates.c: every mail maxgate sends, in one table (plain text, English).
- * A template's text may name {product}, {link}, {life}, {ip}, {base} and
- * {to}; {link} is the kind's console path on public_base_url with the token
+ * A template's text may name {product}, {link}, {life}, {ip}, {base},
+ * {detail} and {to}; {link} is the kind's console path on public_base_url with the token
  * in the fragment, and appears once, so a body holds its token exactly once.
  */
 #include "mail/mail.h"
@@ -77,6 +77,9 @@ static const struct tmpl tmpls[MG_MAIL_KIND_COUNT] = {
                              "Hello,\n\none of the API keys of your {product} account was found in public and has "
                              "been revoked, so nobody can use it any more.\nThe API keys page of the console names "
                              "it. Make a new key and replace the old one wherever it was used.\n" SIGN},
+    [MG_MAIL_SPEND_ALERT] = {"spend_alert", NULL, 0, "{product} spending alert",
+                             "Hello,\n\n{detail}\n\nThe Usage & billing page of the console shows where it went, "
+                             "and where the cap and the alerts are set.\n" SIGN},
     [MG_MAIL_TEST] = {"test", NULL, 0, "{product} test mail",
                       "Hello,\n\nthis is a test mail from {product} to {to}.\n"
                       "If you read it, the [mail] settings work.\n" SIGN},
@@ -135,7 +138,7 @@ static void life_text(int minutes, char *out, size_t cap)
 }
 
 struct expand {
-    const char *product, *link, *life, *ip, *base, *to;
+    const char *product, *link, *life, *ip, *base, *to, *detail;
 };
 
 /* Copies src into out[cap] replacing the {names}.  Returns the length, or
@@ -149,6 +152,7 @@ static size_t expand(const char *src, const struct expand *x, char *out, size_t 
         {"{product}", offsetof(struct expand, product)}, {"{link}", offsetof(struct expand, link)},
         {"{life}", offsetof(struct expand, life)},       {"{ip}", offsetof(struct expand, ip)},
         {"{base}", offsetof(struct expand, base)},       {"{to}", offsetof(struct expand, to)},
+        {"{detail}", offsetof(struct expand, detail)},
     };
     size_t n = 0;
     while (*src) {
@@ -177,7 +181,7 @@ static size_t expand(const char *src, const struct expand *x, char *out, size_t 
 size_t mg_mail_render(const struct mg_mail_config *cfg, enum mg_mail_kind kind, const char *to,
                       const struct mg_mail_vars *vars, char *subject, size_t scap, char *body, size_t bcap)
 {
-    static const struct mg_mail_vars none = {NULL, NULL, 0};
+    static const struct mg_mail_vars none = {NULL, NULL, 0, NULL};
     char link[sizeof(cfg->public_base_url) + 64 + TOKEN_MAX], life[32], base[sizeof(cfg->public_base_url)];
     if ((unsigned)kind >= MG_MAIL_KIND_COUNT || !mg_mail_address_valid(to) || has_crlf(cfg->product) ||
         has_crlf(cfg->public_base_url) || scap == 0 || bcap == 0)
@@ -195,8 +199,9 @@ size_t mg_mail_render(const struct mg_mail_config *cfg, enum mg_mail_kind kind, 
     }
     int minutes = vars->minutes > 0 ? vars->minutes : t->minutes > 0 ? t->minutes : 15;
     life_text(minutes, life, sizeof(life));
+    const char *detail = vars->detail && !strchr(vars->detail, '\r') ? vars->detail : "";
     struct expand x = {cfg->product[0] ? cfg->product : "maxgate", link, life, ip_shown(vars->ip),
-                       blen ? base : "", to};
+                       blen ? base : "", to, detail};
     if (expand(t->subject, &x, subject, scap) == (size_t)-1 || has_crlf(subject))
         return 0;
     size_t n = expand(t->body, &x, body, bcap);

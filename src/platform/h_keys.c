@@ -124,13 +124,17 @@ struct limits {
 };
 static const char *const limit_names[3] = {"rpm", "tpm", "cap_micros"};
 
-static void body_limits(const struct pf_call *c, struct limits *l)
+static int body_limits(struct pf_call *c, int64_t owner, struct limits *l)
 {
     for (int i = 0; i < 3; i++) {
         json_t *x = json_object_get(c->body, limit_names[i]);
         l->v[i] = json_is_integer(x) ? (int64_t)json_integer_value(x) : 0;
         l->p[i] = x != NULL ? &l->v[i] : NULL;
     }
+    /* a key's own cap is a cap (AC-11): the account's plan must have them; an admin sets any */
+    if (l->v[2] > 0 && owner == c->acct.id && pf_plan_caps(c, &c->acct) != MG_OK)
+        return MG_DECLINED;
+    return MG_OK;
 }
 
 /* ---- shared steps ------------------------------------------------------------------------------ */
@@ -274,7 +278,8 @@ void pf_key_create_for(struct pf_call *c, int64_t owner)
     if (pf_has(c, "models") && body_models(c, k.models, sizeof(k.models)) != MG_OK)
         return;
     struct limits lim;
-    body_limits(c, &lim);
+    if (body_limits(c, owner, &lim) != MG_OK)
+        return;
     k.rpm = lim.v[0], k.tpm = lim.v[1], k.cap_micros = lim.v[2];
     if (pf_has(c, "expires_at") && (pf_time_parse(pf_str(c, "expires_at"), &k.expires_ms) != MG_OK || k.expires_ms <= c->now)) {
         pf_fail(c, MG_E_FIELD_INVALID, "expires_at", "A time in the future in RFC 3339, such as 2027-01-31T12:00:00Z.");
@@ -311,7 +316,8 @@ void pf_key_patch_of(struct pf_call *c, int64_t owner, const char *public_id)
     if ((has_scopes && body_scopes(c, &scopes) != MG_OK) ||
         (has_models && body_models(c, models, sizeof(models)) != MG_OK))
         return;
-    body_limits(c, &lim);
+    if (body_limits(c, owner, &lim) != MG_OK)
+        return;
     struct mg_key_change ch = {
         .name = pf_has(c, "name") ? pf_str(c, "name") : NULL,
         .scopes = has_scopes ? &scopes : NULL,

@@ -127,6 +127,7 @@ struct mg_platform {
     struct mg_pw_lists *pw_lists;
     struct pf_limits *limits;
     struct mg_keycache *keys; /* this node's key cache (NULL in operator commands) */
+    struct mg_meter *meter;   /* this node's meter, for month-to-date spend (NULL in operator commands) */
     uint8_t csrf_key[32];
     uint8_t totp_key[32];     /* seals authenticator secrets at rest (derived from the server secret) */
     uint8_t key_secret[32];   /* the server secret itself: API key digests are HMAC-SHA256(it, key) */
@@ -185,6 +186,20 @@ void pf_notify(struct pf_call *c, int64_t account_id, const char *kind, const ch
  * Bearer token, idle and absolute expiry (sliding the idle window), CSRF for a
  * cookie-authenticated change, step-up.  MG_OK, or MG_DECLINED with the error set. */
 int pf_session_check(struct pf_call *c);
+/* A password (or second factor) check within [accounts] reauth_minutes: MG_OK, or MG_DECLINED with 403
+ * reauth_required answered.  For a change that needs it only sometimes (raising a cap); a route that
+ * always needs it has PF_STEP_UP. */
+int pf_step_up(struct pf_call *c);
+/* Whether the account's plan includes caps and alerts (professional, enterprise; AC-11): MG_OK, or
+ * MG_DECLINED with 403 plan_required naming the plan needed. */
+int pf_plan_caps(struct pf_call *c, const struct mg_account *a);
+
+/* h_billing.c: the cap and the spending alerts of the signed-in account */
+void pf_h_billing_cap_get(struct pf_call *c);
+void pf_h_billing_cap_put(struct pf_call *c);
+void pf_h_billing_alerts_list(struct pf_call *c);
+void pf_h_billing_alert_create(struct pf_call *c);
+void pf_h_billing_alert_delete(struct pf_call *c);
 /* Starts a session for acct: a new token (stored hashed), the cookie, and
  * {"session":{token,expires_at,csrf_token}} into obj.  MG_OK or MG_ERR. */
 int pf_session_start(struct pf_call *c, const struct mg_account *acct, json_t *obj);

@@ -423,6 +423,11 @@ void mg_platform_set_keycache(struct mg_platform *pf, struct mg_keycache *keys)
     pf->keys = keys;
 }
 
+void mg_platform_set_meter(struct mg_platform *pf, struct mg_meter *meter)
+{
+    pf->meter = meter;
+}
+
 void mg_platform_free(struct mg_platform *pf)
 {
     if (pf == NULL)

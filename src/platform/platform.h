@@ -52,6 +52,9 @@ void mg_platform_free(struct mg_platform *pf);
  * keys stop at this node's next request (other nodes follow within their poll interval). */
 struct mg_keycache;
 void mg_platform_set_keycache(struct mg_platform *pf, struct mg_keycache *keys);
+/* The node's usage meter (borrowed): the cap's answers say what this month has spent. */
+struct mg_meter;
+void mg_platform_set_meter(struct mg_platform *pf, struct mg_meter *meter);
 
 /* Runs one platform route in this process for an operator command (`maxgated admin accounts ...`):
  * the same handler the API runs, as an admin (id 0, IP "local" in the audit log), against store s.

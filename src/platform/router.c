@@ -43,6 +43,9 @@ static const struct pf_field f_account_patch[] = {{"plan", PF_STR, 0, 1, 16}, {"
 static const struct pf_field f_apikey_create[] = {KEY_NAME(1), {"region", PF_STR, 0, 1, 16}, KEY_LISTS, KEY_LIMITS,
                                                   {"expires_at", PF_STR, 0, 1, 40}, F_END};
 static const struct pf_field f_apikey_patch[] = {KEY_NAME(0), KEY_LISTS, KEY_LIMITS, F_END};
+static const struct pf_field f_cap[] = {{"cap_micros", PF_INT, 0, 1, MG_KEY_CAP_MAX}, F_END};
+static const struct pf_field f_alert[] = {{"service", PF_STR, 0, 1, 16}, {"threshold_percent", PF_INT, 1, 1, 100},
+                                          {"channels", PF_LIST, 1, 1, 2}, F_END};
 static const struct pf_field f_apikey_rotate[] = {{"window_seconds", PF_INT, 0, 0, 30LL * 24 * 3600}, F_END};
 static const struct pf_field f_apikey_leaked[] = {{"key", PF_SECRET, 1, 0, 128}, F_END};
 
@@ -92,6 +95,12 @@ static const struct pf_route routes[] = {
     {"PATCH", "/keys/{id}", PF_SESSION, f_apikey_patch, pf_h_key_patch, 0},
     {"DELETE", "/keys/{id}", PF_SESSION, NULL, pf_h_key_delete, 0},
     {"POST", "/keys/{id}/rotate", PF_SESSION, f_apikey_rotate, pf_h_key_rotate, PF_STEP_UP},
+    /* billing: the cap (raising it needs step-up, checked by the handler) and spending alerts */
+    {"GET", "/billing/cap", PF_SESSION, NULL, pf_h_billing_cap_get, 0},
+    {"PUT", "/billing/cap", PF_SESSION, f_cap, pf_h_billing_cap_put, 0},
+    {"GET", "/billing/alerts", PF_SESSION, NULL, pf_h_billing_alerts_list, 0},
+    {"POST", "/billing/alerts", PF_SESSION, f_alert, pf_h_billing_alert_create, 0},
+    {"DELETE", "/billing/alerts/{id}", PF_SESSION, NULL, pf_h_billing_alert_delete, 0},
     /* administration */
     {"GET", "/admin/accounts", PF_ADMIN, NULL, pf_h_admin_accounts, 0},
     {"GET", "/admin/accounts/{id}", PF_ADMIN, NULL, pf_h_admin_account, 0},

@@ -44,9 +44,16 @@ static int ended(struct pf_call *c)
     return MG_DECLINED;
 }
 
+int pf_step_up(struct pf_call *c)
+{
+    if (c->sess.reauth_ms != 0 && c->now - c->sess.reauth_ms <= c->pf->cfg.reauth_ms)
+        return MG_OK;
+    pf_fail(c, MG_E_REAUTH_REQUIRED, NULL, NULL);
+    return MG_DECLINED;
+}
+
 int pf_session_check(struct pf_call *c)
 {
-    const struct mg_platform_config *cfg = &c->pf->cfg;
     const char *text = c->bearer[0] ? c->bearer : c->cookie;
     uint8_t hash[32];
     int rc;
@@ -90,10 +97,8 @@ int pf_session_check(struct pf_call *c)
         pf_fail(c, MG_E_CSRF, NULL, NULL);
         return MG_DECLINED;
     }
-    if ((c->route->flags & PF_STEP_UP) && (c->sess.reauth_ms == 0 || c->now - c->sess.reauth_ms > cfg->reauth_ms)) {
-        pf_fail(c, MG_E_REAUTH_REQUIRED, NULL, NULL);
+    if ((c->route->flags & PF_STEP_UP) && pf_step_up(c) != MG_OK)
         return MG_DECLINED;
-    }
     if (c->store->ops->session_touch(c->store, c->sess.id, c->now) == MG_OK)
         c->sess.last_seen_ms = c->now;
     c->authed = 1;

@@ -5,6 +5,7 @@
  * streams finish within drain_timeout_ms, queued usage is committed, exit 0.
  */
 #include "server/server.h"
+#include "billing/alerts.h"
 #include "auth/keycache.h"
 #include "billing/meter.h"
 #include "billing/prices.h"
@@ -275,6 +276,15 @@ static void *loop_main(void *arg)
     return NULL;
 }
 
+/* A spending alert's mail (called on the usage writer's thread). */
+static void alert_mail(void *arg, const struct mg_alert_due *d, const char *text)
+{
+    struct mg_server_platform *p = arg;
+    struct mg_mail_vars v = {NULL, NULL, 0, text};
+    if (p->mailer == NULL || mg_mailer_send(p->mailer, MG_MAIL_SPEND_ALERT, d->email, &v) != MG_OK)
+        mg_log(MG_LOG_WARN, "spending alert %lld: its mail could not be queued", (long long)d->a.id);
+}
+
 int mg_cmd_serve(const struct mg_config *cfg)
 {
     char err[2048], spec[MG_PATH_MAX + 16];
@@ -310,7 +320,10 @@ int mg_cmd_serve(const struct mg_config *cfg)
         snprintf(err, sizeof(err), "cannot load API keys from %s", cfg->database);
         goto fail;
     }
-    struct mg_meter *meter = mg_meter_open(spec, cfg->usage_journal, err, sizeof(err));
+    /* BL-4: the usage writer checks spending alerts after each commit (from the attach below on) */
+    struct mg_alerts *alerts = mg_alerts_new(alert_mail, &srv.platform);
+    struct mg_meter_opts mo = {.committed = mg_alerts_committed, .committed_arg = alerts};
+    struct mg_meter *meter = mg_meter_open_opts(spec, cfg->usage_journal, &mo, err, sizeof(err));
     if (meter == NULL)
         goto fail;
     struct mg_pool *pool = mg_pool_new((size_t)cfg->workers, spec, POOL_QUEUE_MAX);
@@ -320,6 +333,8 @@ int mg_cmd_serve(const struct mg_config *cfg)
     if (mg_server_platform_start(cfg, spec, secret, keys, serves, &srv.platform, err, sizeof(err)) != MG_OK)
         goto fail;
     srv.pf = srv.platform.pf;
+    mg_platform_set_meter(srv.pf, meter);
+    mg_alerts_attach(alerts, meter); /* the mailer exists now */
     struct mg_price_table *prices = mg_prices_default();
     for (size_t i = 0; i < cfg->nprices; i++)
         mg_prices_set(prices, &cfg->prices[i]);
@@ -423,7 +438,8 @@ int mg_cmd_serve(const struct mg_config *cfg)
     for (size_t i = 0; i < srv.nthreads; i++)
         pthread_join(srv.threads[i].tid, NULL);
     size_t left = mg_gateway_inflight(srv.gw);
-    mg_meter_close(meter); /* commits every queued usage event */
+    mg_meter_close(meter); /* commits every queued usage event (and checks their alerts) */
+    mg_alerts_free(alerts);
     mg_pool_free(pool);
     mg_server_platform_stop(&srv.platform);
     mg_log(MG_LOG_INFO, "stopped%s", left ? " (some requests were cut at the drain timeout)" : "");

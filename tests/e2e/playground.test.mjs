@@ -24,6 +24,8 @@ before(async () => {
     'channel.sim': { region: 'global', base_url: sim.url, key_env: 'MG_E2E_SIM_KEY', weight: '1' },
   }, [], { MG_E2E_SIM_KEY: UPSTREAM_KEY, MG_TEST_CLOCK: '1' });
   s.createUser(USER.email, USER.password);
+  // a key's own cap is in the professional plan (AC-11)
+  s.run('admin', 'accounts', 'set', '--email', USER.email, '--plan', 'professional');
   await s.start();
   browser = await launch();
 });

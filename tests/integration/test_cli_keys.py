@@ -17,7 +17,7 @@ import pytest
 import requests
 
 from harness import BIN, SAN_ENV, Sim
-from pfclient import Platform, new_email, pw
+from pfclient import API, Platform, new_email, pw
 
 SIM_KEY = "upstream-key-1"
 
@@ -47,10 +47,13 @@ def cli(home, base, *args, input=None):
                           timeout=60, input=input)
 
 
-def signed_in(pf):
-    """A CLI home signed in as a fresh account: (home, password)."""
+def signed_in(pf, plan=None):
+    """A CLI home signed in as a fresh account (of `plan`, else free): (home, password)."""
     email, password = new_email("cli"), pw()
     pf.create_account(email, password)
+    if plan is not None:
+        r = pf.admin().patch(API + "/admin/accounts/%d" % pf.account_id(email), {"plan": plan})
+        assert r.status_code == 200, r.text
     home = tempfile.mkdtemp(prefix="mgcli.")
     r = cli(home, pf.url, "account", "login", "--email", email, "--password-stdin", "--output", "json",
             input=password + "\n")
@@ -132,7 +135,7 @@ def test_json_create_edit_scope_rotate_revoke(env):
 
 
 def test_limits_flags(env):
-    home, _ = signed_in(env)
+    home, _ = signed_in(env, plan="professional")  # a key's own cap is the professional plan's
     r = cli(home, env.url, "keys", "create", "--name", "lim", "--rpm", "1", "--cap", "1.50", "--output", "json")
     assert r.returncode == 0, r.stderr
     doc = json.loads(r.stdout)

@@ -177,7 +177,10 @@ def test_tpm_holds_the_worst_case_and_keeps_what_streams_used(pf):
 
 
 def test_a_keys_own_cap_beside_the_accounts(pf):
-    _, _, s = pf.user("keycap")
+    email, _, s = pf.user("keycap")
+    # a key's cap is a cap: the professional plan's (test_billing_alerts.py has the free plan's refusal)
+    r = pf.admin().patch(API + "/admin/accounts/%d" % pf.account_id(email), {"plan": "professional"})
+    assert r.status_code == 200, r.text
     # MiniMax-M2.7's worst case with max_tokens 2000 is ~2,500 micros; a cap of 0.01 holds a few
     body = {"model": "MiniMax-M2.7", "messages": [{"role": "user", "content": "hello"}], "max_tokens": 2000}
     capped = new_key(pf, s, name="capped", cap_micros=10000)
