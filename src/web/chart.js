@@ -47,13 +47,18 @@ export function barChart({ title, items, format, summary, width = 640 }) {
   const W = width, H = width < 500 ? 200 : 220, L = 86, R = 12, T = 16, B = 36;
   const prefix = 'chart' + ++uid;
   const max = Math.max(0, ...items.map((i) => i.value));
-  const top = niceTop(max);
+  const top = Math.max(2, niceTop(max)); // at least 2 units, so the half-way line is a whole one
   const plotW = W - L - R, plotH = H - T - B;
   const step = items.length ? plotW / items.length : plotW;
   const bw = Math.max(1, step * 0.7);
   const every = Math.max(1, Math.ceil(items.length / (W < 500 ? 5 : 8)));
   const svg = s('svg', { viewBox: `0 0 ${W} ${H}`, class: 'chart chart-bars', role: 'img', 'aria-label': `${title}. ${summary}`,
     preserveAspectRatio: 'xMidYMid meet', 'data-chart': 'bars' }, patterns(prefix));
+  if (max === 0) { // nothing to draw but the baseline and the sentence that says so
+    svg.append(s('line', { x1: L, x2: W - R, y1: T + plotH, y2: T + plotH, class: 'chart-axis' }),
+      s('text', { x: L + plotW / 2, y: T + plotH / 2, 'text-anchor': 'middle', class: 'chart-label' }, summary));
+    return svg;
+  }
   for (const f of [0, 0.5, 1]) { // the grid and the amounts on the y axis
     const y = T + plotH - f * plotH;
     svg.append(s('line', { x1: L, x2: W - R, y1: y, y2: y, class: f ? 'chart-grid' : 'chart-axis' }),

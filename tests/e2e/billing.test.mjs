@@ -100,7 +100,7 @@ test('the month, the charts and the usage log follow the usage', async () => {
   if (!hasCapApi) p.expect(/\/platform\/v1\/billing\/cap$/, 404);
   try {
     const { page } = p;
-    await chat(apiKey, 'first');
+    const oldest = await chat(apiKey, 'first');
     await logged(1);
     await signIn(p);
     await page.getByRole('link', { name: 'Usage & billing' }).click();
@@ -158,6 +158,17 @@ test('the month, the charts and the usage log follow the usage', async () => {
     for (const r of rids) assert.ok(text.includes(r + ','), 'the export holds ' + r);
     assert.equal(text.trim().split('\r\n').length, 4);
     await p.shot('billing-log-desktop');
+
+    // a page is 50 events: 51 in all show 50, then "Load more" shows the last one and goes away
+    for (let i = 0; i < 6; i++) await Promise.all(Array.from({ length: 8 }, (_, j) => chat(apiKey, `batch ${i}.${j}`)));
+    await logged(51);
+    await page.getByRole('button', { name: 'Show' }).click();
+    await waitFor(async () => (await page.locator('[data-log] tbody tr').count()) === 50, WAIT_MS, 'the first page of 50');
+    assert.equal(await page.locator(`[data-request-id="${oldest}"]`).count(), 0, 'the oldest is not on the first page');
+    await page.getByRole('button', { name: 'Load more' }).click();
+    await waitFor(async () => (await page.locator('[data-log] tbody tr').count()) === 51, WAIT_MS, 'the 51st event');
+    await page.locator(`[data-request-id="${oldest}"]`).waitFor(); // the oldest, on the second page
+    await page.getByRole('button', { name: 'Load more' }).waitFor({ state: 'detached' });
     assert.deepEqual(p.problems(), []);
   } finally { await p.close(); }
 });
@@ -202,12 +213,12 @@ test('the cap and alerts, and the plan gate', async (t) => {
     await cap.getByRole('button', { name: 'Save cap' }).click();
     const reauth = page.getByRole('dialog', { name: 'Confirm it is you' });
     const facts = cap.locator('[data-cap-facts]');
-    await Promise.race([facts.getByText('$25.00').waitFor(), reauth.waitFor()]);
+    await Promise.race([facts.getByText('$25.00').first().waitFor(), reauth.waitFor()]);
     if (await reauth.isVisible()) {
       await reauth.getByLabel('Password').fill(USER.password);
       await reauth.getByRole('button', { name: 'Confirm' }).click();
     }
-    await facts.getByText('$25.00').waitFor();
+    await facts.getByText('$25.00').first().waitFor();
     await page.locator('[data-figure="cap"] .amount', { hasText: '$25.00' }).waitFor();
     await cap.getByLabel('Threshold (% of the cap)').fill('80');
     await cap.locator('[data-alert-form]').getByRole('button', { name: 'Add alert' }).click();
@@ -218,6 +229,12 @@ test('the cap and alerts, and the plan gate', async (t) => {
     const confirm = page.getByRole('dialog', { name: /Delete the alert at 80% of the cap for All services/ });
     await confirm.getByRole('button', { name: 'Delete' }).click();
     await cap.getByText('No alerts yet').waitFor();
+    assert.equal(await cap.getByLabel('Monthly cap (USD)').inputValue(), '25.00');
+    // remove the cap (confirmed by name; step-up is still fresh): no cap, on the figures too
+    await cap.getByRole('button', { name: 'Remove cap' }).click();
+    await page.getByRole('dialog', { name: 'Remove the monthly cap?' }).getByRole('button', { name: 'Remove cap' }).click();
+    await facts.getByText('No cap').waitFor();
+    await page.locator('[data-figure="cap"] .amount', { hasText: 'No cap' }).waitFor();
     assert.deepEqual(p.problems(), []);
   } finally { await p.close(); }
   // the free plan: the gate, said plainly next to the controls
@@ -226,7 +243,12 @@ test('the cap and alerts, and the plan gate', async (t) => {
   try {
     await signIn(f, FREE);
     await f.page.goto(s.url + '/console/billing');
-    await f.page.locator('[data-cap]').getByText('Spending caps and alerts are part of the Professional plan').first().waitFor();
+    const cap = f.page.locator('[data-cap]');
+    await cap.locator('[data-plan-gate]').getByText('Spending caps and alerts are part of the Professional plan').waitFor();
+    await cap.getByLabel('Monthly cap (USD)').fill('10.00');
+    await cap.getByRole('button', { name: 'Save cap' }).click();
+    await cap.locator('[data-cap-form] .field-error', { hasText: 'part of the Professional plan' }).waitFor(); // the API's plan_required
     await f.shot('billing-plan-gate');
+    assert.deepEqual(f.problems(), []);
   } finally { await f.close(); }
 });

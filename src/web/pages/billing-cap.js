@@ -4,7 +4,7 @@
 // /billing/alerts.  On the free plan the API answers plan_required and the
 // section says plainly which plan has them; alerts are percentages of the cap,
 // so without a cap the API answers 409 and the form says to set a cap first.
-import { t } from '../i18n.js';
+import { t, errorText } from '../i18n.js';
 import { h, field, actions, onSubmit, date, money, loading, problem, table, confirmDialog, empty, actionButton } from '../dom.js';
 import { withStepUp } from '../stepup.js';
 
@@ -16,6 +16,12 @@ export function toMicros(text) {
   const m = /^\s*(\d{1,9})(?:[.,](\d{1,6}))?\s*$/.exec(String(text || ''));
   if (!m) return NaN;
   return Number(m[1]) * 1e6 + Number((m[2] || '').padEnd(6, '0'));
+}
+
+/** 25000000 -> "25.00", 1234567 -> "1.234567": what the cap box shows. */
+function amountText(micros) {
+  const whole = Math.floor(micros / 1e6), frac = String(micros % 1e6).padStart(6, '0').replace(/0+$/, '');
+  return whole + '.' + frac.padEnd(2, '0');
 }
 
 const gate = () => h('p', { class: 'gate', role: 'note', 'data-plan-gate': '' }, t('billing.plan_gate'));
@@ -40,7 +46,8 @@ async function capPart(ctx, slot, opts) {
     slot.replaceChildren(unavailable(err) ? h('p', { class: 'muted' }, t('billing.cap_unavailable')) : problem(err));
     return unavailable(err) ? 'missing' : 'error';
   }
-  const gateSlot = h('div', {});
+  const gateSlot = h('div', {}, opts.free ? gate() : null);
+  opts.capped = Boolean(c.cap_micros);
   const put = async (capMicros) => {
     try {
       const r = await withStepUp(() => ctx.api.put('/billing/cap', { cap_micros: capMicros }));
@@ -48,24 +55,28 @@ async function capPart(ctx, slot, opts) {
       if (opts.changed) await opts.changed();
       return r;
     } catch (err) {
-      if (err.code === 'plan_required') gateSlot.replaceChildren(gate());
+      if (err.code === 'plan_required') { gateSlot.replaceChildren(gate()); err.field = 'cap_micros'; }
       throw err;
     }
   };
+  const remove = c.cap_micros ? h('button', { type: 'button', 'data-cap-remove': '' }, t('billing.cap_remove')) : null;
   const form = onSubmit(h('form', { class: 'form inline-form', novalidate: true, 'data-cap-form': '' },
     field({ name: 'cap_micros', label: t('billing.cap_new'), hint: t('billing.cap_hint'), autocomplete: 'off',
-      value: c.cap_micros ? String(c.cap_micros / 1e6) : '' }),
-    actions(t('billing.cap_set'))), async (v) => {
+      value: c.cap_micros ? amountText(c.cap_micros) : '' }),
+    actions(t('billing.cap_set'), remove)), async (v) => {
     const micros = toMicros(v.cap_micros);
     if (!(micros > 0)) throw Object.assign(new Error(''), { code: 'cap_invalid', field: 'cap_micros', message: t('billing.cap_invalid') });
     await put(micros);
   });
   form.querySelector('input').setAttribute('inputmode', 'decimal');
-  const remove = c.cap_micros ? actionButton(t('billing.cap_remove'), async () => {
-    if (await confirmDialog({ title: t('billing.cap_remove_confirm'), body: t('billing.cap_remove_body'), confirm: t('billing.cap_remove') }))
-      await put(null);
-  }) : null;
-  slot.replaceChildren(capFacts(c), gateSlot, form, remove || '');
+  if (remove) remove.addEventListener('click', async () => {
+    const out = form.querySelector('.action-error');
+    out.textContent = '';
+    if (!(await confirmDialog({ title: t('billing.cap_remove_confirm'), body: t('billing.cap_remove_body'), confirm: t('billing.cap_remove') }))) return;
+    remove.disabled = true;
+    try { await put(null); } catch (err) { out.textContent = errorText(err); } finally { remove.disabled = false; }
+  });
+  slot.replaceChildren(capFacts(c), gateSlot, form);
   return 'ok';
 }
 
@@ -85,7 +96,7 @@ function alertsTable(ctx, list, reload) {
   ], list);
 }
 
-async function alertsPart(ctx, slot) {
+async function alertsPart(ctx, slot, hasCap) {
   const listSlot = h('div', {}, loading(2));
   const gateSlot = h('div', {});
   const reload = async () => {
@@ -98,14 +109,14 @@ async function alertsPart(ctx, slot) {
     }
   };
   const service = h('select', { name: 'service', id: 'alert-service' }, FAMILIES.map((s) => h('option', { value: s }, serviceName(s))));
-  const form = onSubmit(h('form', { class: 'form inline-form', novalidate: true, 'data-alert-form': '' },
+  const form = onSubmit(h('form', { class: 'form', novalidate: true, 'data-alert-form': '' }, h('div', { class: 'filters' },
     h('div', { class: 'field', 'data-field': 'service' }, h('label', { for: 'alert-service' }, t('billing.alert_service')), service,
       h('p', { class: 'field-error', 'aria-live': 'polite' })),
     field({ name: 'threshold_percent', label: t('billing.alert_threshold'), hint: t('billing.alert_threshold_hint'), value: '80' }),
     h('fieldset', { class: 'field checks', 'data-field': 'channels' }, h('legend', {}, t('billing.alert_channels')),
       h('div', { class: 'check-row' }, CHANNELS.map((x) => h('label', { class: 'check' },
         h('input', { type: 'checkbox', name: 'channel', value: x, checked: true }), t('billing.channel_' + x)))),
-      h('p', { class: 'field-error', 'aria-live': 'polite' })),
+      h('p', { class: 'field-error', 'aria-live': 'polite' }))),
     actions(t('billing.alert_add'))), async (v) => {
     const pct = Number(v.threshold_percent);
     if (!Number.isInteger(pct) || pct < 1 || pct > 100)
@@ -115,7 +126,7 @@ async function alertsPart(ctx, slot) {
       await ctx.api.post('/billing/alerts', { service: v.service, threshold_percent: pct, channels });
     } catch (err) {
       if (err.code === 'plan_required') gateSlot.replaceChildren(gate());
-      if (err.status === 409) throw Object.assign(err, { code: 'alerts_need_cap', message: t('billing.alerts_need_cap') });
+      if (err.status === 409 && !hasCap()) throw Object.assign(err, { code: 'alerts_need_cap', message: t('billing.alerts_need_cap') });
       throw err;
     }
     await reload();
@@ -130,8 +141,9 @@ export async function capControls(ctx, slot, opts = {}) {
   const capSlot = h('div', { 'data-cap-part': '' }, loading(2));
   const alertSlot = h('div', { 'data-alerts': '' });
   slot.replaceChildren(h('p', { class: 'hint' }, t('billing.cap_intro')), capSlot, alertSlot);
+  opts.free = ctx.me && ctx.me.plan === 'free'; // the gate is said up front; the API's plan_required says it again
   const how = await capPart(ctx, capSlot, opts);
   if (how === 'missing' || how === 'gated') return; // no cap API here, or the plan has none: said once above
-  await alertsPart(ctx, alertSlot);
+  await alertsPart(ctx, alertSlot, () => opts.capped);
 }
 
