@@ -53,15 +53,17 @@ export default async function render(ctx) {
   const moreSlot = h('span', {});
   const moreErr = h('span', { class: 'action-error', role: 'status', 'aria-live': 'polite' });
   const exportLink = h('a', { class: 'button', href: '/platform/v1/usage/log.csv', download: '', 'data-export': '' }, t('log.export'));
-  const form = h('form', { class: 'form', novalidate: true, 'data-log-filters': '' },
-    h('div', { class: 'filters' },
-      field({ name: 'request_id', label: t('log.request_id'), autocomplete: 'off', maxlength: 39 }),
+  const form = h('form', { class: 'form log-filters', novalidate: true, 'data-log-filters': '' },
+    field({ name: 'request_id', label: t('log.request_id'), hint: t('log.request_id_hint'), autocomplete: 'off', maxlength: 39 }),
+    // the other filters: open on a desktop, folded on a phone so the events are on the first screen
+    h('details', { class: 'more-filters', open: !window.matchMedia('(max-width: 760px)').matches },
+      h('summary', {}, t('log.more_filters')), h('div', { class: 'filters' },
       select('key', t('log.key'), [['', t('log.any')], ...keys.map((k) => [k.id, `${k.name} (${k.id})`])]),
       field({ name: 'model', label: t('log.model'), autocomplete: 'off', maxlength: 95 }),
       select('service', t('log.service'), [['', t('log.any')], ...SERVICES.map((s) => [s, t('scope.' + s)])]),
       select('status', t('log.status'), [['', t('log.any')], ['ok', t('log.status_ok')], ['error', t('log.status_error')]]),
       field({ name: 'from', label: t('log.from'), type: 'datetime-local' }),
-      field({ name: 'to', label: t('log.to'), type: 'datetime-local' })),
+      field({ name: 'to', label: t('log.to'), type: 'datetime-local' }))),
     actions(t('log.apply'), exportLink));
   ctx.main.append(h('section', { class: 'page' },
     h('p', { class: 'crumb' }, h('a', { href: ctx.root + 'billing' }, t('log.back'))),
