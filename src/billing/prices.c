@@ -47,7 +47,8 @@ static const struct mg_price defaults[] = {
 struct mg_price_table {
     struct mg_price *rows;
     size_t n;
-    uint64_t gen; /* unique per table and per change: keys the lookup cache below */
+    uint64_t gen;     /* unique per table and per change: keys the lookup cache below */
+    int64_t ratio_ppm; /* the operator's ratio for accounts without their own (or their plan's) */
 };
 
 static _Atomic uint64_t table_gens;
@@ -59,8 +60,14 @@ struct mg_price_table *mg_prices_default(void)
     t->n = MG_ARRAY_SIZE(defaults);
     t->rows = mg_malloc(sizeof(defaults));
     memcpy(t->rows, defaults, sizeof(defaults));
+    t->ratio_ppm = MG_RATIO_ONE;
     return t;
 }
+
+int64_t mg_prices_ratio(const struct mg_price_table *t) { return t->ratio_ppm; }
+void mg_prices_set_ratio(struct mg_price_table *t, int64_t ratio_ppm) { t->ratio_ppm = ratio_ppm; }
+size_t mg_prices_count(const struct mg_price_table *t) { return t->n; }
+const struct mg_price *mg_prices_row(const struct mg_price_table *t, size_t i) { return i < t->n ? &t->rows[i] : NULL; }
 
 void mg_prices_free(struct mg_price_table *t)
 {

@@ -9,22 +9,11 @@
 
 #include <stdint.h>
 #include "core/money.h"
+#include "core/price_record.h"
 #include "core/usage_event.h"
 
 #define MG_RATIO_ONE 1000000 /* ratios are parts per million: 400000 = 40 % */
 
-struct mg_price {
-    char model[96];          /* exact model name, or a prefix ending in '*' */
-    int64_t input_per_mtok;  /* per 1,000,000 input tokens */
-    int64_t output_per_mtok;
-    int64_t cached_per_mtok; /* cache reads */
-    int64_t per_10k_chars;   /* speech */
-    int64_t per_image;
-    int64_t per_video;
-    int64_t per_track;
-    int64_t per_voice;       /* voice clone / voice design */
-    int64_t max_output_tokens; /* chat: the largest max_tokens admitted; 0 = MG_DEFAULT_MAX_OUTPUT */
-};
 
 /* The output limit of a chat model without its own: MiniMax's M2.x range for
  * max_tokens is [1, 204800] (MINIMAX-API.md section 2, the context window). */
@@ -60,6 +49,12 @@ void mg_prices_free(struct mg_price_table *t);
 /* Adds or replaces a row (config overrides): a row whose pattern is the same
  * string replaces it whole, any other is added. */
 void mg_prices_set(struct mg_price_table *t, const struct mg_price *p);
+/* The ratio for accounts without one of their own (MG_RATIO_ONE in a default table). */
+int64_t mg_prices_ratio(const struct mg_price_table *t);
+void mg_prices_set_ratio(struct mg_price_table *t, int64_t ratio_ppm);
+/* The rows, in table order (for listing). */
+size_t mg_prices_count(const struct mg_price_table *t);
+const struct mg_price *mg_prices_row(const struct mg_price_table *t, size_t i);
 /* The row for a model: exact match first, then the longest '*' prefix; NULL if none. */
 const struct mg_price *mg_prices_find(const struct mg_price_table *t, const char *model);
 /* 1 if `name` (len bytes) is a valid model name: 1..MG_MODEL_NAME_MAX bytes

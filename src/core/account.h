@@ -30,6 +30,7 @@ struct mg_account {
     int64_t locked_until_ms;   /* 0 = not locked */
     int64_t last_login_ms;     /* 0 = never */
     int64_t credit_micros;
+    int invoice_billing;       /* 1: billed by invoice with net-30 terms (AC-11: enterprise) */
 };
 
 /* A key as the gateway needs it (joined with its account). */
@@ -51,6 +52,7 @@ struct mg_key_record {
     /* from the account */
     int account_suspended;
     int64_t account_cap_micros;
+    int64_t account_ratio_ppm;   /* the account's price ratio (its own, else its plan's); -1 = the operator's */
     int64_t seq;                 /* change sequence: bumps on every change of the key or its account */
 };
 

@@ -116,7 +116,7 @@ static int admit_rpm(struct relay *rl)
 static int admit_tpm(struct relay *rl)
 {
     int64_t wait, tpm = MG_MIN(rl->in.key.tpm, MG_RATE_LIMIT_MAX);
-    int64_t need = mg_estimate_tokens(rl->gw->prices, &rl->res.q);
+    int64_t need = mg_estimate_tokens(rl_prices(rl), &rl->res.q);
     char detail[300];
     if (need <= 0)
         return MG_OK;
@@ -177,8 +177,15 @@ int rl_admit_key(struct relay *rl)
         rl_send_error(rl, MG_E_ACCOUNT_SUSPENDED, NULL);
         return MG_ERR;
     }
+    if (key->rpm > 0 && admit_rpm(rl) != MG_OK)
+        return MG_ERR;
     /* last-used is the usage writer's (billing/meter.c), from the events: nothing shared here */
-    return key->rpm > 0 ? admit_rpm(rl) : MG_OK;
+    if (mg_pricebook_pin(gw->prices, &rl->in.prices) != MG_OK) {
+        rl_send_error(rl, MG_E_OVERLOADED, "This node has more loop threads than its price book has slots.");
+        return MG_ERR;
+    }
+    rl->in.ratio_ppm = key->account_ratio_ppm >= 0 ? key->account_ratio_ppm : mg_prices_ratio(rl_prices(rl));
+    return MG_OK;
 }
 
 /* ---- BL-3: the worst case reserved against the cap (billing/reserve.h) ---- */
@@ -239,7 +246,6 @@ static int hold(struct relay *rl, int64_t spender, int64_t cap, int64_t need, st
 
 static int reserve(struct relay *rl)
 {
-    struct mg_gateway *gw = rl->gw;
     const struct mg_key_record *k = &rl->in.key;
     struct mg_estimate_req *q = &rl->res.q;
     q->kind = estimate_kind(rl->route);
@@ -249,7 +255,7 @@ static int reserve(struct relay *rl)
         return MG_ERR;
     if (k->account_cap_micros <= 0 && k->cap_micros <= 0)
         return MG_OK;
-    int64_t need = mg_estimate_cost(gw->prices, q, gw->cfg.ratio_ppm);
+    int64_t need = mg_estimate_cost(rl_prices(rl), q, rl->in.ratio_ppm);
     if (k->account_cap_micros > 0 && hold(rl, k->account_id, k->account_cap_micros, need, &rl->res.r, "account's") != MG_OK)
         return MG_ERR;
     if (k->cap_micros > 0 &&
@@ -419,7 +425,7 @@ int rl_admit_price(struct relay *rl)
     char detail[256];
     if (units == 0 || model[0] == '\0') /* nothing billed here, or a query billed under its task's model */
         return MG_OK;
-    const struct mg_price *p = mg_prices_find(rl->gw->prices, model);
+    const struct mg_price *p = mg_prices_find(rl_prices(rl), model);
     if (p == NULL || !mg_price_covers(p, units)) {
         snprintf(detail, sizeof(detail), "Model: '%s'.", model); /* a valid name: no quotes, no line breaks */
         rl_send_error(rl, MG_E_MODEL_UNPRICED, detail);

@@ -54,7 +54,7 @@ void rl_bill(struct relay *rl, int status)
     }
     identify(rl, ev);
     ev->http_status = status;
-    ev->cost_micros = mg_prices_cost(rl->gw->prices, ev, rl->gw->cfg.ratio_ppm);
+    ev->cost_micros = mg_prices_cost(rl_prices(rl), ev, rl->in.ratio_ppm);
     mg_rate_settle(&rl->res.tpm, ev->input_tokens + ev->output_tokens); /* GW-9: what it used replaces its hold */
     mg_reserve_settle(rl->gw->meter, &rl->res.r, &rl->res.kr, ev); /* records it; spent += cost, reserved -= holds */
 }
@@ -68,6 +68,6 @@ void rl_bill_checkpoint(struct relay *rl, struct mg_usage_event *ev)
     mg_strlcpy(ev->model, rl_price_model(rl), sizeof(ev->model));
     identify(rl, ev);
     ev->checkpoint = 1;
-    ev->cost_micros = mg_prices_cost(rl->gw->prices, ev, rl->gw->cfg.ratio_ppm);
+    ev->cost_micros = mg_prices_cost(rl_prices(rl), ev, rl->in.ratio_ppm);
     mg_meter_checkpoint(rl->gw->meter, ev);
 }

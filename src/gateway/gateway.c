@@ -55,7 +55,7 @@ static void on_context_dispose(h2o_handler_t *self, h2o_context_t *ctx)
 
 struct mg_gateway *mg_gateway_new(const struct mg_gateway_config *cfg, struct mg_channel_spec *channels,
                                   size_t nchannels, struct mg_keycache *keys, struct mg_meter *meter,
-                                  struct mg_pool *pool, const struct mg_price_table *prices,
+                                  struct mg_pool *pool, struct mg_pricebook *prices,
                                   const uint8_t *secret, size_t secret_len)
 {
     char err[512];

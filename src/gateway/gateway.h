@@ -17,6 +17,7 @@
 #include "auth/keycache.h"
 #include "billing/meter.h"
 #include "billing/prices.h"
+#include "billing/pricebook.h"
 #include "runtime/pool.h"
 #include "net/upclient.h"
 
@@ -56,8 +57,6 @@ struct mg_gateway_config {
     int serves[MG_REGION__COUNT];                 /* 1 if this node has a channel for the region */
     char region_base_url[MG_REGION__COUNT][256];  /* where to send a key of each region; "" = unknown */
     char public_base_url[256];                    /* this node's own base URL, for messages */
-    /* billing */
-    int64_t ratio_ppm;                            /* MG_RATIO_ONE = official price */
 };
 
 struct mg_gateway;
@@ -69,7 +68,7 @@ struct mg_gateway;
  */
 struct mg_gateway *mg_gateway_new(const struct mg_gateway_config *cfg, struct mg_channel_spec *channels,
                                   size_t nchannels, struct mg_keycache *keys, struct mg_meter *meter,
-                                  struct mg_pool *pool, const struct mg_price_table *prices,
+                                  struct mg_pool *pool, struct mg_pricebook *prices,
                                   const uint8_t *secret, size_t secret_len);
 void mg_gateway_free(struct mg_gateway *gw);
 

@@ -153,6 +153,7 @@ static void relay_dispose(void *p)
     /* BL-3: rl_finish gave every hold back; a request that never finished (a stream cut with the
      * process) gives it back here: a released hold is empty */
     release_holds(rl);
+    mg_pricebook_unpin(&rl->in.prices);
     if (rl->st.sse_init)
         mg_sse_free(&rl->st.sse);
     mg_upc_dispose(&rl->up.upc);

@@ -27,6 +27,7 @@
 
 #include "gateway/gateway.h"
 #include "billing/estimate.h"
+#include "billing/pricebook.h"
 #include "billing/reserve.h"
 #include "gateway/channel.h"
 #include "gateway/delivered.h"
@@ -54,7 +55,7 @@ struct mg_gateway {
     struct mg_keycache *keys;
     struct mg_meter *meter;
     struct mg_pool *pool;
-    const struct mg_price_table *prices;
+    struct mg_pricebook *prices; /* replaced while running (billing/pricebook.h); a request pins one */
     struct mg_key_hasher hasher; /* HMAC(server secret, key): states prepared once */
     h2o_handler_t *handler;
     _Atomic size_t inflight;
@@ -116,6 +117,8 @@ struct relay {
     struct {                     /* RL_ADMIT's findings, read by every later phase */
         struct mg_key_record key;
         struct mg_key_live *live; /* the key's rate-limit words (keycache.h) */
+        struct mg_price_pin prices; /* the price table this request is priced with, pinned at admission */
+        int64_t ratio_ppm;       /* its account's ratio (its own, its plan's, else the table's) */
         int authed;
         char model[96];
         char res_id[MAX_RESOURCE_ID]; /* the resource a USE/DELETE/CREATE-by-body route names */
@@ -191,6 +194,8 @@ void rl_finish(struct relay *rl, int status); /* access log + metrics, once */
 
 /* admit.c: MG_OK, or an error was answered */
 int rl_admit_key(struct relay *rl);
+/* The request's price table (pinned by rl_admit_key). */
+static inline const struct mg_price_table *rl_prices(const struct relay *rl) { return rl->in.prices.t; }
 int rl_admit_body(struct relay *rl);
 int rl_admit_model_and_cap(struct relay *rl);
 int rl_admit_price(struct relay *rl); /* BL-1: the model is priced, max_tokens within its limit */

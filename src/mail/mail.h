@@ -44,6 +44,7 @@ enum mg_mail_kind {
     MG_MAIL_KEY_REVOKED,       /* an API key found in public was revoked (leaked-key revocation) */
     MG_MAIL_SPEND_ALERT,       /* a spending alert reached its threshold (BL-4); vars.detail says which */
     MG_MAIL_TEST,              /* `maxgated admin mail test` */
+    MG_MAIL_INVOICE_OVERDUE,   /* an invoice-billed (net-30) invoice passed its due date unpaid: once */
     MG_MAIL_KIND_COUNT
 };
 
@@ -52,6 +53,9 @@ struct mg_mail_vars {
     const char *ip;    /* client IP the mail speaks of, or NULL */
     int minutes;       /* link life; 0 = the kind's default (reset 15, verify 1440, set password 4320) */
     const char *detail; /* {detail}: a sentence maxgate made (no CR), for the kinds that name it; else NULL */
+    const char *invoice; /* invoice mails: the number, the amount due ("USD 12.34"), the due date; one line each */
+    const char *amount;
+    const char *due;
 };
 
 /* Longest subject and body a template renders (with a 128-char token). */

@@ -83,6 +83,11 @@ static const struct tmpl tmpls[MG_MAIL_KIND_COUNT] = {
     [MG_MAIL_TEST] = {"test", NULL, 0, "{product} test mail",
                       "Hello,\n\nthis is a test mail from {product} to {to}.\n"
                       "If you read it, the [mail] settings work.\n" SIGN},
+    [MG_MAIL_INVOICE_OVERDUE] = {"invoice_overdue", NULL, 0, "Invoice {invoice} from {product} is overdue",
+                                 "Hello,\n\ninvoice {invoice} of your {product} account, {amount}, was due on "
+                                 "{due} and we have not received its payment yet.\nThe Invoices page of the "
+                                 "console has the invoice as PDF with the bank details for the transfer.\n"
+                                 "If you paid it in the last days, thank you, and please ignore this mail.\n" SIGN},
 };
 
 const char *mg_mail_kind_name(enum mg_mail_kind kind)
@@ -138,7 +143,7 @@ static void life_text(int minutes, char *out, size_t cap)
 }
 
 struct expand {
-    const char *product, *link, *life, *ip, *base, *to, *detail;
+    const char *product, *link, *life, *ip, *base, *to, *detail, *invoice, *amount, *due;
 };
 
 /* Copies src into out[cap] replacing the {names}.  Returns the length, or
@@ -153,6 +158,8 @@ static size_t expand(const char *src, const struct expand *x, char *out, size_t 
         {"{life}", offsetof(struct expand, life)},       {"{ip}", offsetof(struct expand, ip)},
         {"{base}", offsetof(struct expand, base)},       {"{to}", offsetof(struct expand, to)},
         {"{detail}", offsetof(struct expand, detail)},
+        {"{invoice}", offsetof(struct expand, invoice)}, {"{amount}", offsetof(struct expand, amount)},
+        {"{due}", offsetof(struct expand, due)},
     };
     size_t n = 0;
     while (*src) {
@@ -181,7 +188,7 @@ static size_t expand(const char *src, const struct expand *x, char *out, size_t 
 size_t mg_mail_render(const struct mg_mail_config *cfg, enum mg_mail_kind kind, const char *to,
                       const struct mg_mail_vars *vars, char *subject, size_t scap, char *body, size_t bcap)
 {
-    static const struct mg_mail_vars none = {NULL, NULL, 0, NULL};
+    static const struct mg_mail_vars none = {NULL, NULL, 0, NULL, NULL, NULL, NULL};
     char link[sizeof(cfg->public_base_url) + 64 + TOKEN_MAX], life[32], base[sizeof(cfg->public_base_url)];
     if ((unsigned)kind >= MG_MAIL_KIND_COUNT || !mg_mail_address_valid(to) || has_crlf(cfg->product) ||
         has_crlf(cfg->public_base_url) || scap == 0 || bcap == 0)
@@ -199,9 +206,12 @@ size_t mg_mail_render(const struct mg_mail_config *cfg, enum mg_mail_kind kind, 
     }
     int minutes = vars->minutes > 0 ? vars->minutes : t->minutes > 0 ? t->minutes : 15;
     life_text(minutes, life, sizeof(life));
+    if (has_crlf(vars->invoice) || has_crlf(vars->amount) || has_crlf(vars->due))
+        return 0;
     const char *detail = vars->detail && !strchr(vars->detail, '\r') ? vars->detail : "";
     struct expand x = {cfg->product[0] ? cfg->product : "maxgate", link, life, ip_shown(vars->ip),
-                       blen ? base : "", to, detail};
+                       blen ? base : "", to, detail, vars->invoice ? vars->invoice : "",
+                       vars->amount ? vars->amount : "", vars->due ? vars->due : ""};
     if (expand(t->subject, &x, subject, scap) == (size_t)-1 || has_crlf(subject))
         return 0;
     size_t n = expand(t->body, &x, body, bcap);

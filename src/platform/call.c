@@ -37,10 +37,10 @@ void pf_reply_raw(struct pf_call *c, int status, const char *content_type, char 
     c->out = NULL;
     free(c->raw);
     c->status = status;
-    c->raw = body;
+    c->raw = (uint8_t *)body;
     c->raw_len = len;
     mg_strlcpy(c->content_type, content_type, sizeof(c->content_type));
-    mg_strlcpy(c->disposition, disposition ? disposition : "", sizeof(c->disposition));
+    mg_strlcpy(c->content_disposition, disposition ? disposition : "", sizeof(c->content_disposition));
 }
 
 void pf_no_content(struct pf_call *c)

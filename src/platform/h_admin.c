@@ -191,8 +191,20 @@ void pf_h_admin_account_patch(struct pf_call *c)
         pf_fail(c, MG_E_CONFLICT, "role", "You cannot remove your own admin role; ask another admin.");
         return;
     }
+    const char *mode = pf_has(c, "billing_mode") ? pf_str(c, "billing_mode") : NULL;
+    if (mode && strcmp(mode, "prepaid") != 0 && strcmp(mode, "invoice") != 0) {
+        pf_fail(c, MG_E_FIELD_INVALID, "billing_mode", "billing_mode is prepaid or invoice.");
+        return;
+    }
+    if (mode && strcmp(mode, "invoice") == 0 && strcmp(plan ? plan : a.plan, "enterprise") != 0) {
+        pf_fail(c, MG_E_CONFLICT, "billing_mode", "Invoice billing (net-30) is for enterprise accounts: set the "
+                                                  "plan to enterprise first (or in the same request).");
+        return;
+    }
     int is_admin = role ? strcmp(role, "admin") == 0 : -1;
     int rc = c->store->ops->account_set_plan_role(c->store, a.id, plan, is_admin);
+    if (rc == MG_OK && mode)
+        rc = c->store->ops->account_set_invoice_billing(c->store, a.id, strcmp(mode, "invoice") == 0);
     if (rc == MG_OK)
         rc = c->store->ops->account_get(c->store, a.id, &a);
     if (rc != MG_OK) {
@@ -200,7 +212,8 @@ void pf_h_admin_account_patch(struct pf_call *c)
         return;
     }
     char detail[128];
-    snprintf(detail, sizeof(detail), "plan %s, role %s", a.plan, a.is_admin ? "admin" : "user");
+    snprintf(detail, sizeof(detail), "plan %s, role %s, billing %s", a.plan, a.is_admin ? "admin" : "user",
+             a.invoice_billing ? "invoice" : "prepaid");
     pf_audit(c, "account.updated", a.id, detail);
     pf_reply(c, 200, admin_account_json(c, &a));
 }

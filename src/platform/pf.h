@@ -108,15 +108,17 @@ struct pf_call {
     /* the response */
     int status;
     json_t *out;       /* the body (owned); NULL with 204 */
-    char *raw;         /* or a body that is not JSON (owned, raw_len bytes; pf_reply_raw) */
-    size_t raw_len;
-    char content_type[64];
-    char disposition[128]; /* Content-Disposition, "" = none */
     enum mg_err err;   /* MG_E_NONE unless it failed */
     char field[64];
     char detail[512];
     char set_cookie[512];
     int retry_after;
+    /* a body that is not JSON (the invoice PDF): raw (malloc, owned) of raw_len bytes, sent as
+     * content_type with content_disposition (may be ""); out stays NULL */
+    uint8_t *raw;
+    size_t raw_len;
+    char content_type[64];
+    char content_disposition[160];
 };
 
 /* The platform as its files see it (platform.c owns it). */
@@ -128,6 +130,9 @@ struct mg_platform {
     struct pf_limits *limits;
     struct mg_keycache *keys; /* this node's key cache (NULL in operator commands) */
     struct mg_meter *meter;   /* this node's meter, for month-to-date spend (NULL in operator commands) */
+    struct mg_pricebook *prices; /* the gateway's live prices (NULL in operator commands: built from the store) */
+    int (*prices_reload)(void *arg, struct mg_store *s); /* after a price change; NULL = the poller's */
+    void *prices_reload_arg;
     uint8_t csrf_key[32];
     uint8_t totp_key[32];     /* seals authenticator secrets at rest (derived from the server secret) */
     uint8_t key_secret[32];   /* the server secret itself: API key digests are HMAC-SHA256(it, key) */
@@ -193,6 +198,15 @@ int pf_step_up(struct pf_call *c);
 /* Whether the account's plan includes caps and alerts (professional, enterprise; AC-11): MG_OK, or
  * MG_DECLINED with 403 plan_required naming the plan needed. */
 int pf_plan_caps(struct pf_call *c, const struct mg_account *a);
+
+/* h_prices.c: the caller's effective prices; the admin's table and ratios */
+void pf_h_prices(struct pf_call *c);
+void pf_h_admin_prices(struct pf_call *c);
+void pf_h_admin_price_put(struct pf_call *c);
+void pf_h_admin_price_delete(struct pf_call *c);
+void pf_h_admin_ratio_global(struct pf_call *c);
+void pf_h_admin_ratio_plan(struct pf_call *c);
+void pf_h_admin_ratio_account(struct pf_call *c);
 
 /* h_billing.c: the cap and the spending alerts of the signed-in account */
 void pf_h_billing_cap_get(struct pf_call *c);
@@ -343,5 +357,16 @@ void pf_h_admin_key_patch(struct pf_call *c);
 void pf_h_admin_key_delete(struct pf_call *c);
 void pf_h_admin_key_rotate(struct pf_call *c);
 void pf_h_admin_key_revoke_leaked(struct pf_call *c);
+
+/* h_invoices.c: invoices and payments (BL-6, BL-7) */
+void pf_h_invoices_list(struct pf_call *c);
+void pf_h_invoice_get(struct pf_call *c);
+void pf_h_invoice_pdf(struct pf_call *c);
+void pf_h_admin_invoices(struct pf_call *c);
+void pf_h_admin_invoice_get(struct pf_call *c);
+void pf_h_admin_invoice_pdf(struct pf_call *c);
+void pf_h_admin_invoice_payment(struct pf_call *c);
+void pf_h_admin_invoice_void(struct pf_call *c);
+void pf_h_admin_invoices_close(struct pf_call *c);
 
 #endif

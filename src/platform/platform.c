@@ -52,7 +52,7 @@ static void add_header(h2o_req_t *req, const char *name, const char *value)
     h2o_add_header_by_str(&req->pool, &req->res.headers, name, strlen(name), 0, NULL, v.base, v.len);
 }
 
-/* set_cookie may be ""; retry_after <= 0 sends no Retry-After; ctype NULL is JSON; disposition may be "". */
+/* set_cookie may be ""; retry_after <= 0 sends no Retry-After; ctype NULL = JSON. */
 static void send_answer_as(h2o_req_t *req, int status, const char *body, size_t len, const char *set_cookie,
                            int retry_after, const char *ctype, const char *disposition)
 {
@@ -65,15 +65,15 @@ static void send_answer_as(h2o_req_t *req, int status, const char *body, size_t 
         snprintf(ra, sizeof(ra), "%d", retry_after);
         add_header(req, "retry-after", ra);
     }
-    if (disposition[0])
+    if (disposition != NULL && disposition[0])
         add_header(req, "content-disposition", disposition);
-    mg_http_respond(req, status, len ? (ctype ? ctype : "application/json") : NULL, body, len);
+    mg_http_respond(req, status, len ? (ctype && ctype[0] ? ctype : "application/json") : NULL, body, len);
 }
 
 static void send_answer(h2o_req_t *req, int status, const char *body, size_t len, const char *set_cookie,
                         int retry_after)
 {
-    send_answer_as(req, status, body, len, set_cookie, retry_after, NULL, "");
+    send_answer_as(req, status, body, len, set_cookie, retry_after, NULL, NULL);
 }
 
 /* An error answered on the loop thread (no route, too large, overloaded). */
@@ -130,10 +130,12 @@ static void render(struct pf_job *j)
             c->retry_after = mg_err_get(c->err)->retry_after;
         j->resp = mg_strndup(buf, n);
         j->resp_len = n;
+        c->content_type[0] = '\0';
+        c->content_disposition[0] = '\0';
         return;
     }
     if (c->raw != NULL) {
-        j->resp = c->raw;
+        j->resp = (char *)c->raw;
         j->resp_len = c->raw_len;
         c->raw = NULL;
         return;
@@ -178,9 +180,8 @@ static void job_done(struct mg_job *job)
     struct pf_job *j = H2O_STRUCT_FROM_MEMBER(struct pf_job, job, job);
     struct pf_call *c = &j->call;
     if (j->req != NULL) {
-        int raw = c->err == MG_E_NONE && c->content_type[0];
         send_answer_as(j->req, c->status, j->resp ? j->resp : "", j->resp_len, c->set_cookie, c->retry_after,
-                       raw ? c->content_type : NULL, raw ? c->disposition : "");
+                       c->content_type, c->content_disposition);
         mg_metrics_request("platform", c->status, 0, 0);
     }
     if (j->sen != NULL)
@@ -426,6 +427,14 @@ void mg_platform_set_keycache(struct mg_platform *pf, struct mg_keycache *keys)
 void mg_platform_set_meter(struct mg_platform *pf, struct mg_meter *meter)
 {
     pf->meter = meter;
+}
+
+void mg_platform_set_prices(struct mg_platform *pf, struct mg_pricebook *book,
+                            int (*reload)(void *arg, struct mg_store *s), void *arg)
+{
+    pf->prices = book;
+    pf->prices_reload = reload;
+    pf->prices_reload_arg = arg;
 }
 
 void mg_platform_free(struct mg_platform *pf)

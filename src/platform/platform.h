@@ -11,6 +11,7 @@
 #include <h2o.h>
 #include <stdint.h>
 #include "auth/password.h"
+#include "billing/close.h"
 #include "core/region.h"
 #include "mail/mail.h"
 #include "runtime/pool.h"
@@ -38,6 +39,7 @@ struct mg_platform_config {
     int serves[MG_REGION__COUNT]; /* 1 for a region this node has a channel for (keys are made only for those;
                                    * none set = not known, as in operator commands: any region) */
     int test_clock;               /* MG_TEST_CLOCK=1: POST /platform/v1/test/clock moves the clock (tests only) */
+    struct mg_billing_config billing; /* [billing]: the invoices' issuer, currency, bank details */
 };
 
 struct mg_platform;
@@ -55,6 +57,11 @@ void mg_platform_set_keycache(struct mg_platform *pf, struct mg_keycache *keys);
 /* The node's usage meter (borrowed): the cap's answers say what this month has spent. */
 struct mg_meter;
 void mg_platform_set_meter(struct mg_platform *pf, struct mg_meter *meter);
+/* The gateway's live price book (borrowed) and what publishes a new table after a change made here. */
+struct mg_pricebook;
+struct mg_store;
+void mg_platform_set_prices(struct mg_platform *pf, struct mg_pricebook *book,
+                            int (*reload)(void *arg, struct mg_store *s), void *arg);
 
 /* Runs one platform route in this process for an operator command (`maxgated admin accounts ...`):
  * the same handler the API runs, as an admin (id 0, IP "local" in the audit log), against store s.

@@ -7,6 +7,8 @@
 #include "platform/pf.h"
 #include "core/account.h"
 #include "core/mg.h"
+#include "billing/invoice_pdf.h"
+#include "billing/payments.h"
 
 #include <string.h>
 
@@ -34,7 +36,11 @@ static const struct pf_field f_code[] = {{"code", PF_SECRET, 1, 0, 16}, F_END};
 static const struct pf_field f_key_name[] = {{"name", PF_STR, 0, 1, 64}, F_END};
 static const struct pf_field f_key_add[] = {{"name", PF_STR, 1, 1, 64}, {"credential", PF_OBJ, 1, 0, 0}, F_END};
 static const struct pf_field f_password[] = {SECRET("current_password", 1), SECRET("new_password", 1), F_END};
-static const struct pf_field f_account_patch[] = {{"plan", PF_STR, 0, 1, 16}, {"role", PF_STR, 0, 1, 16}, F_END};
+static const struct pf_field f_account_patch[] = {{"plan", PF_STR, 0, 1, 16}, {"role", PF_STR, 0, 1, 16},
+                                                  {"billing_mode", PF_STR, 0, 1, 16}, F_END};
+static const struct pf_field f_payment[] = {{"amount_micros", PF_INT, 1, 1, MG_INVOICE_AMOUNT_MAX},
+                                            {"reference", PF_STR, 1, 1, MG_PAYMENT_REFERENCE_MAX}, F_END};
+static const struct pf_field f_close[] = {{"period", PF_STR, 1, 7, 7}, F_END};
 
 #define KEY_NAME(req) {"name", PF_STR, req, 1, 64}
 #define KEY_LISTS {"scopes", PF_LIST, 0, 0, 16}, {"models", PF_LIST, 0, 0, 32}
@@ -46,6 +52,13 @@ static const struct pf_field f_apikey_patch[] = {KEY_NAME(0), KEY_LISTS, KEY_LIM
 static const struct pf_field f_cap[] = {{"cap_micros", PF_INT, 0, 1, MG_KEY_CAP_MAX}, F_END};
 static const struct pf_field f_alert[] = {{"service", PF_STR, 0, 1, 16}, {"threshold_percent", PF_INT, 1, 1, 100},
                                           {"channels", PF_LIST, 1, 1, 2}, F_END};
+#define PRICE_COL(n) {n, PF_INT, 0, 0, 1000000000000LL}
+static const struct pf_field f_price[] = {PRICE_COL("input_per_mtok"), PRICE_COL("output_per_mtok"),
+                                          PRICE_COL("cached_per_mtok"), PRICE_COL("per_10k_chars"),
+                                          PRICE_COL("per_image"), PRICE_COL("per_video"), PRICE_COL("per_track"),
+                                          PRICE_COL("per_voice"), {"max_output_tokens", PF_INT, 0, 0, 10000000},
+                                          F_END};
+static const struct pf_field f_ratio[] = {{"ratio_ppm", PF_INT, 0, 0, 100000000LL}, F_END};
 static const struct pf_field f_apikey_rotate[] = {{"window_seconds", PF_INT, 0, 0, 30LL * 24 * 3600}, F_END};
 static const struct pf_field f_apikey_leaked[] = {{"key", PF_SECRET, 1, 0, 128}, F_END};
 
@@ -95,12 +108,24 @@ static const struct pf_route routes[] = {
     {"PATCH", "/keys/{id}", PF_SESSION, f_apikey_patch, pf_h_key_patch, 0},
     {"DELETE", "/keys/{id}", PF_SESSION, NULL, pf_h_key_delete, 0},
     {"POST", "/keys/{id}/rotate", PF_SESSION, f_apikey_rotate, pf_h_key_rotate, PF_STEP_UP},
+    /* prices: the caller's; the admin's table and ratios (changing them: step-up) */
+    {"GET", "/prices", PF_SESSION, NULL, pf_h_prices, 0},
+    {"GET", "/admin/prices", PF_ADMIN, NULL, pf_h_admin_prices, 0},
+    {"PUT", "/admin/prices/{model}", PF_ADMIN, f_price, pf_h_admin_price_put, PF_STEP_UP},
+    {"DELETE", "/admin/prices/{model}", PF_ADMIN, NULL, pf_h_admin_price_delete, PF_STEP_UP},
+    {"PUT", "/admin/price-ratio", PF_ADMIN, f_ratio, pf_h_admin_ratio_global, PF_STEP_UP},
+    {"PUT", "/admin/plans/{plan}/price-ratio", PF_ADMIN, f_ratio, pf_h_admin_ratio_plan, PF_STEP_UP},
+    {"PUT", "/admin/accounts/{id}/price-ratio", PF_ADMIN, f_ratio, pf_h_admin_ratio_account, PF_STEP_UP},
     /* billing: the cap (raising it needs step-up, checked by the handler) and spending alerts */
     {"GET", "/billing/cap", PF_SESSION, NULL, pf_h_billing_cap_get, 0},
     {"PUT", "/billing/cap", PF_SESSION, f_cap, pf_h_billing_cap_put, 0},
     {"GET", "/billing/alerts", PF_SESSION, NULL, pf_h_billing_alerts_list, 0},
     {"POST", "/billing/alerts", PF_SESSION, f_alert, pf_h_billing_alert_create, 0},
     {"DELETE", "/billing/alerts/{id}", PF_SESSION, NULL, pf_h_billing_alert_delete, 0},
+    /* invoices of the signed-in account */
+    {"GET", "/invoices", PF_SESSION, NULL, pf_h_invoices_list, 0},
+    {"GET", "/invoices/{id}", PF_SESSION, NULL, pf_h_invoice_get, 0},
+    {"GET", "/invoices/{id}/pdf", PF_SESSION, NULL, pf_h_invoice_pdf, 0},
     /* administration */
     {"GET", "/admin/accounts", PF_ADMIN, NULL, pf_h_admin_accounts, 0},
     {"GET", "/admin/accounts/{id}", PF_ADMIN, NULL, pf_h_admin_account, 0},
@@ -123,6 +148,14 @@ static const struct pf_route routes[] = {
     {"POST", "/admin/recovery-requests/{id}/approve", PF_ADMIN, NULL, pf_h_admin_recovery_approve, 0},
     {"POST", "/admin/recovery-requests/{id}/deny", PF_ADMIN, NULL, pf_h_admin_recovery_deny, 0},
     {"GET", "/admin/audit", PF_ADMIN, NULL, pf_h_admin_audit, 0},
+    /* invoices and payments (BL-6, BL-7) */
+    {"GET", "/admin/invoices", PF_ADMIN, NULL, pf_h_admin_invoices, 0},
+    {"POST", "/admin/invoices/close", PF_ADMIN, f_close, pf_h_admin_invoices_close, 0},
+    {"GET", "/admin/invoices/{id}", PF_ADMIN, NULL, pf_h_admin_invoice_get, 0},
+    {"GET", "/admin/invoices/{id}/pdf", PF_ADMIN, NULL, pf_h_admin_invoice_pdf, 0},
+    {"POST", "/admin/invoices/{id}/payments", PF_ADMIN, f_payment, pf_h_admin_invoice_payment, 0},
+    {"POST", "/admin/invoices/{id}/mark-paid", PF_ADMIN, f_payment, pf_h_admin_invoice_payment, 0},
+    {"POST", "/admin/invoices/{id}/void", PF_ADMIN, NULL, pf_h_admin_invoice_void, 0},
     /* tests only: answers 404 unless MG_TEST_CLOCK=1 */
     {"POST", "/test/clock", PF_PUBLIC, f_test_clock, pf_h_test_clock, 0},
 };

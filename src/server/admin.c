@@ -425,13 +425,13 @@ int mg_cmd_admin(const struct mg_config *cfg, int argc, char **argv)
     struct args a;
     char err[512];
     if (argc < 1 || (argc < 2 && strcmp(argv[0], "audit") != 0)) {
-        fprintf(stderr, "usage: maxgated admin user|key|channel|usage|mail|accounts|access-requests|recovery-requests|"
-                        "audit VERB [options] (see docs/operations.md)\n");
+        fprintf(stderr, "usage: maxgated admin user|key|channel|price|usage|mail|accounts|access-requests|"
+                        "recovery-requests|audit|invoices VERB [options] (see docs/operations.md)\n");
         return 2;
     }
     const char *noun = argv[0], *verb = argv[1];
     if (strcmp(noun, "accounts") == 0 || strcmp(noun, "access-requests") == 0 ||
-        strcmp(noun, "recovery-requests") == 0 || strcmp(noun, "audit") == 0)
+        strcmp(noun, "recovery-requests") == 0 || strcmp(noun, "audit") == 0 || strcmp(noun, "invoices") == 0)
         return mg_cmd_admin_platform(cfg, noun, argc - 1, argv + 1);
     if (strcmp(noun, "usage") == 0) {
         verb = "list";
@@ -439,6 +439,16 @@ int mg_cmd_admin(const struct mg_config *cfg, int argc, char **argv)
             fprintf(stderr, "maxgated: unknown command 'admin usage %s' (list)\n", argv[1]);
             return 2;
         }
+    }
+    if (strcmp(noun, "price") == 0) { /* its own options: one per price column */
+        struct mg_store *ps = mg_server_store(cfg, err, sizeof(err));
+        if (ps == NULL) {
+            fprintf(stderr, "maxgated: %s\n", err);
+            return 1;
+        }
+        int prc = mg_cmd_admin_price(cfg, ps, argc - 1, argv + 1);
+        ps->ops->close(ps);
+        return prc;
     }
     if (parse_args(argc - 1, argv + 1, &a) != MG_OK)
         return 2;
@@ -454,8 +464,8 @@ int mg_cmd_admin(const struct mg_config *cfg, int argc, char **argv)
         if (strcmp(nouns[i].noun, noun) == 0)
             rc = nouns[i].run(s, cfg, verb, &a);
     if (rc < 0) {
-        fprintf(stderr, "maxgated: unknown command 'admin %s' (user, key, channel, usage, mail, accounts, access-requests, "
-                        "recovery-requests, audit)\n", noun);
+        fprintf(stderr, "maxgated: unknown command 'admin %s' (user, key, channel, price, usage, mail, accounts, "
+                        "access-requests, recovery-requests, audit, invoices)\n", noun);
         rc = 2;
     }
     s->ops->close(s);

@@ -18,8 +18,8 @@
 
 /* Runs method path with body (may be NULL) as the operator; *doc gets the parsed answer on success (2xx).
  * 0, 1 on a failure (the reason on stderr). */
-static int run(const struct mg_config *cfg, struct mg_store *s, const char *method, const char *path, json_t *body,
-               json_t **doc)
+int mg_admin_platform_call(const struct mg_config *cfg, struct mg_store *s, const char *method, const char *path,
+                           json_t *body, json_t **doc)
 {
     char err[512];
     uint8_t secret[MG_SECRET_LEN];
@@ -96,7 +96,7 @@ static json_t *name_list(const char *csv)
 int mg_admin_key_revoke_text(const struct mg_config *cfg, struct mg_store *s, const char *key)
 {
     json_t *doc, *body = json_pack("{ss}", "key", key);
-    int rc = run(cfg, s, "POST", "/admin/keys/revoke-leaked", body, &doc);
+    int rc = mg_admin_platform_call(cfg, s, "POST", "/admin/keys/revoke-leaked", body, &doc);
     json_decref(body);
     if (rc == 0)
         fprintf(stderr, "revoked key %s of account %lld; its owner is told by mail and in the console\n",
@@ -165,7 +165,7 @@ int mg_admin_key_edit(const struct mg_config *cfg, struct mg_store *s, const cha
     }
     if (models != NULL)
         json_object_set_new(body, "models", name_list(models));
-    int rc = run(cfg, s, "PATCH", path, body, &doc);
+    int rc = mg_admin_platform_call(cfg, s, "PATCH", path, body, &doc);
     json_decref(body);
     if (rc == 0) {
         json_dumpf(doc, stdout, JSON_INDENT(2));
@@ -186,7 +186,7 @@ int mg_admin_key_rotate(const struct mg_config *cfg, struct mg_store *s, const c
     }
     if (window_seconds >= 0)
         json_object_set_new(body, "window_seconds", json_integer(window_seconds));
-    int rc = run(cfg, s, "POST", path, body, &doc);
+    int rc = mg_admin_platform_call(cfg, s, "POST", path, body, &doc);
     json_decref(body);
     if (rc == 0) {
         printf("%s\n", json_string_value(json_object_get(doc, "key"))); /* shown once (KY-2) */

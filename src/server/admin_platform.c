@@ -16,7 +16,7 @@
 #include <string.h>
 
 struct pargs {
-    const char *email, *id, *plan, *role, *status, *query, *type, *limit;
+    const char *email, *id, *plan, *role, *status, *query, *type, *limit, *period, *billing;
 };
 
 static int parse(int argc, char **argv, struct pargs *a)
@@ -26,6 +26,7 @@ static int parse(int argc, char **argv, struct pargs *a)
         {"plan", required_argument, NULL, 'p'},  {"role", required_argument, NULL, 'r'},
         {"status", required_argument, NULL, 's'}, {"query", required_argument, NULL, 'q'},
         {"type", required_argument, NULL, 't'},  {"limit", required_argument, NULL, 'l'},
+        {"period", required_argument, NULL, 'P'}, {"billing", required_argument, NULL, 'b'},
         {"config", required_argument, NULL, 'c'}, {NULL, 0, NULL, 0},
     };
     int ch;
@@ -42,6 +43,8 @@ static int parse(int argc, char **argv, struct pargs *a)
         case 'q': a->query = optarg; break;
         case 't': a->type = optarg; break;
         case 'l': a->limit = optarg; break;
+        case 'P': a->period = optarg; break;
+        case 'b': a->billing = optarg; break;
         case 'c': break; /* read by main() */
         default:
             fprintf(stderr, "maxgated: unknown option '%s' (see docs/operations.md)\n", argv[optind - 1]);
@@ -111,6 +114,8 @@ static int route_of(struct mg_store *s, const char *noun, const char *verb, cons
                 json_object_set_new(*body, "plan", json_string(a->plan));
             if (a->role)
                 json_object_set_new(*body, "role", json_string(a->role));
+            if (a->billing)
+                json_object_set_new(*body, "billing_mode", json_string(a->billing));
         } else if (strcmp(verb, "suspend") == 0 || strcmp(verb, "unsuspend") == 0 || strcmp(verb, "unlock") == 0 ||
                    strcmp(verb, "end-sessions") == 0) {
             *method = "POST";
@@ -135,6 +140,32 @@ static int route_of(struct mg_store *s, const char *noun, const char *verb, cons
         *method = "POST";
         snprintf(path, cap, "/admin/%s/%s/%s", noun, a->id, verb);
         return MG_OK;
+    }
+    if (strcmp(noun, "invoices") == 0) {
+        if (strcmp(verb, "close") == 0 && a->period != NULL) {
+            *method = "POST";
+            snprintf(path, cap, "/admin/invoices/close");
+            *body = json_object();
+            json_object_set_new(*body, "period", json_string(a->period));
+            return MG_OK;
+        }
+        if (strcmp(verb, "list") == 0) {
+            char idtext[32];
+            if (a->email != NULL || (a->id != NULL && a->email == NULL)) {
+                int64_t id = account_id(s, a);
+                if (id == 0)
+                    return MG_ERR;
+                snprintf(idtext, sizeof(idtext), "%lld", (long long)id);
+                query_add(q, sizeof(q), "account", idtext);
+            }
+            query_add(q, sizeof(q), "status", a->status);
+            query_add(q, sizeof(q), "limit", a->limit ? a->limit : "100");
+            snprintf(path, cap, "/admin/invoices%s", q);
+            return MG_OK;
+        }
+        fprintf(stderr, "maxgated: use 'admin invoices close --period YYYY-MM' or 'admin invoices list [--email E | "
+                        "--id N] [--status open|paid|void]'\n");
+        return MG_ERR;
     }
     /* audit */
     if (a->email != NULL || a->id != NULL) {
@@ -185,6 +216,7 @@ int mg_cmd_admin_platform(const struct mg_config *cfg, const char *noun, int arg
         struct mg_platform_config pc;
         memset(&pc, 0, sizeof(pc));
         mg_strlcpy(pc.public_base_url, cfg->public_base_url, sizeof(pc.public_base_url));
+        mg_server_billing_config(cfg, &pc.billing);
         struct mg_platform *pf = mg_platform_new(&pc, NULL, mailer, NULL, secret);
         char *text = body ? json_dumps(body, JSON_COMPACT) : NULL, *out = NULL;
         int status = mg_platform_run_local(pf, s, method, path, text, &out);

@@ -81,6 +81,14 @@ static const struct opt opts[] = {
     I("mail", "queue_max", mail_queue_max, "1000", 1, 1000000),
     P("mail", "ca_file", mail_ca_file, ""),
     {"billing", "ratio", T_RATIO, offsetof(struct mg_config, ratio_ppm), 0, "1", 0, 100 * MG_RATIO_ONE, NULL},
+    /* invoices (BL-6): who issues them, in what currency, and where to pay (the manual provider) */
+    S("billing", "issuer_name", billing_issuer_name, "maxgate"),
+    S("billing", "issuer_address", billing_issuer_address, ""), /* lines separated by \n */
+    S("billing", "issuer_tax_id", billing_issuer_tax_id, ""),
+    S("billing", "currency", billing_currency, "USD"),
+    S("billing", "bank_details", billing_bank_details, ""),
+    /* the server's billing thread: closes the previous month after its end, sends overdue reminders */
+    I("billing", "check_interval_ms", billing_check_ms, "60000", 100, 86400000),
     /* the platform's own workers (Argon2id, its database calls): never the gateway's */
     I("server", "platform_workers", platform_workers, "2", 1, 64),
     /* platform calls waiting for those workers; past it a call gets 503 overloaded (never the gateway) */
@@ -368,6 +376,12 @@ int mg_config_load(struct mg_config *cfg, const char *file, char *err, size_t er
         }
     }
     const char *st = cfg->mail_starttls;
+    const char *cur = cfg->billing_currency;
+    if (strlen(cur) != 3 || cur[0] < 'A' || cur[0] > 'Z' || cur[1] < 'A' || cur[1] > 'Z' || cur[2] < 'A' || cur[2] > 'Z') {
+        snprintf(err, errlen, "%s: [billing] currency must be three capital letters (ISO 4217, e.g. USD), not '%s'",
+                 cfg->file, cur);
+        return MG_ERR;
+    }
     if (st[0] && strcmp(st, "required") != 0 && strcmp(st, "opportunistic") != 0 && strcmp(st, "off") != 0) {
         snprintf(err, errlen, "%s: [mail] starttls must be required, opportunistic or off, not '%s'", cfg->file, st);
         return MG_ERR;

@@ -98,6 +98,13 @@ struct mg_config {
     char mail_ca_file[MG_PATH_MAX];
     /* [billing] */
     int64_t ratio_ppm;
+    /* [billing]: invoices (BL-6) */
+    char billing_issuer_name[256];
+    char billing_issuer_address[512]; /* lines separated by \n (the two characters) */
+    char billing_issuer_tax_id[64];
+    char billing_currency[4];
+    char billing_bank_details[512];
+    int64_t billing_check_ms;        /* how often the server looks for a month to close and overdue invoices */
     /* [price.MODEL]: rows added to or replacing the built-in price table, in file order */
     struct mg_price prices[MG_CONFIG_MAX_PRICES];
     size_t nprices;

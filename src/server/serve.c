@@ -276,11 +276,14 @@ static void *loop_main(void *arg)
     return NULL;
 }
 
+/* The platform changed a price or a ratio: publish at once (on its worker, with its store handle). */
+static int reload_prices(void *arg, struct mg_store *s) { return mg_price_reloader_now(arg, s); }
+
 /* A spending alert's mail (called on the usage writer's thread). */
 static void alert_mail(void *arg, const struct mg_alert_due *d, const char *text)
 {
     struct mg_server_platform *p = arg;
-    struct mg_mail_vars v = {NULL, NULL, 0, text};
+    struct mg_mail_vars v = {.detail = text};
     if (p->mailer == NULL || mg_mailer_send(p->mailer, MG_MAIL_SPEND_ALERT, d->email, &v) != MG_OK)
         mg_log(MG_LOG_WARN, "spending alert %lld: its mail could not be queued", (long long)d->a.id);
 }
@@ -335,9 +338,13 @@ int mg_cmd_serve(const struct mg_config *cfg)
     srv.pf = srv.platform.pf;
     mg_platform_set_meter(srv.pf, meter);
     mg_alerts_attach(alerts, meter); /* the mailer exists now */
-    struct mg_price_table *prices = mg_prices_default();
-    for (size_t i = 0; i < cfg->nprices; i++)
-        mg_prices_set(prices, &cfg->prices[i]);
+    /* BL-1: the price book the gateway prices with, replaced live when the operator changes a price */
+    struct mg_pricebook *prices = mg_pricebook_new(mg_server_prices_build(cfg, NULL));
+    struct mg_price_reloader *reloader = mg_price_reloader_start(cfg, spec, prices, err, sizeof(err));
+    if (reloader == NULL)
+        goto fail;
+    mg_platform_set_prices(srv.pf, prices, reload_prices, reloader);
+    struct mg_billing_thread *billing = mg_billing_start(cfg, spec, srv.platform.mailer);
 
     struct mg_gateway_config gc;
     memset(&gc, 0, sizeof(gc));
@@ -356,7 +363,6 @@ int mg_cmd_serve(const struct mg_config *cfg)
     gc.stream_low_water = (size_t)cfg->stream_buffer / 4;
     gc.drain_usage_ms = (int)cfg->drain_usage_ms;
     gc.drain_usage_bytes = (size_t)cfg->drain_usage_bytes;
-    gc.ratio_ppm = cfg->ratio_ppm;
     mg_strlcpy(gc.public_base_url, cfg->public_base_url, sizeof(gc.public_base_url));
     mg_strlcpy(gc.region_base_url[MG_REGION_GLOBAL], cfg->global_base_url, sizeof(gc.region_base_url[0]));
     mg_strlcpy(gc.region_base_url[MG_REGION_CN], cfg->cn_base_url, sizeof(gc.region_base_url[0]));
@@ -440,7 +446,9 @@ int mg_cmd_serve(const struct mg_config *cfg)
     size_t left = mg_gateway_inflight(srv.gw);
     mg_meter_close(meter); /* commits every queued usage event (and checks their alerts) */
     mg_alerts_free(alerts);
+    mg_price_reloader_stop(reloader);
     mg_pool_free(pool);
+    mg_billing_stop(billing); /* before the mailer it queues reminders on goes */
     mg_server_platform_stop(&srv.platform);
     mg_log(MG_LOG_INFO, "stopped%s", left ? " (some requests were cut at the drain timeout)" : "");
     return 0;

@@ -45,6 +45,7 @@ static void platform_config(const struct mg_config *cfg, struct mg_platform_conf
     webauthn_rp(cfg, pc);
     pc->webauthn_require_uv = (int)cfg->webauthn_require_uv;
     pc->mfa_max_failures = (int)cfg->mfa_max_failures;
+    mg_server_billing_config(cfg, &pc->billing);
     const char *tc = getenv("MG_TEST_CLOCK");
     pc->test_clock = tc != NULL && strcmp(tc, "1") == 0;
 }

@@ -8,11 +8,14 @@
 #include <stdint.h>
 #include "auth/keycache.h"
 #include "auth/password.h"
+#include "billing/pricebook.h"
 #include "platform/platform.h"
 #include "runtime/pool.h"
 #include "server/config.h"
 #include "mail/mail.h"
 #include "store/store.h"
+
+#include <jansson.h>
 
 #define MG_SECRET_LEN 32
 
@@ -85,6 +88,12 @@ int mg_cmd_admin_platform(const struct mg_config *cfg, const char *noun, int arg
  * "none") that are not NULL.
  * rotate: the new key alone on stdout; window_seconds < 0 = the default (24 h), 0 = the old one ends now. */
 int mg_admin_key_revoke_text(const struct mg_config *cfg, struct mg_store *s, const char *key);
+/* Runs one platform route in this process as the operator (validated and audited as through the API);
+ * *doc gets the answer on a 2xx.  0, or 1 with the reason on stderr. */
+int mg_admin_platform_call(const struct mg_config *cfg, struct mg_store *s, const char *method, const char *path,
+                           json_t *body, json_t **doc);
+/* admin_prices.c: `maxgated admin price list|set|remove|ratio`; argv starts at the verb. */
+int mg_cmd_admin_price(const struct mg_config *cfg, struct mg_store *s, int argc, char **argv);
 struct mg_admin_key_edit {
     const char *name, *scopes, *models, *rpm, *tpm, *cap;
 };
@@ -93,5 +102,25 @@ int mg_admin_key_edit(const struct mg_config *cfg, struct mg_store *s, const cha
 int mg_admin_key_rotate(const struct mg_config *cfg, struct mg_store *s, const char *public_id,
                         int64_t window_seconds);
 int mg_cmd_serve(const struct mg_config *cfg);
+
+/* prices_live.c: live prices.  mg_server_prices_build: the built-in table, the config's [price.*] rows,
+ * the database's rows (s may be NULL: none), the ratio (the database's global one, else the config's);
+ * NULL if the store cannot be read.  The reloader builds the book's first table, then polls price_seq
+ * and publishes a new table when it moved (mg_price_reloader_now: at once, on the caller's store handle,
+ * after a change in this process).  NULL with a message in err at start. */
+struct mg_price_reloader;
+struct mg_price_table *mg_server_prices_build(const struct mg_config *cfg, struct mg_store *s);
+struct mg_price_reloader *mg_price_reloader_start(const struct mg_config *cfg, const char *spec,
+                                                  struct mg_pricebook *book, char *err, size_t errlen);
+int mg_price_reloader_now(struct mg_price_reloader *r, struct mg_store *s);
+void mg_price_reloader_stop(struct mg_price_reloader *r);
+/* serve_billing.c: the [billing] section as invoices need it, and the server's billing thread (closes the
+ * previous month after its end, sends overdue reminders through mailer; see the file).  start: NULL if the
+ * thread could not start (logged); stop joins it (NULL is fine). */
+struct mg_billing_config;
+void mg_server_billing_config(const struct mg_config *cfg, struct mg_billing_config *out);
+struct mg_billing_thread;
+struct mg_billing_thread *mg_billing_start(const struct mg_config *cfg, const char *spec, struct mg_mailer *mailer);
+void mg_billing_stop(struct mg_billing_thread *t);
 
 #endif

@@ -15,7 +15,7 @@
 
 #define ACCOUNT_COLS                                                                                        \
     "id, email, is_admin, suspended, cap_micros, created_ms, status, plan, password_phc, failed_logins, "   \
-    "locked_until_ms, last_login_ms, credit_micros FROM accounts "
+    "locked_until_ms, last_login_ms, credit_micros, invoice_billing FROM accounts "
 
 static void account_row(sqlite3_stmt *st, struct mg_account *a)
 {
@@ -33,6 +33,7 @@ static void account_row(sqlite3_stmt *st, struct mg_account *a)
     a->locked_until_ms = sqlite3_column_int64(st, 10);
     a->last_login_ms = sqlite3_column_int64(st, 11);
     a->credit_micros = sqlite3_column_int64(st, 12);
+    a->invoice_billing = sqlite3_column_int(st, 13);
 }
 
 /* One row of a prepared single-account query: MG_OK, MG_DECLINED, MG_AGAIN, MG_ERR. */
@@ -136,7 +137,17 @@ int sq_account_set_plan_role(struct mg_store *s, int64_t id, const char *plan, i
     if (plan != NULL)
         sqlite3_bind_text(st, 2, plan, -1, SQLITE_TRANSIENT);
     sqlite3_bind_int(st, 3, is_admin < 0 ? -1 : is_admin != 0);
-    return sq_pstep(s, st, 1, "account plan/role");
+    if (plan == NULL)
+        return sq_pstep(s, st, 1, "account plan/role");
+    /* the plan's price ratio is in the account's key records: they change with it */
+    if (sq_tx_begin(s, SQ_WRITE) != MG_OK) {
+        sqlite3_finalize(st);
+        return MG_ERR;
+    }
+    int rc = sq_pstep(s, st, 1, "account plan/role");
+    if (rc == MG_OK)
+        rc = sq_keys_bump_account(s, id);
+    return sq_level_end(s, rc);
 }
 
 /* The statements of one failed login, in order: bump, forget the old rows,

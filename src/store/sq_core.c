@@ -146,6 +146,12 @@ static const struct mg_store_ops ops = {
     .requests_list = sq_requests_list,
     .request_decide = sq_request_decide,
     /* notifications */
+    .prices_list = sq_prices_list,
+    .price_put = sq_price_put,
+    .price_delete = sq_price_delete,
+    .ratio_set = sq_ratio_set,
+    .ratios_list = sq_ratios_list,
+    .price_seq = sq_price_seq,
     .alert_insert = sq_alert_insert,
     .alerts_list = sq_alerts_list,
     .alert_delete = sq_alert_delete,
@@ -175,6 +181,20 @@ static const struct mg_store_ops ops = {
     .mfa_login_failed = sq_mfa_login_failed,
     .mfa_login_delete = sq_mfa_login_delete,
     .mfa_clear = sq_mfa_clear,
+    /* invoices and payments */
+    .account_set_invoice_billing = sq_account_set_invoice_billing,
+    .invoice_accounts = sq_invoice_accounts,
+    .invoice_usage_lines = sq_invoice_usage_lines,
+    .invoice_next_id = sq_invoice_next_id,
+    .invoice_insert = sq_invoice_insert,
+    .invoice_get = sq_invoice_get,
+    .invoices_list = sq_invoices_list,
+    .invoice_lines = sq_invoice_lines,
+    .invoice_set_status = sq_invoice_set_status,
+    .payment_insert = sq_payment_insert,
+    .payments_list = sq_payments_list,
+    .invoices_due = sq_invoices_due,
+    .invoice_set_reminded = sq_invoice_set_reminded,
 };
 
 /* The database holds key digests, accounts and usage: it is the owner's

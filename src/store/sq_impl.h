@@ -98,6 +98,9 @@ int sq_account_set_cap(struct mg_store *s, int64_t id, int64_t cap);
  * account is a change to its keys for the key pollers. */
 int sq_update_bumping(struct mg_store *s, const char *sql, int64_t v, int64_t id, const char *public_id);
 int sq_key_insert(struct mg_store *s, struct mg_key_record *k);
+/* Gives every key of the account a new seq (a change of the account the key cache carries); inside a
+ * transaction the caller opened. */
+int sq_keys_bump_account(struct mg_store *s, int64_t account_id);
 int sq_key_by_digest(struct mg_store *s, const uint8_t digest[MG_KEY_DIGEST_LEN], struct mg_key_record *out);
 int sq_key_set_status(struct mg_store *s, const char *public_id, enum mg_key_status stt);
 int sq_key_set_expiry(struct mg_store *s, const char *public_id, int64_t expires_ms);
@@ -240,6 +243,12 @@ int sq_requests_list(struct mg_store *s, enum mg_request_kind kind, int status, 
 int sq_request_decide(struct mg_store *s, int64_t id, enum mg_request_status st, int64_t by, int64_t now_ms);
 
 /* ---- In-app notifications (sq_notifications.c) ---- */
+int sq_prices_list(struct mg_store *s, int (*cb)(void *arg, const struct mg_price *p), void *arg);
+int sq_price_put(struct mg_store *s, const struct mg_price *p, int64_t now_ms);
+int sq_price_delete(struct mg_store *s, const char *model);
+int sq_ratio_set(struct mg_store *s, const char *scope, int64_t ratio_ppm, int64_t now_ms);
+int sq_ratios_list(struct mg_store *s, int (*cb)(void *arg, const char *scope, int64_t ratio_ppm), void *arg);
+int sq_price_seq(struct mg_store *s, int64_t *seq);
 int sq_alert_insert(struct mg_store *s, struct mg_alert *a);
 int sq_alerts_list(struct mg_store *s, int64_t account_id, int (*cb)(void *arg, const struct mg_alert *a), void *arg);
 int sq_alert_delete(struct mg_store *s, int64_t account_id, int64_t id);
@@ -277,5 +286,24 @@ int sq_mfa_login_put(struct mg_store *s, struct mg_mfa_login *m, int64_t *row_id
 int sq_mfa_login_get(struct mg_store *s, const uint8_t hash[32], struct mg_mfa_login *out, int64_t *row_id);
 int sq_mfa_login_failed(struct mg_store *s, int64_t row_id, int *failures);
 int sq_mfa_login_delete(struct mg_store *s, int64_t row_id);
+
+/* ---- Invoices and payments (sq_invoices.c) ---- */
+int sq_account_set_invoice_billing(struct mg_store *s, int64_t account_id, int on);
+int sq_invoice_accounts(struct mg_store *s, int64_t from_ms, int64_t to_ms, int64_t after_id, size_t limit,
+                        int64_t *ids, size_t *n);
+int sq_invoice_usage_lines(struct mg_store *s, int64_t account_id, int64_t from_ms, int64_t to_ms,
+                           mg_store_line_cb cb, void *arg);
+int sq_invoice_next_id(struct mg_store *s, int64_t *id);
+int sq_invoice_insert(struct mg_store *s, const struct mg_invoice_record *inv,
+                      const struct mg_invoice_line_record *lines, size_t n);
+int sq_invoice_get(struct mg_store *s, int64_t id, struct mg_invoice_record *out);
+int sq_invoices_list(struct mg_store *s, int64_t account_id, int status, int64_t before_id, size_t limit,
+                     mg_store_invoice_cb cb, void *arg);
+int sq_invoice_lines(struct mg_store *s, int64_t invoice_id, mg_store_line_cb cb, void *arg);
+int sq_invoice_set_status(struct mg_store *s, int64_t id, enum mg_invoice_state st);
+int sq_payment_insert(struct mg_store *s, struct mg_payment_record *p);
+int sq_payments_list(struct mg_store *s, int64_t invoice_id, mg_store_payment_cb cb, void *arg);
+int sq_invoices_due(struct mg_store *s, int64_t now_ms, size_t limit, mg_store_invoice_cb cb, void *arg);
+int sq_invoice_set_reminded(struct mg_store *s, int64_t id, int64_t now_ms);
 
 #endif

@@ -29,6 +29,11 @@ static int bump_seq(struct mg_store *s, const char *where, int64_t id, const cha
     return sq_step_done(s, st, "seq bump");
 }
 
+int sq_keys_bump_account(struct mg_store *s, int64_t account_id)
+{
+    return bump_seq(s, "account_id = ?", account_id, NULL);
+}
+
 int sq_update_bumping(struct mg_store *s, const char *sql, int64_t v, int64_t id, const char *public_id)
 {
     sqlite3_stmt *st;
@@ -54,7 +59,9 @@ int sq_update_bumping(struct mg_store *s, const char *sql, int64_t v, int64_t id
 
 #define KEY_COLS                                                                                              \
     "k.id, k.account_id, k.public_id, k.name, k.region, k.scopes, k.status, k.expires_ms, k.created_ms, "       \
-    "k.last_used_ms, k.digest, k.models, a.suspended, a.cap_micros, k.seq, k.rpm, k.tpm, k.cap_micros "          \
+    "k.last_used_ms, k.digest, k.models, a.suspended, a.cap_micros, k.seq, k.rpm, k.tpm, k.cap_micros, "         \
+    "COALESCE((SELECT ratio_ppm FROM price_ratios WHERE scope = 'account:' || a.id), "                            \
+    "(SELECT ratio_ppm FROM price_ratios WHERE scope = 'plan:' || a.plan), -1) "                                  \
     "FROM api_keys k JOIN accounts a ON a.id = k.account_id "
 
 static void key_row(sqlite3_stmt *st, struct mg_key_record *k)
@@ -79,6 +86,7 @@ static void key_row(sqlite3_stmt *st, struct mg_key_record *k)
     k->rpm = sqlite3_column_int64(st, 15);
     k->tpm = sqlite3_column_int64(st, 16);
     k->cap_micros = sqlite3_column_int64(st, 17);
+    k->account_ratio_ppm = sqlite3_column_int64(st, 18);
 }
 
 int sq_key_insert(struct mg_store *s, struct mg_key_record *k)

@@ -31,9 +31,11 @@
 #include "core/apikey.h"
 #include "core/channel_record.h"
 #include "core/embed.h"
+#include "core/invoice_records.h"
 #include "core/mfa_records.h"
 #include "core/owned.h"
 #include "core/platform_records.h"
+#include "core/price_record.h"
 #include "core/region.h"
 #include "core/usage_event.h"
 
@@ -65,13 +67,21 @@ typedef enum mg_tx (*mg_store_tx_fn)(struct mg_store *s, void *arg);
 #define MG_LOGIN_FAILURES_KEPT 1000        /* rows per account inside the window; above any sane per-hour limit */
 #define MG_WEBAUTHN_KEYS_PER_ACCOUNT 20    /* a few keys per person and spares; a 21st is refused */
 #define MG_RECOVERY_CODES_PER_ACCOUNT 10   /* the one set of ten shown at enrolment; a longer set is refused */
+#define MG_PRICE_ROWS_MAX 1000            /* the operator's own price rows (models and patterns) */
 #define MG_ALERTS_PER_ACCOUNT 20           /* thresholds per family and in total; a 21st is refused */
 #define MG_MFA_LOGINS_PER_ACCOUNT 20       /* second steps awaiting a code at once; the oldest beyond end */
 #define MG_USAGE_LOG_MAX 200               /* usage_log rows per call: one console page of the usage log */
 #define MG_USAGE_GROUPS_MAX 1000           /* usage_aggregate rows per call: 400 days, or keys and models to spare */
+#define MG_INVOICE_LINES_PER_INVOICE 10000 /* = the PDF renderer's MG_INVOICE_LINES_MAX; a longer invoice is refused */
+#define MG_PAYMENTS_PER_INVOICE 1000       /* partial payments of one invoice; a 1001st is refused */
+#define MG_INVOICES_PAGE_MAX 1000          /* rows one invoices_list / invoice_accounts call returns at most */
+/* invoices: one per account and period (UNIQUE), so an account has at most one a month */
 
 typedef int (*mg_store_key_cb)(void *arg, const struct mg_key_record *k);
 typedef int (*mg_store_usage_cb)(void *arg, const struct mg_usage_event *e);
+typedef int (*mg_store_invoice_cb)(void *arg, const struct mg_invoice_record *inv);
+typedef int (*mg_store_line_cb)(void *arg, const struct mg_invoice_line_record *l);
+typedef int (*mg_store_payment_cb)(void *arg, const struct mg_payment_record *p);
 /* One group of usage_aggregate: its key (a UTC day "2026-12-01", a service,
  * a key's public id or a model) and the sums of its events. */
 enum mg_usage_group { MG_GROUP_DAY, MG_GROUP_SERVICE, MG_GROUP_KEY, MG_GROUP_MODEL };
@@ -294,6 +304,18 @@ struct mg_store_ops {
                          int (*cb)(void *arg, const struct mg_request *r), void *arg);
     int (*request_decide)(struct mg_store *s, int64_t id, enum mg_request_status st, int64_t by, int64_t now_ms);
 
+    /* ---- Prices (sq_prices.c): the operator's rows and ratios (BL-1) ---- */
+    /* price_put inserts or replaces the row of p->model: MG_AGAIN past
+     * MG_PRICE_ROWS_MAX rows.  price_delete: MG_DECLINED if none.
+     * ratio_set: scope "global", "plan:<plan>" or "account:<id>"; ratio_ppm
+     * < 0 removes it.  Every change bumps price_seq (price_seq reads it). */
+    int (*prices_list)(struct mg_store *s, int (*cb)(void *arg, const struct mg_price *p), void *arg);
+    int (*price_put)(struct mg_store *s, const struct mg_price *p, int64_t now_ms);
+    int (*price_delete)(struct mg_store *s, const char *model);
+    int (*ratio_set)(struct mg_store *s, const char *scope, int64_t ratio_ppm, int64_t now_ms);
+    int (*ratios_list)(struct mg_store *s, int (*cb)(void *arg, const char *scope, int64_t ratio_ppm), void *arg);
+    int (*price_seq)(struct mg_store *s, int64_t *seq);
+
     /* ---- Spending alerts (sq_alerts.c) ---- */
     /* alert_insert fills a->id: MG_DECLINED if the account has that service
      * and threshold already, MG_AGAIN at MG_ALERTS_PER_ACCOUNT.  alerts_list:
@@ -392,6 +414,51 @@ struct mg_store_ops {
      * security keys and pending mfa logins (with their challenges) go, in one
      * transaction level.  MG_OK also when it had none. */
     int (*mfa_clear)(struct mg_store *s, int64_t account_id);
+
+    /* ---- Invoices and payments, BL-6/BL-7 (sq_invoices.c) ---- */
+    /* The nouns are in core/invoice_records.h; billing/close.h and
+     * billing/payments.h give them their meaning.  Every op works inside
+     * run_tx (MG_AGAIN there when busy).
+     * account_set_invoice_billing: 1 = billed by invoice, net-30 (enterprise).
+     * invoice_accounts: the accounts with usage events in [from_ms, to_ms)
+     * whose id > after_id, ascending, at most limit (<= MG_INVOICES_PAGE_MAX)
+     * into ids; *n says how many.
+     * invoice_usage_lines: cb for each (service, model) of the account's usage
+     * events in [from_ms, to_ms) with the group's sums (units is left ""),
+     * ordered by service then model; cb != MG_OK stops.
+     * invoice_next_id: the id the next invoice_insert may use (inside the
+     * write transaction that inserts it, so numbers are sequential).
+     * invoice_insert: inv (with inv->id from invoice_next_id, number set) and
+     * its n lines, all or nothing; MG_DECLINED when the account has an
+     * invoice of that period already (insert if absent), the number exists,
+     * or n > MG_INVOICE_LINES_PER_INVOICE.
+     * invoice_get: MG_DECLINED if none.  invoices_list: newest first (id
+     * descending); account_id 0 = all, status -1 = any, before_id 0 = from the
+     * newest; at most limit.  invoice_lines: the invoice's lines in order.
+     * invoice_set_status: MG_DECLINED if none.
+     * payment_insert fills p->id and adds p->amount_micros to the invoice's
+     * paid_micros; MG_DECLINED if no such invoice or it has
+     * MG_PAYMENTS_PER_INVOICE payments.  payments_list: oldest first.
+     * invoices_due: open invoices with 0 < due_ms <= now_ms and no reminder
+     * sent, oldest due first, at most limit.  invoice_set_reminded: sets
+     * reminder_sent_ms if none was set; MG_DECLINED otherwise (one reminder). */
+    int (*account_set_invoice_billing)(struct mg_store *s, int64_t account_id, int on);
+    int (*invoice_accounts)(struct mg_store *s, int64_t from_ms, int64_t to_ms, int64_t after_id, size_t limit,
+                            int64_t *ids, size_t *n);
+    int (*invoice_usage_lines)(struct mg_store *s, int64_t account_id, int64_t from_ms, int64_t to_ms,
+                               mg_store_line_cb cb, void *arg);
+    int (*invoice_next_id)(struct mg_store *s, int64_t *id);
+    int (*invoice_insert)(struct mg_store *s, const struct mg_invoice_record *inv,
+                          const struct mg_invoice_line_record *lines, size_t n);
+    int (*invoice_get)(struct mg_store *s, int64_t id, struct mg_invoice_record *out);
+    int (*invoices_list)(struct mg_store *s, int64_t account_id, int status, int64_t before_id, size_t limit,
+                         mg_store_invoice_cb cb, void *arg);
+    int (*invoice_lines)(struct mg_store *s, int64_t invoice_id, mg_store_line_cb cb, void *arg);
+    int (*invoice_set_status)(struct mg_store *s, int64_t id, enum mg_invoice_state st);
+    int (*payment_insert)(struct mg_store *s, struct mg_payment_record *p);
+    int (*payments_list)(struct mg_store *s, int64_t invoice_id, mg_store_payment_cb cb, void *arg);
+    int (*invoices_due)(struct mg_store *s, int64_t now_ms, size_t limit, mg_store_invoice_cb cb, void *arg);
+    int (*invoice_set_reminded)(struct mg_store *s, int64_t id, int64_t now_ms);
 };
 
 struct mg_store {

@@ -24,11 +24,13 @@ const ROUTES = [
   { path: 'playground', page: 'playground', auth: 'session', nav: 'nav.playground' },
   { path: 'billing', page: 'billing', auth: 'session', nav: 'nav.billing' },
   { path: 'billing/log', page: 'billing-log', auth: 'session', parent: 'billing' },
+  { path: 'billing/invoices', page: 'invoices', auth: 'session', nav: 'nav.invoices' },
   { path: 'security', page: 'security', auth: 'session', nav: 'nav.security' },
   { path: 'notifications', page: 'notifications', auth: 'session', nav: 'nav.notifications' },
   { path: 'admin/accounts', page: 'admin-accounts', auth: 'admin', nav: 'nav.admin_accounts' },
   { path: 'admin/accounts/:id', page: 'admin-account', auth: 'admin', parent: 'admin/accounts' },
   { path: 'admin/requests', page: 'admin-requests', auth: 'admin', nav: 'nav.admin_requests' },
+  { path: 'admin/invoices', page: 'admin-invoices', auth: 'admin', nav: 'nav.admin_invoices' },
   { path: 'admin/audit', page: 'admin-audit', auth: 'admin', nav: 'nav.admin_audit' },
 ];
 

@@ -61,7 +61,7 @@ static void links_come_from_public_base_url(void **state)
 {
     struct mg_mail_config c;
     char subject[MG_MAIL_SUBJECT_MAX], body[MG_MAIL_BODY_MAX];
-    struct mg_mail_vars v = {TOKEN, "192.0.2.7", 0, "Spending reached 80 % of the cap."};
+    struct mg_mail_vars v = {.token = TOKEN, .ip = "192.0.2.7", .minutes = 0, .detail = "Spending reached 80 % of the cap."};
     static const struct {
         enum mg_mail_kind kind;
         const char *link;
@@ -90,7 +90,7 @@ static void every_kind_renders(void **state)
 {
     struct mg_mail_config c;
     char subject[MG_MAIL_SUBJECT_MAX], body[MG_MAIL_BODY_MAX];
-    struct mg_mail_vars v = {TOKEN, "2001:db8::1", 30, NULL};
+    struct mg_mail_vars v = {.token = TOKEN, .ip = "2001:db8::1", .minutes = 30};
     config(&c);
     for (int k = 0; k < MG_MAIL_KIND_COUNT; k++) {
         assert_non_null(mg_mail_kind_name((enum mg_mail_kind)k));
@@ -111,7 +111,7 @@ static void link_kinds_need_token_and_base(void **state)
 {
     struct mg_mail_config c;
     char subject[MG_MAIL_SUBJECT_MAX], body[MG_MAIL_BODY_MAX];
-    struct mg_mail_vars none = {NULL, NULL, 0, NULL}, evil = {"abc\r\nBcc: x@y.z", NULL, 0, NULL}, slash = {"a/../b", NULL, 0, NULL};
+    struct mg_mail_vars none = {.token = NULL, .ip = NULL, .minutes = 0}, evil = {.token = "abc\r\nBcc: x@y.z", .ip = NULL, .minutes = 0}, slash = {.token = "a/../b", .ip = NULL, .minutes = 0};
     config(&c);
     assert_int_equal(mg_mail_render(&c, MG_MAIL_RESET, "a@b.c", &none, subject, sizeof(subject), body, sizeof(body)),
                      0);
@@ -120,7 +120,7 @@ static void link_kinds_need_token_and_base(void **state)
     assert_int_equal(mg_mail_render(&c, MG_MAIL_RESET, "a@b.c", &slash, subject, sizeof(subject), body, sizeof(body)),
                      0);
     c.public_base_url[0] = '\0';
-    struct mg_mail_vars v = {TOKEN, NULL, 0, NULL};
+    struct mg_mail_vars v = {.token = TOKEN, .ip = NULL, .minutes = 0};
     assert_int_equal(mg_mail_render(&c, MG_MAIL_VERIFY, "a@b.c", &v, subject, sizeof(subject), body, sizeof(body)), 0);
     /* kinds without a link do not need it */
     assert_true(mg_mail_render(&c, MG_MAIL_TEST, "a@b.c", NULL, subject, sizeof(subject), body, sizeof(body)) > 0);
@@ -231,7 +231,7 @@ static void queue_ceiling_refuses_the_next_mail(void **state)
     struct mg_mail_config c;
     char err[256];
     unsigned mode;
-    struct mg_mail_vars v = {TOKEN, NULL, 0, NULL};
+    struct mg_mail_vars v = {.token = TOKEN, .ip = NULL, .minutes = 0};
     config(&c);
     struct mg_mailer *m = mg_mailer_new(&c, err, sizeof(err));
     assert_non_null(m);

@@ -105,7 +105,8 @@ export default async function render(ctx) {
     h('section', { class: 'card', 'aria-labelledby': 'by-h' }, h('h2', { id: 'by-h' }, t('billing.breakdown_title')), tabs, byslot),
     h('section', { class: 'card', 'aria-labelledby': 'cap-h' }, h('h2', { id: 'cap-h' }, t('billing.cap_title')), capSlot),
     h('section', { class: 'card', 'aria-labelledby': 'log-h' }, h('h2', { id: 'log-h' }, t('billing.log_title')),
-      h('p', {}, t('billing.log_intro')), h('p', {}, h('a', { href: ctx.root + 'billing/log' }, t('billing.log_open'))))));
+      h('p', {}, t('billing.log_intro')), h('p', { class: 'card-links' }, h('a', { href: ctx.root + 'billing/log' }, t('billing.log_open')),
+        h('a', { href: ctx.root + 'billing/invoices' }, t('billing.invoices_open'))))));
 
   async function loadSummary() {
     try { figSlot.replaceChildren(figures(await ctx.api.get('/billing/summary'))); } catch (err) { figSlot.replaceChildren(problem(err)); }

@@ -1,0 +1,274 @@
+/*
+ * h_prices.c: prices (BL-1).  A customer reads the prices they pay (the
+ * official price times their ratio: their account's, else their plan's,
+ * else the operator's); an admin reads the official table with the ratios
+ * and changes rows and ratios (step-up, audited).  A change is stored, then
+ * published to this node's gateway at once (pf->prices_reload); other
+ * nodes pick it up within their price poll (1 s).  All amounts are integer
+ * micro-units per unit; an effective price is rounded once, half up.
+ */
+#include "billing/pricebook.h"
+#include "core/log.h"
+#include "core/mg.h"
+#include "core/money.h"
+#include "platform/pf.h"
+#include "store/store.h"
+
+#include <stdio.h>
+#include <string.h>
+
+#define PRICE_MAX_MICROS 1000000000000LL /* a million currency units per unit: far above any real price */
+
+static const struct col {
+    const char *name;
+    size_t off;
+} cols[] = {
+#define C(f) {#f, offsetof(struct mg_price, f)}
+    C(input_per_mtok), C(output_per_mtok), C(cached_per_mtok), C(per_10k_chars), C(per_image),
+    C(per_video),      C(per_track),       C(per_voice),
+#undef C
+};
+
+static int64_t *col_of(struct mg_price *p, size_t i) { return (int64_t *)((char *)p + cols[i].off); }
+
+/* official x ratio, rounded once, half up (as mg_prices_cost rounds a bill) */
+static int64_t apply_ratio(int64_t official, int64_t ratio_ppm)
+{
+    __int128 v = (__int128)official * ratio_ppm + MG_RATIO_ONE / 2;
+    return (int64_t)(v / MG_RATIO_ONE);
+}
+
+static json_t *row_json(const struct mg_price *p, int64_t ratio_ppm)
+{
+    json_t *o = json_object();
+    char money[32];
+    json_object_set_new(o, "model", json_string(p->model));
+    for (size_t i = 0; i < MG_ARRAY_SIZE(cols); i++) {
+        int64_t v = apply_ratio(*col_of((struct mg_price *)p, i), ratio_ppm);
+        char name[48];
+        snprintf(name, sizeof(name), "%s_micros", cols[i].name);
+        json_object_set_new(o, name, json_integer(v));
+        mg_money_format(v, money, sizeof(money));
+        json_object_set_new(o, cols[i].name, json_string(money));
+    }
+    json_object_set_new(o, "max_output_tokens", json_integer(mg_price_max_output(p)));
+    return o;
+}
+
+struct ratios {
+    int64_t global, plan, account;
+    char plan_scope[32], account_scope[32];
+    json_t *list;
+};
+
+static int ratio_cb(void *arg, const char *scope, int64_t ppm)
+{
+    struct ratios *r = arg;
+    if (strcmp(scope, "global") == 0)
+        r->global = ppm;
+    else if (strcmp(scope, r->plan_scope) == 0)
+        r->plan = ppm;
+    else if (strcmp(scope, r->account_scope) == 0)
+        r->account = ppm;
+    if (r->list != NULL)
+        json_array_append_new(r->list, json_pack("{s:s, s:I}", "scope", scope, "ratio_ppm", (json_int_t)ppm));
+    return MG_OK;
+}
+
+/* The live table, pinned; MG_DECLINED (answered) when this process has none (an operator command). */
+static int pin(struct pf_call *c, struct mg_price_pin *p)
+{
+    if (c->pf->prices != NULL && mg_pricebook_pin(c->pf->prices, p) == MG_OK)
+        return MG_OK;
+    pf_fail(c, MG_E_OVERLOADED, NULL, "The price table is read by the running server (GET /platform/v1/prices).");
+    return MG_DECLINED;
+}
+
+void pf_h_prices(struct pf_call *c)
+{
+    struct mg_price_pin p;
+    struct ratios r = {.global = -1, .plan = -1, .account = -1};
+    snprintf(r.plan_scope, sizeof(r.plan_scope), "plan:%s", c->acct.plan[0] ? c->acct.plan : "free");
+    snprintf(r.account_scope, sizeof(r.account_scope), "account:%lld", (long long)c->acct.id);
+    int rc = c->store->ops->ratios_list(c->store, ratio_cb, &r);
+    if (rc != MG_OK) {
+        pf_store_failed(c, rc);
+        return;
+    }
+    if (pin(c, &p) != MG_OK)
+        return;
+    int64_t ratio = r.account >= 0 ? r.account : r.plan >= 0 ? r.plan : mg_prices_ratio(p.t);
+    json_t *rows = json_array(), *o = json_object();
+    for (size_t i = 0; i < mg_prices_count(p.t); i++)
+        json_array_append_new(rows, row_json(mg_prices_row(p.t, i), ratio));
+    mg_pricebook_unpin(&p);
+    json_object_set_new(o, "prices", rows);
+    json_object_set_new(o, "units", json_string("micro-units of the currency per unit: per 1,000,000 tokens, per "
+                                                "10,000 characters, per image, video, track or voice"));
+    pf_reply(c, 200, o);
+}
+
+/* ---- administration ------------------------------------------------------------------------ */
+
+struct db_rows {
+    json_t *names;
+};
+
+static int db_row(void *arg, const struct mg_price *p)
+{
+    json_array_append_new(((struct db_rows *)arg)->names, json_string(p->model));
+    return MG_OK;
+}
+
+void pf_h_admin_prices(struct pf_call *c)
+{
+    struct mg_price_pin p;
+    struct ratios r = {.global = -1, .plan = -1, .account = -1, .list = json_array()};
+    struct db_rows d = {json_array()};
+    int rc = c->store->ops->ratios_list(c->store, ratio_cb, &r);
+    if (rc == MG_OK)
+        rc = c->store->ops->prices_list(c->store, db_row, &d);
+    if (rc != MG_OK || pin(c, &p) != MG_OK) {
+        json_decref(r.list);
+        json_decref(d.names);
+        if (rc != MG_OK)
+            pf_store_failed(c, rc);
+        return;
+    }
+    json_t *rows = json_array(), *o = json_object();
+    for (size_t i = 0; i < mg_prices_count(p.t); i++) {
+        const struct mg_price *row = mg_prices_row(p.t, i);
+        json_t *j = row_json(row, MG_RATIO_ONE), *v;
+        size_t k;
+        int db = 0;
+        json_array_foreach(d.names, k, v) db |= strcmp(json_string_value(v), row->model) == 0;
+        json_object_set_new(j, "source", json_string(db ? "database" : "built-in or config"));
+        json_array_append_new(rows, j);
+    }
+    json_object_set_new(o, "ratio_ppm", json_integer(mg_prices_ratio(p.t)));
+    mg_pricebook_unpin(&p);
+    json_object_set_new(o, "ratios", r.list);
+    json_object_set_new(o, "prices", rows);
+    json_decref(d.names);
+    pf_reply(c, 200, o);
+}
+
+/* After a change: this node's gateway prices with it from its next request. */
+static void publish(struct pf_call *c)
+{
+    if (c->pf->prices_reload != NULL && c->pf->prices_reload(c->pf->prices_reload_arg, c->store) != MG_OK)
+        mg_log(MG_LOG_WARN, "prices: the change is stored; this node's gateway takes it at its next price poll");
+}
+
+void pf_h_admin_price_put(struct pf_call *c)
+{
+    struct mg_price p;
+    char detail[160];
+    const char *model = c->params[0];
+    memset(&p, 0, sizeof(p));
+    if (!mg_model_name_valid(model, strlen(model), 1)) {
+        pf_fail(c, MG_E_FIELD_INVALID, "model",
+                "A model is 1 to 64 characters of letters, digits and . _ : / -, with at most one * (a pattern).");
+        return;
+    }
+    mg_strlcpy(p.model, model, sizeof(p.model));
+    int any = 0;
+    for (size_t i = 0; i < MG_ARRAY_SIZE(cols); i++) {
+        *col_of(&p, i) = pf_int(c, cols[i].name, 0);
+        any |= *col_of(&p, i) > 0;
+    }
+    p.max_output_tokens = pf_int(c, "max_output_tokens", 0);
+    if (!any) {
+        pf_fail(c, MG_E_FIELD_MISSING, NULL,
+                "Give at least one price above 0 (e.g. input_per_mtok and output_per_mtok in micro-units).");
+        return;
+    }
+    int rc = c->store->ops->price_put(c->store, &p, c->now);
+    if (rc == MG_AGAIN) {
+        pf_fail(c, MG_E_CONFLICT, NULL, "The price table has 1000 rows of its own, the most it may; remove one first.");
+        return;
+    }
+    if (rc != MG_OK) {
+        pf_store_failed(c, rc);
+        return;
+    }
+    snprintf(detail, sizeof(detail), "price %s set", p.model);
+    pf_audit(c, "price.set", c->acct.id, detail);
+    publish(c);
+    pf_reply(c, 200, row_json(&p, MG_RATIO_ONE));
+}
+
+void pf_h_admin_price_delete(struct pf_call *c)
+{
+    char detail[160];
+    int rc = c->store->ops->price_delete(c->store, c->params[0]);
+    if (rc == MG_DECLINED) {
+        pf_fail(c, MG_E_RESOURCE_NOT_FOUND, NULL,
+                "No price row of the database has this model; built-in and config rows are changed by setting one.");
+        return;
+    }
+    if (rc != MG_OK) {
+        pf_store_failed(c, rc);
+        return;
+    }
+    snprintf(detail, sizeof(detail), "price %.100s removed", c->params[0]);
+    pf_audit(c, "price.removed", c->acct.id, detail);
+    publish(c);
+    pf_no_content(c);
+}
+
+/* A ratio of scope from body.ratio_ppm (null or absent on a plan or account: removed). */
+static void set_ratio(struct pf_call *c, const char *scope, int64_t account_id)
+{
+    char detail[128], text[32];
+    json_t *v = json_object_get(c->body, "ratio_ppm");
+    int64_t ppm = json_is_integer(v) ? (int64_t)json_integer_value(v) : -1;
+    if (ppm < 0 && strcmp(scope, "global") == 0) {
+        pf_fail(c, MG_E_FIELD_MISSING, "ratio_ppm", "Send 'ratio_ppm': 400000 is 40 % of the official price.");
+        return;
+    }
+    int rc = c->store->ops->ratio_set(c->store, scope, ppm, c->now);
+    if (rc != MG_OK) {
+        pf_store_failed(c, rc);
+        return;
+    }
+    mg_money_format(ppm, text, sizeof(text)); /* ppm as a decimal of 6 places is the ratio: 0.40 */
+    snprintf(detail, sizeof(detail), "ratio %s: %s", scope, ppm < 0 ? "removed" : text);
+    pf_audit(c, "price.ratio_set", account_id ? account_id : c->acct.id, detail);
+    publish(c);
+    json_t *o = json_object();
+    json_object_set_new(o, "scope", json_string(scope));
+    json_object_set_new(o, "ratio_ppm", ppm < 0 ? json_null() : json_integer(ppm));
+    pf_reply(c, 200, o);
+}
+
+void pf_h_admin_ratio_global(struct pf_call *c) { set_ratio(c, "global", 0); }
+
+void pf_h_admin_ratio_plan(struct pf_call *c)
+{
+    char scope[80];
+    const char *plan = c->params[0];
+    if (strcmp(plan, "free") != 0 && strcmp(plan, "professional") != 0 && strcmp(plan, "enterprise") != 0) {
+        pf_fail(c, MG_E_RESOURCE_NOT_FOUND, NULL, "The plans are free, professional and enterprise.");
+        return;
+    }
+    snprintf(scope, sizeof(scope), "plan:%s", plan);
+    set_ratio(c, scope, 0);
+}
+
+void pf_h_admin_ratio_account(struct pf_call *c)
+{
+    struct mg_account a;
+    char scope[32];
+    int64_t id = pf_param_id(c, 0);
+    int rc = id > 0 ? c->store->ops->account_get(c->store, id, &a) : MG_DECLINED;
+    if (rc != MG_OK) {
+        if (rc == MG_DECLINED)
+            pf_fail(c, MG_E_RESOURCE_NOT_FOUND, NULL, "No such account.");
+        else
+            pf_store_failed(c, rc);
+        return;
+    }
+    snprintf(scope, sizeof(scope), "account:%lld", (long long)id);
+    set_ratio(c, scope, id);
+}

@@ -1,0 +1,172 @@
+/*
+ * admin_prices.c: `maxgated admin price list|set|remove|ratio` (BL-1).
+ * list prints the table this config and database give (what a server
+ * started now prices with); the changes run the platform's admin price
+ * routes in this process (validated and audited as through the API), and a
+ * running server publishes them within its price poll (1 s).
+ */
+#include "server/server.h"
+#include "core/mg.h"
+#include "core/money.h"
+
+#include <getopt.h>
+#include <stdio.h>
+#include <string.h>
+
+static const struct {
+    const char *flag, *field;
+} money_flags[] = {
+    {"input", "input_per_mtok"}, {"output", "output_per_mtok"}, {"cached", "cached_per_mtok"},
+    {"chars", "per_10k_chars"},  {"image", "per_image"},        {"video", "per_video"},
+    {"track", "per_track"},      {"voice", "per_voice"},
+};
+
+static int list(const struct mg_config *cfg, struct mg_store *s)
+{
+    struct mg_price_table *t = mg_server_prices_build(cfg, s);
+    char r[32];
+    if (t == NULL) {
+        fprintf(stderr, "maxgated: cannot read the price table from the database\n");
+        return 1;
+    }
+    mg_money_format(mg_prices_ratio(t), r, sizeof(r));
+    printf("operator ratio %s (1.00 = the official price); official prices per unit:\n", r);
+    printf("%-28s %10s %10s %10s %10s %8s %8s %8s %8s\n", "model", "in/Mtok", "out/Mtok", "cache/Mtok", "10k chars",
+           "image", "video", "track", "voice");
+    for (size_t i = 0; i < mg_prices_count(t); i++) {
+        const struct mg_price *p = mg_prices_row(t, i);
+        const int64_t v[] = {p->input_per_mtok, p->output_per_mtok, p->cached_per_mtok, p->per_10k_chars,
+                             p->per_image,      p->per_video,       p->per_track,       p->per_voice};
+        char m[8][32];
+        for (int k = 0; k < 8; k++)
+            mg_money_format(v[k], m[k], sizeof(m[k]));
+        printf("%-28s %10s %10s %10s %10s %8s %8s %8s %8s\n", p->model, m[0], m[1], m[2], m[3], m[4], m[5], m[6],
+               m[7]);
+    }
+    mg_prices_free(t);
+    return 0;
+}
+
+/* --flag value pairs of argv into opts (name -> value); MG_ERR on an unknown or valueless flag. */
+static int flags(int argc, char **argv, const char *const *names, const char **values, size_t n)
+{
+    for (int i = 1; i < argc; i++) {
+        size_t k = 0;
+        if (strncmp(argv[i], "--", 2) != 0 || i + 1 >= argc) {
+            fprintf(stderr, "maxgated: expected --name value, not '%s'\n", argv[i]);
+            return MG_ERR;
+        }
+        while (k < n && strcmp(argv[i] + 2, names[k]) != 0)
+            k++;
+        if (k == n) {
+            fprintf(stderr, "maxgated: unknown option '%s' (see docs/operations.md)\n", argv[i]);
+            return MG_ERR;
+        }
+        values[k] = argv[++i];
+    }
+    return MG_OK;
+}
+
+static int set(const struct mg_config *cfg, struct mg_store *s, int argc, char **argv)
+{
+    const char *names[] = {"model", "input", "output", "cached", "chars", "image", "video", "track", "voice",
+                           "max-output", "config"};
+    const char *v[MG_ARRAY_SIZE(names)] = {0};
+    char path[200];
+    json_t *doc, *body;
+    if (flags(argc, argv, names, v, MG_ARRAY_SIZE(names)) != MG_OK)
+        return 2;
+    if (v[0] == NULL) {
+        fprintf(stderr, "maxgated: give --model NAME (or a pattern such as 'MiniMax-*')\n");
+        return 2;
+    }
+    body = json_object();
+    for (size_t i = 0; i < MG_ARRAY_SIZE(money_flags); i++) {
+        int64_t micros;
+        if (v[i + 1] == NULL)
+            continue;
+        if (mg_money_parse(v[i + 1], &micros) != MG_OK) {
+            fprintf(stderr, "maxgated: --%s must be an amount such as 0.30 (at most 6 decimals), not '%s'\n",
+                    money_flags[i].flag, v[i + 1]);
+            json_decref(body);
+            return 2;
+        }
+        json_object_set_new(body, money_flags[i].field, json_integer(micros));
+    }
+    if (v[9] != NULL) {
+        int64_t n;
+        if (mg_parse_i64(v[9], strlen(v[9]), &n) != MG_OK || n < 0) {
+            fprintf(stderr, "maxgated: --max-output must be a whole number of tokens\n");
+            json_decref(body);
+            return 2;
+        }
+        json_object_set_new(body, "max_output_tokens", json_integer(n));
+    }
+    snprintf(path, sizeof(path), "/admin/prices/%s", v[0]);
+    int rc = mg_admin_platform_call(cfg, s, "PUT", path, body, &doc);
+    json_decref(body);
+    if (rc == 0)
+        fprintf(stderr, "price of %s set; a running server uses it within a second\n", v[0]);
+    json_decref(doc);
+    return rc;
+}
+
+static int ratio(const struct mg_config *cfg, struct mg_store *s, int argc, char **argv)
+{
+    const char *names[] = {"ratio", "plan", "email", "config"};
+    const char *v[4] = {0};
+    char path[300];
+    json_t *doc, *body;
+    int64_t ppm = -1;
+    if (flags(argc, argv, names, v, 4) != MG_OK)
+        return 2;
+    if (v[0] == NULL || (strcmp(v[0], "none") != 0 && mg_ratio_parse(v[0], &ppm) != MG_OK)) {
+        fprintf(stderr, "maxgated: give --ratio such as 0.40 or 40%% (none removes a plan's or account's)\n");
+        return 2;
+    }
+    if (v[1] != NULL) {
+        snprintf(path, sizeof(path), "/admin/plans/%s/price-ratio", v[1]);
+    } else if (v[2] != NULL) {
+        struct mg_account a;
+        if (s->ops->account_by_email(s, v[2], &a) != MG_OK) {
+            fprintf(stderr, "maxgated: no account %s\n", v[2]);
+            return 1;
+        }
+        snprintf(path, sizeof(path), "/admin/accounts/%lld/price-ratio", (long long)a.id);
+    } else {
+        snprintf(path, sizeof(path), "/admin/price-ratio");
+    }
+    body = json_object();
+    json_object_set_new(body, "ratio_ppm", ppm >= 0 ? json_integer(ppm) : json_null());
+    int rc = mg_admin_platform_call(cfg, s, "PUT", path, body, &doc);
+    json_decref(body);
+    json_decref(doc);
+    return rc;
+}
+
+int mg_cmd_admin_price(const struct mg_config *cfg, struct mg_store *s, int argc, char **argv)
+{
+    const char *verb = argc > 0 ? argv[0] : "";
+    if (strcmp(verb, "list") == 0)
+        return list(cfg, s);
+    if (strcmp(verb, "set") == 0)
+        return set(cfg, s, argc, argv);
+    if (strcmp(verb, "ratio") == 0)
+        return ratio(cfg, s, argc, argv);
+    if (strcmp(verb, "remove") == 0) {
+        const char *names[] = {"model", "config"};
+        const char *v[2] = {0};
+        char path[200];
+        json_t *doc;
+        if (flags(argc, argv, names, v, 2) != MG_OK || v[0] == NULL) {
+            fprintf(stderr, "maxgated: give --model NAME\n");
+            return 2;
+        }
+        snprintf(path, sizeof(path), "/admin/prices/%s", v[0]);
+        int rc = mg_admin_platform_call(cfg, s, "DELETE", path, NULL, &doc);
+        json_decref(doc);
+        return rc;
+    }
+    fprintf(stderr, "maxgated: unknown command 'admin price %s' (list, set, remove, ratio)\n", verb);
+    return 2;
+}

@@ -1,0 +1,140 @@
+"""Issue 12, BL-1: the operator's price table and ratios, changed while the
+server runs: a customer's effective prices (official x their ratio: the
+account's, else the plan's, else the operator's), a request billed at the
+ratio in force when it was admitted, a new model priced live, removed
+again, and a change made by another process (`maxgated admin price`) picked
+up by the running server's price poll."""
+import pytest
+
+from harness import WAIT_S, Sim, chat, wait_for
+from pfclient import API, Platform, err, fresh_ips, skip_unless_platform
+
+skip_unless_platform()
+
+UP = "upstream-prices-admin"
+BODY = {"model": "MiniMax-M2.7", "messages": [{"role": "user", "content": "hello"}], "max_tokens": 100}
+
+
+@pytest.fixture(scope="module")
+def sim():
+    s = Sim("global", keys=[UP], tls=False)
+    yield s
+    s.stop()
+
+
+@pytest.fixture(scope="module")
+def pf(sim):
+    p = Platform(accounts={"signup_mode": "open"}, channels=[("sim", "global", sim.url, "UP_GLOBAL", 1)],
+                 env={"UP_GLOBAL": UP})
+    yield p
+    p.stop()
+
+
+@pytest.fixture(autouse=True)
+def own_ip(request):
+    fresh_ips(request, "pf")
+
+
+def price_of(s, model="MiniMax-M2.7"):
+    r = s.get(API + "/prices")
+    assert r.status_code == 200, r.text
+    rows = {p["model"]: p for p in r.json()["prices"]}
+    return rows[model]
+
+
+def cost_of(pf, key):
+    r = chat(pf.gw, key, body=BODY, headers={"x-sim-tokens": "100"})
+    assert r.status_code == 200, r.text
+    (row,) = pf.gw.wait_usage(r.headers["x-request-id"])
+    return row["cost_micros"], row
+
+
+def new_key(pf, s):
+    r = s.post(API + "/keys", {"name": "p"})
+    assert r.status_code == 201, r.text
+    pf.remember(r.json()["key"])
+    return r.json()["key"]
+
+
+def test_ratios_global_plan_account_reach_prices_and_bills(pf):
+    admin = pf.admin()
+    email, _, s = pf.user("ratio")
+    key = new_key(pf, s)
+    assert price_of(s)["input_per_mtok_micros"] == 300000  # 0.30 a million input tokens, the official price
+    full, row = cost_of(pf, key)
+    units = (row["input_tokens"], row["output_tokens"])
+    # the operator's ratio: 40 %
+    r = admin.request("PUT", API + "/admin/price-ratio", {"ratio_ppm": 400000})
+    assert r.status_code == 200, r.text
+    assert price_of(s)["input_per_mtok_micros"] == 120000 and price_of(s)["input_per_mtok"] == "0.12"
+    cost, row = cost_of(pf, key)
+    assert (row["input_tokens"], row["output_tokens"]) == units
+    assert abs(cost - full * 0.4) <= 1, (cost, full)  # one rounding, half up
+    # the professional plan's ratio beats the operator's; the account's beats the plan's
+    aid = pf.account_id(email)
+    assert admin.patch(API + "/admin/accounts/%d" % aid, {"plan": "professional"}).status_code == 200
+    assert admin.request("PUT", API + "/admin/plans/professional/price-ratio", {"ratio_ppm": 500000}).status_code == 200
+    assert price_of(s)["input_per_mtok_micros"] == 150000
+    wait_for(lambda: abs(cost_of(pf, key)[0] - full * 0.5) <= 1, WAIT_S, "the plan's ratio at the gateway")
+    assert admin.request("PUT", API + "/admin/accounts/%d/price-ratio" % aid, {"ratio_ppm": 250000}).status_code == 200
+    assert price_of(s)["input_per_mtok_micros"] == 75000
+    wait_for(lambda: abs(cost_of(pf, key)[0] - full * 0.25) <= 1, WAIT_S, "the account's ratio at the gateway")
+    # removing the account's ratio falls back to the plan's
+    assert admin.request("PUT", API + "/admin/accounts/%d/price-ratio" % aid, {"ratio_ppm": None}).status_code == 200
+    assert price_of(s)["input_per_mtok_micros"] == 150000
+    # another customer on the free plan pays the operator's 40 %
+    _, _, other = pf.user("ratio-other")
+    assert price_of(other)["input_per_mtok_micros"] == 120000
+    listed = admin.get(API + "/admin/prices").json()
+    assert listed["ratio_ppm"] == 400000
+    assert {"scope": "plan:professional", "ratio_ppm": 500000} in listed["ratios"]
+    assert admin.request("PUT", API + "/admin/price-ratio", {"ratio_ppm": 1000000}).status_code == 200
+    types = [e["type"] for e in pf.audit()]
+    assert types.count("price.ratio_set") >= 5
+
+
+def test_a_new_model_is_priced_live_and_removed(pf):
+    admin = pf.admin()
+    _, _, s = pf.user("newmodel")
+    key = new_key(pf, s)
+    body = dict(BODY, model="acme-new-1")
+    r = chat(pf.gw, key, body=body)
+    assert r.status_code == 400 and "model_unpriced" in r.text
+    r = admin.request("PUT", API + "/admin/prices/acme-new-1", {"input_per_mtok": 1000000, "output_per_mtok": 2000000})
+    assert r.status_code == 200, r.text
+    assert r.json()["input_per_mtok"] == "1.00"
+    r = chat(pf.gw, key, body=body, headers={"x-sim-tokens": "10"})
+    assert r.status_code == 200, r.text  # this node's gateway took it at once
+    (row,) = pf.gw.wait_usage(r.headers["x-request-id"])
+    assert row["cost_micros"] == (row["input_tokens"] * 1000000 + row["output_tokens"] * 2000000 + 500000) // 1000000
+    assert price_of(s, "acme-new-1")["output_per_mtok_micros"] == 2000000
+    assert admin.delete(API + "/admin/prices/acme-new-1").status_code == 204
+    assert chat(pf.gw, key, body=body).status_code == 400
+    assert err(admin.delete(API + "/admin/prices/acme-new-1"))[0] == 404
+
+
+def test_bad_input_and_roles(pf):
+    admin = pf.admin()
+    _, _, s = pf.user("pricebad")
+    assert err(s.get(API + "/admin/prices"))[0] == 403
+    assert err(s.request("PUT", API + "/admin/price-ratio", {"ratio_ppm": 1}))[0] == 403
+    assert err(admin.request("PUT", API + "/admin/prices/has%20space", {"input_per_mtok": 1}))[0] in (400, 404)
+    assert err(admin.request("PUT", API + "/admin/prices/x", {}))[:2] == (400, "field_missing")
+    assert err(admin.request("PUT", API + "/admin/prices/x", {"input_per_mtok": -1}))[2] == "input_per_mtok"
+    assert err(admin.request("PUT", API + "/admin/prices/x", {"input_per_mtok": 10 ** 13}))[2] == "input_per_mtok"
+    assert err(admin.request("PUT", API + "/admin/price-ratio", {}))[:3] == (400, "field_missing", "ratio_ppm")
+    assert err(admin.request("PUT", API + "/admin/plans/gold/price-ratio", {"ratio_ppm": 1}))[0] == 404
+
+
+def test_another_process_changes_a_price(pf):
+    _, _, s = pf.user("cliprice")
+    key = new_key(pf, s)
+    r = pf.gw.admin("price", "set", "--model", "acme-cli-1", "--input", "0.50", "--output", "1.50", check=False)
+    assert r.returncode == 0, r.stderr
+    wait_for(lambda: chat(pf.gw, key, body=dict(BODY, model="acme-cli-1")).status_code == 200, WAIT_S,
+             "the running server's price poll")
+    listed = pf.gw.admin("price", "list").stdout
+    assert "acme-cli-1" in listed and "0.50" in listed and "1.50" in listed
+    assert pf.gw.admin("price", "remove", "--model", "acme-cli-1", check=False).returncode == 0
+    bad = pf.gw.admin("price", "set", "--model", "y", "--input", "abc", check=False)
+    assert bad.returncode == 2 and "--input" in bad.stderr
