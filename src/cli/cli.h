@@ -81,6 +81,7 @@ extern const struct mg_cmd mg_cli_account_cmds[];
 extern const struct mg_cmd mg_cli_admin_cmds[];
 extern const struct mg_cmd mg_cli_mfa_cmds[];
 extern const struct mg_cmd mg_cli_keys_cmds[];
+extern const struct mg_cmd mg_cli_usage_cmds[];
 extern const struct mg_cmd mg_cli_billing_cmds[];
 
 /* ---- API keys (cmd_keys.c) ---- */

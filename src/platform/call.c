@@ -8,6 +8,7 @@
 
 #include <sodium.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <time.h>
 
@@ -18,6 +19,8 @@ void pf_fail(struct pf_call *c, enum mg_err e, const char *field, const char *de
     mg_strlcpy(c->detail, detail ? detail : "", sizeof(c->detail));
     json_decref(c->out);
     c->out = NULL;
+    free(c->raw);
+    c->raw = NULL;
 }
 
 void pf_reply(struct pf_call *c, int status, json_t *obj)
@@ -25,6 +28,19 @@ void pf_reply(struct pf_call *c, int status, json_t *obj)
     json_decref(c->out);
     c->status = status;
     c->out = obj;
+}
+
+void pf_reply_raw(struct pf_call *c, int status, const char *content_type, char *body, size_t len,
+                  const char *disposition)
+{
+    json_decref(c->out);
+    c->out = NULL;
+    free(c->raw);
+    c->status = status;
+    c->raw = (uint8_t *)body;
+    c->raw_len = len;
+    mg_strlcpy(c->content_type, content_type, sizeof(c->content_type));
+    mg_strlcpy(c->content_disposition, disposition ? disposition : "", sizeof(c->content_disposition));
 }
 
 void pf_no_content(struct pf_call *c)

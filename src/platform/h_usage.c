@@ -123,29 +123,37 @@ static int status_param(struct pf_call *c, int *out)
     return MG_OK;
 }
 
+int pf_usage_filter(struct pf_call *c, struct mg_usage_filter *f, struct pf_usage_query *q)
+{
+    enum mg_service svc;
+    memset(f, 0, sizeof(*f));
+    f->account_id = c->acct.id;
+    if (text_param(c, "request_id", q->rid, sizeof(q->rid), &f->request_id) != MG_OK ||
+        text_param(c, "key", q->key, sizeof(q->key), &f->key_public_id) != MG_OK ||
+        text_param(c, "model", q->model, sizeof(q->model), &f->model) != MG_OK ||
+        text_param(c, "service", q->service, sizeof(q->service), &f->service) != MG_OK ||
+        status_param(c, &f->status) != MG_OK || time_param(c, "from", &f->from_ms) != MG_OK ||
+        time_param(c, "to", &f->to_ms) != MG_OK)
+        return MG_DECLINED;
+    if (f->service && mg_service_parse(f->service, &svc) != MG_OK) {
+        pf_fail(c, MG_E_FIELD_INVALID, "service", "service is one of chat, speech, video, image, music, voice, files.");
+        return MG_DECLINED;
+    }
+    if (f->from_ms && f->to_ms && f->to_ms <= f->from_ms) {
+        pf_fail(c, MG_E_FIELD_INVALID, "to", "to must be later than from.");
+        return MG_DECLINED;
+    }
+    return MG_OK;
+}
+
 void pf_h_usage_log(struct pf_call *c)
 {
     struct mg_usage_filter f;
-    char rid[40], key[MG_KEY_PUBID_LEN + 1], model[96], service[16], cur[128], lim[16], before_id[40];
+    struct pf_usage_query q;
+    char cur[128], lim[16], before_id[40];
     int64_t limit = PAGE_DEFAULT;
-    enum mg_service svc;
-    memset(&f, 0, sizeof(f));
-    f.account_id = c->acct.id;
-    if (text_param(c, "request_id", rid, sizeof(rid), &f.request_id) != MG_OK ||
-        text_param(c, "key", key, sizeof(key), &f.key_public_id) != MG_OK ||
-        text_param(c, "model", model, sizeof(model), &f.model) != MG_OK ||
-        text_param(c, "service", service, sizeof(service), &f.service) != MG_OK ||
-        status_param(c, &f.status) != MG_OK || time_param(c, "from", &f.from_ms) != MG_OK ||
-        time_param(c, "to", &f.to_ms) != MG_OK)
+    if (pf_usage_filter(c, &f, &q) != MG_OK)
         return;
-    if (f.service && mg_service_parse(f.service, &svc) != MG_OK) {
-        pf_fail(c, MG_E_FIELD_INVALID, "service", "service is one of chat, speech, video, image, music, voice, files.");
-        return;
-    }
-    if (f.from_ms && f.to_ms && f.to_ms <= f.from_ms) {
-        pf_fail(c, MG_E_FIELD_INVALID, "to", "to must be later than from.");
-        return;
-    }
     pf_query(c, "cursor", cur, sizeof(cur));
     if (cur[0] && cursor_parse(cur, &f.before_ts_ms, before_id, sizeof(before_id)) != MG_OK) {
         pf_fail(c, MG_E_FIELD_INVALID, "cursor", "cursor is the next_cursor of the previous page, unchanged.");

@@ -155,6 +155,10 @@ int pf_limit_hit(struct pf_limits *l, const char *bucket, const char *key, int l
 void pf_fail(struct pf_call *c, enum mg_err e, const char *field, const char *detail);
 /* The call answers status with obj as its body (the call takes the reference). */
 void pf_reply(struct pf_call *c, int status, json_t *obj);
+/* The call answers status with a body that is not JSON (a CSV export, a PDF): the call takes body (malloc'd,
+ * len bytes); disposition ("" = none) is the Content-Disposition header. */
+void pf_reply_raw(struct pf_call *c, int status, const char *content_type, char *body, size_t len,
+                  const char *disposition);
 /* 204 No Content. */
 void pf_no_content(struct pf_call *c);
 /* A store failure: logs nothing more (the store did), answers 500, or 503 for MG_AGAIN. */
@@ -287,6 +291,16 @@ void pf_h_notification_read(struct pf_call *c);
 void pf_h_recovery_request(struct pf_call *c);
 /* h_usage.c */
 void pf_h_usage_log(struct pf_call *c);
+/* h_billing_usage.c: what the account spends (BL-5) */
+void pf_h_billing_summary(struct pf_call *c);
+void pf_h_billing_usage(struct pf_call *c);
+void pf_h_usage_log_csv(struct pf_call *c);
+/* The usage log's filters from the query (request_id, key, model, service, status, from, to) into f, whose
+ * strings point into bufs; MG_OK, or MG_DECLINED with a 400 naming the parameter. */
+struct pf_usage_query {
+    char rid[40], key[MG_KEY_PUBID_LEN + 1], model[96], service[16];
+};
+int pf_usage_filter(struct pf_call *c, struct mg_usage_filter *f, struct pf_usage_query *bufs);
 /* h_admin.c */
 void pf_h_admin_accounts(struct pf_call *c);
 void pf_h_admin_account(struct pf_call *c);

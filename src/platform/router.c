@@ -97,6 +97,10 @@ static const struct pf_route routes[] = {
     {"GET", "/notifications", PF_SESSION, NULL, pf_h_notifications, 0},
     {"POST", "/notifications/{id}/read", PF_SESSION, NULL, pf_h_notification_read, 0},
     {"GET", "/usage/log", PF_SESSION, NULL, pf_h_usage_log, 0},
+    {"GET", "/usage/log.csv", PF_SESSION, NULL, pf_h_usage_log_csv, 0},
+    /* what the account spends (BL-5) */
+    {"GET", "/billing/summary", PF_SESSION, NULL, pf_h_billing_summary, 0},
+    {"GET", "/billing/usage", PF_SESSION, NULL, pf_h_billing_usage, 0},
     /* API keys: making a secret needs a fresh check (step-up) */
     {"GET", "/keys", PF_SESSION, NULL, pf_h_keys_list, 0},
     {"POST", "/keys", PF_SESSION, f_apikey_create, pf_h_key_create, PF_STEP_UP},

@@ -103,6 +103,7 @@ static const struct mg_store_ops ops = {
     .usage_insert = sq_usage_insert,
     .usage_list = sq_usage_list,
     .usage_log = sq_usage_log,
+    .usage_aggregate = sq_usage_aggregate,
     .usage_spend_all = sq_usage_spend_all,
     .usage_settle_checkpoints = sq_usage_settle_checkpoints,
     /* owners */

@@ -120,6 +120,8 @@ int sq_channel_delete(struct mg_store *s, const char *name);
 int sq_usage_insert(struct mg_store *s, const struct mg_usage_event *ev, size_t n);
 int sq_usage_list(struct mg_store *s, const char *request_id, size_t limit, mg_store_usage_cb cb, void *arg);
 int sq_usage_log(struct mg_store *s, const struct mg_usage_filter *f, size_t limit, mg_store_usage_cb cb, void *arg);
+int sq_usage_aggregate(struct mg_store *s, int64_t account_id, int64_t from_ms, int64_t to_ms, enum mg_usage_group g,
+                       size_t limit, mg_store_total_cb cb, void *arg, int *more);
 int sq_usage_spend_all(struct mg_store *s, int64_t from_ms, int64_t to_ms, mg_store_spend_cb cb, void *arg);
 int sq_usage_settle_checkpoints(struct mg_store *s, size_t *n);
 

@@ -2,6 +2,7 @@
 #include "store/sq_impl.h"
 #include "core/mg.h"
 
+#include <stdio.h>
 #include <string.h>
 
 static void bind_event(sqlite3_stmt *st, const struct mg_usage_event *e)
@@ -199,4 +200,60 @@ int sq_usage_spend_all(struct mg_store *s, int64_t from_ms, int64_t to_ms,
             break;
     sqlite3_finalize(st);
     return rc == SQLITE_ROW || rc == SQLITE_DONE ? MG_OK : sq_fail(s, "usage spend");
+}
+
+/* The group's column, and its order: days by date, the rest by cost. */
+static const char *const group_sql[] = {
+    [MG_GROUP_DAY] = "strftime('%Y-%m-%d', ts_ms / 1000, 'unixepoch')",
+    [MG_GROUP_SERVICE] = "service",
+    [MG_GROUP_KEY] = "key_public_id",
+    [MG_GROUP_MODEL] = "model",
+};
+
+int sq_usage_aggregate(struct mg_store *s, int64_t account_id, int64_t from_ms, int64_t to_ms, enum mg_usage_group g,
+                       size_t limit, mg_store_total_cb cb, void *arg, int *more)
+{
+    char sql[768];
+    int rc;
+    *more = 0;
+    if ((unsigned)g >= sizeof(group_sql) / sizeof(group_sql[0]))
+        return MG_DECLINED;
+    if (limit > MG_USAGE_GROUPS_MAX)
+        limit = MG_USAGE_GROUPS_MAX;
+    snprintf(sql, sizeof(sql),
+             "SELECT %s AS g, count(*), sum(cost_micros), sum(input_tokens), sum(output_tokens), sum(cached_tokens),"
+             " sum(characters), sum(images), sum(videos), sum(tracks), sum(voices) FROM usage_events"
+             " WHERE account_id = ?1 AND ts_ms >= ?2 AND ts_ms < ?3 GROUP BY g ORDER BY %s LIMIT ?4",
+             group_sql[g], g == MG_GROUP_DAY ? "g" : "sum(cost_micros) DESC, g");
+    sqlite3_stmt *st = sq_prep(s, sql);
+    if (st == NULL)
+        return MG_ERR;
+    sqlite3_bind_int64(st, 1, account_id);
+    sqlite3_bind_int64(st, 2, from_ms);
+    sqlite3_bind_int64(st, 3, to_ms);
+    sqlite3_bind_int64(st, 4, (int64_t)limit + 1); /* one more says there are more */
+    size_t n = 0;
+    while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+        struct mg_usage_total t;
+        if (n++ == limit) {
+            *more = 1;
+            break;
+        }
+        memset(&t, 0, sizeof(t));
+        mg_strlcpy(t.key, sq_text(st, 0), sizeof(t.key));
+        t.requests = sqlite3_column_int64(st, 1);
+        t.cost_micros = sqlite3_column_int64(st, 2);
+        t.input_tokens = sqlite3_column_int64(st, 3);
+        t.output_tokens = sqlite3_column_int64(st, 4);
+        t.cached_tokens = sqlite3_column_int64(st, 5);
+        t.characters = sqlite3_column_int64(st, 6);
+        t.images = sqlite3_column_int64(st, 7);
+        t.videos = sqlite3_column_int64(st, 8);
+        t.tracks = sqlite3_column_int64(st, 9);
+        t.voices = sqlite3_column_int64(st, 10);
+        if (cb(arg, &t) != MG_OK)
+            break;
+    }
+    sqlite3_finalize(st);
+    return rc == SQLITE_ROW || rc == SQLITE_DONE ? MG_OK : sq_fail(s, "usage aggregate");
 }

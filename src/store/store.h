@@ -72,6 +72,7 @@ typedef enum mg_tx (*mg_store_tx_fn)(struct mg_store *s, void *arg);
 #define MG_ALERTS_PER_ACCOUNT 20           /* thresholds per family and in total; a 21st is refused */
 #define MG_MFA_LOGINS_PER_ACCOUNT 20       /* second steps awaiting a code at once; the oldest beyond end */
 #define MG_USAGE_LOG_MAX 200               /* usage_log rows per call: one console page of the usage log */
+#define MG_USAGE_GROUPS_MAX 1000           /* usage_aggregate rows per call: 400 days, or keys and models to spare */
 #define MG_INVOICE_LINES_PER_INVOICE 10000 /* = the PDF renderer's MG_INVOICE_LINES_MAX; a longer invoice is refused */
 #define MG_PAYMENTS_PER_INVOICE 1000       /* partial payments of one invoice; a 1001st is refused */
 #define MG_INVOICES_PAGE_MAX 1000          /* rows one invoices_list / invoice_accounts call returns at most */
@@ -82,6 +83,15 @@ typedef int (*mg_store_usage_cb)(void *arg, const struct mg_usage_event *e);
 typedef int (*mg_store_invoice_cb)(void *arg, const struct mg_invoice_record *inv);
 typedef int (*mg_store_line_cb)(void *arg, const struct mg_invoice_line_record *l);
 typedef int (*mg_store_payment_cb)(void *arg, const struct mg_payment_record *p);
+/* One group of usage_aggregate: its key (a UTC day "2026-12-01", a service,
+ * a key's public id or a model) and the sums of its events. */
+enum mg_usage_group { MG_GROUP_DAY, MG_GROUP_SERVICE, MG_GROUP_KEY, MG_GROUP_MODEL };
+struct mg_usage_total {
+    char key[96];
+    int64_t requests, cost_micros;
+    int64_t input_tokens, output_tokens, cached_tokens, characters, images, videos, tracks, voices;
+};
+typedef int (*mg_store_total_cb)(void *arg, const struct mg_usage_total *t);
 typedef int (*mg_store_spend_cb)(void *arg, int64_t account_id, int64_t key_id, const char *service, int64_t micros);
 
 /* key_update's changes: a NULL member keeps the column (rpm, tpm and
@@ -213,6 +223,11 @@ struct mg_store_ops {
     int (*usage_list)(struct mg_store *s, const char *request_id, size_t limit, mg_store_usage_cb cb, void *arg);
     int (*usage_log)(struct mg_store *s, const struct mg_usage_filter *f, size_t limit, mg_store_usage_cb cb,
                      void *arg);
+    /* usage_aggregate: one account's events in [from_ms, to_ms) summed per group: days in key order
+     * (only days with usage), the others by cost, highest first (then key); at most
+     * min(limit, MG_USAGE_GROUPS_MAX) rows, *more set when there were further groups. */
+    int (*usage_aggregate)(struct mg_store *s, int64_t account_id, int64_t from_ms, int64_t to_ms,
+                           enum mg_usage_group g, size_t limit, mg_store_total_cb cb, void *arg, int *more);
     /* cb(arg, account_id, key_id, service, micros) for every key (of its account) and service with usage in
      * [from_ms, to_ms). */
     int (*usage_spend_all)(struct mg_store *s, int64_t from_ms, int64_t to_ms, mg_store_spend_cb cb, void *arg);

@@ -6,11 +6,6 @@ import { t, LANGS, language, pickLanguage, setLanguage } from './i18n.js';
 import { h } from './dom.js';
 import { icon } from './icons.js';
 
-// Usage & billing's summary and charts come with a later issue: until then
-// only its Invoices page (issue 12) is in the sidebar and routed.  API keys
-// and the playground are here since issue 11.
-const SHOW_BILLING = false;
-
 const ROOT = '/console/';
 const NEXT = 'mg.next';
 
@@ -27,10 +22,9 @@ const ROUTES = [
   { path: '', page: 'dashboard', auth: 'session', nav: 'nav.dashboard' },
   { path: 'keys', page: 'keys', auth: 'session', nav: 'nav.keys' },
   { path: 'playground', page: 'playground', auth: 'session', nav: 'nav.playground' },
+  { path: 'billing', page: 'billing', auth: 'session', nav: 'nav.billing' },
+  { path: 'billing/log', page: 'billing-log', auth: 'session', parent: 'billing' },
   { path: 'billing/invoices', page: 'invoices', auth: 'session', nav: 'nav.invoices' },
-  ...(SHOW_BILLING ? [
-    { path: 'billing', page: 'billing', auth: 'session', nav: 'nav.billing' },
-  ] : []),
   { path: 'security', page: 'security', auth: 'session', nav: 'nav.security' },
   { path: 'notifications', page: 'notifications', auth: 'session', nav: 'nav.notifications' },
   { path: 'admin/accounts', page: 'admin-accounts', auth: 'admin', nav: 'nav.admin_accounts' },

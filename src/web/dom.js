@@ -43,7 +43,8 @@ export function date(iso) {
 /** Money in micro-units. */
 export function money(micros, currency) {
   const v = (micros || 0) / 1e6;
-  const digits = v !== 0 && Math.abs(v) < 0.01 ? 4 : 2;
+  // two decimals, or for a small amount enough of them to show two significant digits (at most the 6 of a micro)
+  const digits = v !== 0 && Math.abs(v) < 0.01 ? Math.min(6, Math.max(4, 1 - Math.floor(Math.log10(Math.abs(v))))) : 2;
   return new Intl.NumberFormat(language(), { style: 'currency', currency: currency || 'USD', minimumFractionDigits: digits }).format(v);
 }
 
