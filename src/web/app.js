@@ -35,6 +35,7 @@ const ROUTES = [
   { path: 'admin/accounts/:id', page: 'admin-account', auth: 'admin', parent: 'admin/accounts' },
   { path: 'admin/requests', page: 'admin-requests', auth: 'admin', nav: 'nav.admin_requests' },
   { path: 'admin/audit', page: 'admin-audit', auth: 'admin', nav: 'nav.admin_audit' },
+  { path: 'admin/channels', page: 'admin-channels', auth: 'admin', nav: 'nav.admin_channels' },
 ];
 
 const state = { me: null, config: undefined, banner: null, unread: 0 };
