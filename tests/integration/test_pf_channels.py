@@ -157,6 +157,21 @@ def test_disable_live_then_enable(pf, sims, api_key):
     assert [e for e in pf.audit(type="channel.updated") if "disabled" in str(e)]
 
 
+def test_cool_down_state(pf, api_key):
+    """A channel that failed shows when its rest ends and how often it failed; the test clock ends the rest."""
+    s = pf.admin()
+    r = chat(pf.gw, api_key, body={"model": "sim-500", "messages": [{"role": "user", "content": "hi"}]})
+    assert r.status_code == 500, r.text  # the first channel's 500, retried once on the other: both rest
+    got = channels(s)
+    for n in ("a", "b"):
+        st = got[n]["state"]
+        assert st["cooling_down_until"] is not None and st["failures"] >= 1 and st["last_failure_at"], got[n]
+    pf.advance(61 * 1000)  # [upstream] cooldown_ms = 60000 in the harness
+    got = channels(pf.admin())
+    assert got["a"]["state"]["cooling_down_until"] is None and got["b"]["state"]["cooling_down_until"] is None
+    assert chat(pf.gw, api_key).status_code == 200
+
+
 def test_config_channel_is_edited_in_the_config(pf):
     s = pf.admin()
     assert err(s.delete(API + "/admin/channels/a"))[:2] == (409, "conflict")
