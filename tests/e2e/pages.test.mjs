@@ -144,7 +144,7 @@ for (const [label, viewport] of [['desktop', DESKTOP], ['phone', PHONE]]) {
       assert.ok(await who.getByText('Enterprise').isVisible());
       assert.ok(await who.getByRole('button', { name: 'Sign out' }).isVisible());
       const links = await nav.getByRole('link').allTextContents();
-      assert.deepEqual(links, ['Dashboard', 'API keys', 'Playground', 'Security', 'Notifications', 'Accounts', 'Requests', 'Audit log'], 'billing stays hidden (API keys and the playground since issue 11)');
+      assert.deepEqual(links, ['Dashboard', 'API keys', 'Playground', 'Security', 'Notifications', 'Accounts', 'Requests', 'Audit log', 'Channels'], 'billing stays hidden (API keys and the playground since issue 11, Channels since issue 12)');
       const overflow = await page.evaluate(() => document.documentElement.scrollWidth - window.innerWidth);
       assert.ok(overflow <= 0, `page is ${overflow}px wider than the viewport`);
       await p.shot(`dashboard-${label}`);
