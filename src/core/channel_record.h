@@ -23,6 +23,7 @@ struct mg_channel_record {
     int weight;
     char models[1024];           /* comma-separated; "" = any model */
     int enabled;
+    char proxy[512];             /* a config channel's proxy setting (not stored: "" for database channels) */
 };
 
 #endif

@@ -1,5 +1,6 @@
 /* channel.c: channel set-up, choice and cool-down (see channel.h). */
 #include "gateway/channel.h"
+#include "gateway/relay.h"
 #include "core/clock.h"
 #include "core/log.h"
 #include "core/mg.h"
@@ -72,6 +73,7 @@ int mg_channel_setup(struct mg_channel *c, const struct mg_channel_spec *spec, c
     size_t n = strlen(c->spec.api_key) + 32;
     c->auth_header = mg_malloc(n);
     c->auth_header_len = (size_t)snprintf(c->auth_header, n, "authorization: Bearer %s\r\n", c->spec.api_key);
+    atomic_store(&c->enabled, !spec->disabled);
     return MG_OK;
 }
 
@@ -90,13 +92,51 @@ void mg_channel_dispose(struct mg_channel *c)
     memset(c, 0, sizeof(*c));
 }
 
-void mg_channel_cool(struct mg_channel *c, int ms) { atomic_store(&c->cool_until_ms, mg_now_ms() + ms); }
+void mg_channel_cool(struct mg_channel *c, int ms)
+{
+    int64_t now = mg_now_ms();
+    atomic_store(&c->cool_until_ms, now + ms);
+    atomic_fetch_add_explicit(&c->failures, 1, memory_order_relaxed);
+    atomic_store_explicit(&c->last_failure_ms, now, memory_order_relaxed);
+}
+
+static struct mg_channel *by_name(struct mg_gateway *gw, const char *name)
+{
+    for (size_t i = 0; i < gw->nch; i++)
+        if (strcmp(gw->ch[i].spec.name, name) == 0)
+            return &gw->ch[i];
+    return NULL;
+}
+
+int mg_gateway_channel_state(struct mg_gateway *gw, const char *name, struct mg_channel_state *out)
+{
+    struct mg_channel *c = by_name(gw, name);
+    memset(out, 0, sizeof(*out));
+    if (c == NULL)
+        return MG_DECLINED;
+    int64_t until = atomic_load(&c->cool_until_ms);
+    out->enabled = atomic_load(&c->enabled);
+    out->cooling_down_until_ms = until > mg_now_ms() ? until : 0;
+    out->failures = atomic_load_explicit(&c->failures, memory_order_relaxed);
+    out->last_failure_ms = atomic_load_explicit(&c->last_failure_ms, memory_order_relaxed);
+    return MG_OK;
+}
+
+int mg_gateway_channel_set_enabled(struct mg_gateway *gw, const char *name, int on)
+{
+    struct mg_channel *c = by_name(gw, name);
+    if (c == NULL)
+        return MG_DECLINED;
+    atomic_store(&c->enabled, on ? 1 : 0);
+    mg_log(MG_LOG_INFO, "channel %s: %s", name, on ? "enabled" : "disabled (picks skip it)");
+    return MG_OK;
+}
 
 int mg_channel_pick(struct mg_channel *ch, size_t n, enum mg_region region, const char *model, uint64_t tried,
                     int *unknown_model)
 {
     int64_t now = mg_now_ms();
-    int region_seen = 0;
+    int region_seen = 0, disabled_lists = 0;
     *unknown_model = 0;
     for (int pass = 0; pass < 2; pass++) { /* pass 1 admits cooling channels */
         uint64_t total = 0, r;
@@ -106,6 +146,10 @@ int mg_channel_pick(struct mg_channel *ch, size_t n, enum mg_region region, cons
             ok[i] = 0;
             if (c->spec.region != region)
                 continue;
+            if (!atomic_load_explicit(&c->enabled, memory_order_relaxed)) { /* off: no channel, not an unknown model */
+                disabled_lists |= mg_models_admit(c->spec.models, model);
+                continue;
+            }
             region_seen = 1;
             if ((tried & (1ull << i)) || !mg_models_admit(c->spec.models, model))
                 continue;
@@ -125,6 +169,6 @@ int mg_channel_pick(struct mg_channel *ch, size_t n, enum mg_region region, cons
             r -= (uint64_t)ch[i].spec.weight;
         }
     }
-    *unknown_model = region_seen && tried == 0;
+    *unknown_model = region_seen && tried == 0 && !disabled_lists;
     return -1;
 }

@@ -21,6 +21,9 @@ struct mg_channel {
     char *auth_header;           /* "authorization: Bearer <key>\r\n" (a secret) */
     size_t auth_header_len;
     _Atomic int64_t cool_until_ms;
+    _Atomic int enabled;             /* 0: picks skip it (mg_gateway_channel_set_enabled) */
+    _Atomic uint64_t failures;       /* cool-downs since start */
+    _Atomic int64_t last_failure_ms;
 };
 
 /*
@@ -37,7 +40,7 @@ int mg_channel_setup(struct mg_channel *c, const struct mg_channel_spec *spec, c
 void mg_channel_dispose(struct mg_channel *c);
 
 /*
- * Picks a channel of `region` that lists `model` and is not in `tried` (bit
+ * Picks an enabled channel of `region` that lists `model` and is not in `tried` (bit
  * per index), weighted, preferring ones not cooling down (a cooling one is
  * still better than a 503).  -1 if none; *unknown_model is then set when the
  * region has channels but none lists the model (and nothing was tried yet).
@@ -45,7 +48,7 @@ void mg_channel_dispose(struct mg_channel *c);
 int mg_channel_pick(struct mg_channel *ch, size_t n, enum mg_region region, const char *model, uint64_t tried,
                     int *unknown_model);
 
-/* Lets channel c rest for ms: picks avoid it while another one is healthy. */
+/* Lets channel c rest for ms (a failure, counted): picks avoid it while another one is healthy. */
 void mg_channel_cool(struct mg_channel *c, int ms);
 
 /* 1 if a comma-separated model list ("" = any) admits model. */

@@ -31,6 +31,7 @@ struct mg_channel_spec {
     int weight;         /* > 0 */
     char models[1024];  /* comma-separated; "" = any model */
     char proxy[512];    /* "" = from the environment, "none" = direct, or http://[user:pass@]host:port */
+    int disabled;       /* loaded but left out of picks until mg_gateway_channel_set_enabled turns it on */
 };
 
 struct mg_gateway_config {
@@ -86,5 +87,19 @@ void mg_gateway_begin_drain(struct mg_gateway *gw);
  * is billed 499 with what it has.  The loop must then run a little longer
  * for the last writes (the requests leave mg_gateway_inflight when done). */
 void mg_gateway_cut_streams(struct mg_gateway *gw, h2o_context_t *ctx);
+
+/* A channel's live state (for the console; any thread). */
+struct mg_channel_state {
+    int enabled;
+    int64_t cooling_down_until_ms; /* 0 = not resting */
+    uint64_t failures;             /* failed attempts since start (each one started a cool-down) */
+    int64_t last_failure_ms;       /* 0 = none */
+};
+/* The state of the channel named name: MG_OK, or MG_DECLINED when this gateway has no such channel
+ * (added after the start, or its base URL was refused). */
+int mg_gateway_channel_state(struct mg_gateway *gw, const char *name, struct mg_channel_state *out);
+/* Takes channel name into picks (on = 1) or out of them (0) from the next request on; requests already
+ * on it finish.  An atomic flag the pick reads (no lock).  MG_OK, or MG_DECLINED when there is no such channel. */
+int mg_gateway_channel_set_enabled(struct mg_gateway *gw, const char *name, int on);
 
 #endif

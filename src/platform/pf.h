@@ -133,6 +133,8 @@ struct mg_platform {
     struct mg_pricebook *prices; /* the gateway's live prices (NULL in operator commands: built from the store) */
     int (*prices_reload)(void *arg, struct mg_store *s); /* after a price change; NULL = the poller's */
     void *prices_reload_arg;
+    struct mg_platform_channel_ops chan; /* the upstream channels (valid when has_chan) */
+    int has_chan;
     uint8_t csrf_key[32];
     uint8_t totp_key[32];     /* seals authenticator secrets at rest (derived from the server secret) */
     uint8_t key_secret[32];   /* the server secret itself: API key digests are HMAC-SHA256(it, key) */
@@ -327,6 +329,16 @@ void pf_h_webauthn_register_options(struct pf_call *c);
 void pf_h_webauthn_register(struct pf_call *c);
 void pf_h_webauthn_list(struct pf_call *c);
 void pf_h_webauthn_delete(struct pf_call *c);
+
+/* h_channels.c, h_channels_test.c: the upstream channels (admin) */
+void pf_h_admin_channels_list(struct pf_call *c);
+void pf_h_admin_channel_create(struct pf_call *c);
+void pf_h_admin_channel_patch(struct pf_call *c);
+void pf_h_admin_channel_delete(struct pf_call *c);
+void pf_h_admin_channel_test(struct pf_call *c);
+/* One cheap request through channel r (GET {base_url}/v1/models with its key) into o: status (null when
+ * no answer came), ok, latency_ms, and error {code, message} or a short summary; never the answer's body. */
+void pf_channel_probe(struct pf_call *c, const struct mg_channel_record *r, json_t *o);
 
 /* h_keys.c, h_keys_admin.c: API keys (the signed-in account's, and any account's for an admin) */
 #define PF_KEYS_PER_ACCOUNT 100 /* active keys; a 101st is refused (409) */

@@ -437,6 +437,12 @@ void mg_platform_set_prices(struct mg_platform *pf, struct mg_pricebook *book,
     pf->prices_reload_arg = arg;
 }
 
+void mg_platform_set_channel_ops(struct mg_platform *pf, const struct mg_platform_channel_ops *ops)
+{
+    pf->chan = *ops;
+    pf->has_chan = 1;
+}
+
 void mg_platform_free(struct mg_platform *pf)
 {
     if (pf == NULL)

@@ -12,6 +12,7 @@
 #include <stdint.h>
 #include "auth/password.h"
 #include "billing/close.h"
+#include "core/channel_record.h"
 #include "core/region.h"
 #include "mail/mail.h"
 #include "runtime/pool.h"
@@ -62,6 +63,37 @@ struct mg_pricebook;
 struct mg_store;
 void mg_platform_set_prices(struct mg_platform *pf, struct mg_pricebook *book,
                             int (*reload)(void *arg, struct mg_store *s), void *arg);
+
+/* The upstream channels as the admin API sees them (h_channels.c).  The platform never includes the
+ * gateway: the server gives it these callbacks, made with the gateway's functions and the server secret. */
+struct mg_platform_channel_live {
+    int enabled;
+    int64_t cooling_down_until_ms; /* 0 = not resting */
+    uint64_t failures;             /* failed attempts since the start */
+    int64_t last_failure_ms;       /* 0 = none */
+};
+struct mg_platform_channel_ops {
+    void *arg;
+    const struct mg_channel_record *config; /* the [channel.NAME] sections (key_ref "env:VAR" / "file:PATH") */
+    size_t nconfig;
+    size_t max_channels;                     /* config + database channels the gateway takes */
+    /* The running gateway's state of channel name: MG_OK, or MG_DECLINED when it is not running (added
+     * after the start). */
+    int (*state)(void *arg, const char *name, struct mg_platform_channel_live *out);
+    /* Takes the running channel name into picks or out of them now: MG_OK, or MG_DECLINED when not running. */
+    int (*set_enabled)(void *arg, const char *name, int on);
+    /* Seals an upstream key with the server secret into out: its length, 0 when it does not fit. */
+    size_t (*seal)(void *arg, const char *plain, uint8_t *out, size_t cap);
+    /* The plaintext key of r (env, file or sealed), malloc'd (wipe and free it); NULL with a sentence in
+     * err that never holds the key. */
+    char *(*open_key)(void *arg, const struct mg_channel_record *r, char *err, size_t errlen);
+    int connect_timeout_ms; /* for the test request */
+    int timeout_ms;
+    char ca_file[1024];     /* extra trusted CA, as the gateway's */
+};
+/* Copies ops (what it points to is borrowed and must outlive the platform).  Without it (operator
+ * commands) the channel routes list only database channels and cannot test or switch them. */
+void mg_platform_set_channel_ops(struct mg_platform *pf, const struct mg_platform_channel_ops *ops);
 
 /* Runs one platform route in this process for an operator command (`maxgated admin accounts ...`):
  * the same handler the API runs, as an admin (id 0, IP "local" in the audit log), against store s.

@@ -62,6 +62,11 @@ static const struct pf_field f_ratio[] = {{"ratio_ppm", PF_INT, 0, 0, 100000000L
 static const struct pf_field f_apikey_rotate[] = {{"window_seconds", PF_INT, 0, 0, 30LL * 24 * 3600}, F_END};
 static const struct pf_field f_apikey_leaked[] = {{"key", PF_SECRET, 1, 0, 128}, F_END};
 
+#define CHANNEL_EDIT {"base_url", PF_STR, 0, 8, 511}, {"weight", PF_INT, 0, 1, 1000000}, {"models", PF_LIST, 0, 0, 32}
+static const struct pf_field f_channel_add[] = {{"name", PF_STR, 1, 1, 63}, {"region", PF_STR, 1, 1, 16},
+                                                {"key", PF_SECRET, 1, 0, 400}, CHANNEL_EDIT, F_END};
+static const struct pf_field f_channel_patch[] = {CHANNEL_EDIT, {"enabled", PF_BOOL, 0, 0, 0}, F_END};
+
 static const struct pf_route routes[] = {
     {"GET", "/config", PF_PUBLIC, NULL, pf_h_config, 0},
     /* accounts and sign-in */
@@ -142,6 +147,12 @@ static const struct pf_route routes[] = {
     {"DELETE", "/admin/accounts/{id}/keys/{key}", PF_ADMIN, NULL, pf_h_admin_key_delete, 0},
     {"POST", "/admin/accounts/{id}/keys/{key}/rotate", PF_ADMIN, f_apikey_rotate, pf_h_admin_key_rotate, PF_STEP_UP},
     {"POST", "/admin/keys/revoke-leaked", PF_ADMIN, f_apikey_leaked, pf_h_admin_key_revoke_leaked, 0},
+    /* upstream channels: adding one stores a secret (step-up) */
+    {"GET", "/admin/channels", PF_ADMIN, NULL, pf_h_admin_channels_list, 0},
+    {"POST", "/admin/channels", PF_ADMIN, f_channel_add, pf_h_admin_channel_create, PF_STEP_UP},
+    {"PATCH", "/admin/channels/{name}", PF_ADMIN, f_channel_patch, pf_h_admin_channel_patch, 0},
+    {"DELETE", "/admin/channels/{name}", PF_ADMIN, NULL, pf_h_admin_channel_delete, 0},
+    {"POST", "/admin/channels/{name}/test", PF_ADMIN, NULL, pf_h_admin_channel_test, 0},
     {"GET", "/admin/access-requests", PF_ADMIN, NULL, pf_h_admin_access_list, 0},
     {"POST", "/admin/access-requests/{id}/approve", PF_ADMIN, NULL, pf_h_admin_access_approve, 0},
     {"POST", "/admin/access-requests/{id}/deny", PF_ADMIN, NULL, pf_h_admin_access_deny, 0},

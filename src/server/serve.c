@@ -137,95 +137,6 @@ static void register_handler(h2o_hostconf_t *host, const char *path, int (*fn)(h
 
 /* ---- channels ------------------------------------------------------------------------ */
 
-static char *read_key_file(const char *path, char *err, size_t errlen)
-{
-    FILE *f = fopen(path, "r");
-    char line[512];
-    if (f == NULL) {
-        snprintf(err, errlen, "cannot read key file %s: %s", path, strerror(errno));
-        return NULL;
-    }
-    char *ok = fgets(line, sizeof(line), f);
-    fclose(f);
-    if (ok == NULL) {
-        snprintf(err, errlen, "key file %s is empty", path);
-        return NULL;
-    }
-    line[strcspn(line, "\r\n")] = '\0';
-    char *key = mg_strdup(line);
-    sodium_memzero(line, sizeof(line));
-    return key;
-}
-
-static char *resolve_key(const char *env, const char *file, const uint8_t *sealed, size_t sealed_len,
-                         const uint8_t secret[MG_SECRET_LEN], const char *name, char *err, size_t errlen)
-{
-    if (env != NULL && env[0]) {
-        const char *v = getenv(env);
-        if (v == NULL || v[0] == '\0') {
-            snprintf(err, errlen, "channel %s: environment variable %s (its upstream key) is not set", name, env);
-            return NULL;
-        }
-        return mg_strdup(v);
-    }
-    if (file != NULL && file[0])
-        return read_key_file(file, err, errlen);
-    char *k = mg_secret_open(secret, sealed, sealed_len);
-    if (k == NULL)
-        snprintf(err, errlen, "channel %s: its stored key cannot be decrypted with this secrets file", name);
-    return k;
-}
-
-static int load_channels(struct mg_store *s, const uint8_t secret[MG_SECRET_LEN], struct mg_channel_spec **out,
-                         size_t *n, char *err, size_t errlen)
-{
-    const struct mg_config *cfg = &srv.cfg;
-    struct mg_channel_record *db = NULL;
-    size_t ndb = 0;
-    if (s->ops->channel_list(s, &db, &ndb) != MG_OK) {
-        snprintf(err, errlen, "cannot read channels from the database");
-        return MG_ERR;
-    }
-    struct mg_channel_spec *v = mg_calloc(cfg->nchannels + ndb + 1, sizeof(*v));
-    size_t k = 0;
-    for (size_t i = 0; i < cfg->nchannels; i++, k++) {
-        const struct mg_config_channel *c = &cfg->channels[i];
-        mg_strlcpy(v[k].name, c->name, sizeof(v[k].name));
-        v[k].region = c->region;
-        mg_strlcpy(v[k].base_url, c->base_url, sizeof(v[k].base_url));
-        v[k].weight = (int)c->weight;
-        mg_strlcpy(v[k].models, c->models, sizeof(v[k].models));
-        mg_strlcpy(v[k].proxy, c->proxy, sizeof(v[k].proxy));
-        if ((v[k].api_key = resolve_key(c->key_env, c->key_file, NULL, 0, secret, c->name, err, errlen)) == NULL)
-            goto fail;
-    }
-    for (size_t i = 0; i < ndb; i++) {
-        const struct mg_channel_record *c = &db[i];
-        if (!c->enabled)
-            continue;
-        mg_strlcpy(v[k].name, c->name, sizeof(v[k].name));
-        v[k].region = c->region;
-        mg_strlcpy(v[k].base_url, c->base_url, sizeof(v[k].base_url));
-        v[k].weight = c->weight > 0 ? c->weight : 1;
-        mg_strlcpy(v[k].models, c->models, sizeof(v[k].models));
-        const char *env = strncmp(c->key_ref, "env:", 4) == 0 ? c->key_ref + 4 : NULL;
-        const char *file = strncmp(c->key_ref, "file:", 5) == 0 ? c->key_ref + 5 : NULL;
-        if ((v[k].api_key = resolve_key(env, file, c->key_enc, c->key_enc_len, secret, c->name, err, errlen)) == NULL)
-            goto fail;
-        k++;
-    }
-    free(db);
-    *out = v;
-    *n = k;
-    return MG_OK;
-fail:
-    for (size_t i = 0; i < k; i++)
-        free(v[i].api_key);
-    free(v);
-    free(db);
-    return MG_ERR;
-}
-
 /* An operator who sets max_connections above the descriptor limit learns it at start, not
  * from the first "descriptor limit" line under load. */
 static void warn_descriptor_limit(const struct mg_config *cfg)
@@ -308,7 +219,7 @@ int mg_cmd_serve(const struct mg_config *cfg)
     struct mg_store *s = mg_server_store(cfg, err, sizeof(err));
     if (s == NULL)
         goto fail;
-    int rc = load_channels(s, secret, &channels, &nchannels, err, sizeof(err));
+    int rc = mg_server_load_channels(cfg, s, secret, &channels, &nchannels, err, sizeof(err));
     s->ops->close(s);
     if (rc != MG_OK)
         goto fail;
@@ -375,11 +286,13 @@ int mg_cmd_serve(const struct mg_config *cfg)
         mg_log(MG_LOG_WARN, "no upstream channel configured: API calls will get 503 until one is added "
                             "([channel.NAME] in the config or `maxgated admin channel add`) and the server restarted");
     srv.gw = mg_gateway_new(&gc, channels, nchannels, keys, meter, pool, prices, secret, sizeof(secret));
-    sodium_memzero(secret, sizeof(secret));
     if (srv.gw == NULL) {
+        sodium_memzero(secret, sizeof(secret));
         snprintf(err, sizeof(err), "cannot set up the gateway");
         goto fail;
     }
+    mg_server_channel_ops(cfg, srv.gw, srv.pf, secret); /* the console's channel page (h_channels.c) */
+    sodium_memzero(secret, sizeof(secret));
 
     if (cfg->tls_cert[0] && (srv.server_ssl = mg_net_tls_server(cfg->tls_cert, cfg->tls_key, err, sizeof(err))) == NULL)
         goto fail;
@@ -450,6 +363,7 @@ int mg_cmd_serve(const struct mg_config *cfg)
     mg_pool_free(pool);
     mg_billing_stop(billing); /* before the mailer it queues reminders on goes */
     mg_server_platform_stop(&srv.platform);
+    mg_server_channel_ops_end();
     mg_log(MG_LOG_INFO, "stopped%s", left ? " (some requests were cut at the drain timeout)" : "");
     return 0;
 

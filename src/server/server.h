@@ -122,5 +122,18 @@ void mg_server_billing_config(const struct mg_config *cfg, struct mg_billing_con
 struct mg_billing_thread;
 struct mg_billing_thread *mg_billing_start(const struct mg_config *cfg, const char *spec, struct mg_mailer *mailer);
 void mg_billing_stop(struct mg_billing_thread *t);
+/* serve_channels.c: the upstream channels of `maxgated serve`.
+ * load_channels: the config's channels then the database's (a disabled one is loaded switched off, so
+ * the console can switch it on; one whose key cannot be had is then left out with a warning), each with
+ * its plaintext key (the caller's, wiped by the gateway).  MG_OK, or MG_ERR with a message in err.
+ * channel_ops: gives the platform its channel callbacks (struct mg_platform_channel_ops) on gw, with a
+ * copy of the secret kept until channel_ops_end (after the platform stopped). */
+struct mg_gateway;
+struct mg_channel_spec;
+int mg_server_load_channels(const struct mg_config *cfg, struct mg_store *s, const uint8_t secret[MG_SECRET_LEN],
+                            struct mg_channel_spec **out, size_t *n, char *err, size_t errlen);
+void mg_server_channel_ops(const struct mg_config *cfg, struct mg_gateway *gw, struct mg_platform *pf,
+                           const uint8_t secret[MG_SECRET_LEN]);
+void mg_server_channel_ops_end(void);
 
 #endif

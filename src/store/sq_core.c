@@ -99,6 +99,8 @@ static const struct mg_store_ops ops = {
     .channel_insert = sq_channel_insert,
     .channel_list = sq_channel_list,
     .channel_delete = sq_channel_delete,
+    .channel_get = sq_channel_get,
+    .channel_update = sq_channel_update,
     /* usage */
     .usage_insert = sq_usage_insert,
     .usage_list = sq_usage_list,

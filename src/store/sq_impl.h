@@ -115,6 +115,8 @@ int sq_keys_count_active(struct mg_store *s, int64_t account_id, int64_t now_ms,
 int sq_channel_insert(struct mg_store *s, struct mg_channel_record *c);
 int sq_channel_list(struct mg_store *s, struct mg_channel_record **out, size_t *n);
 int sq_channel_delete(struct mg_store *s, const char *name);
+int sq_channel_get(struct mg_store *s, const char *name, struct mg_channel_record *out);
+int sq_channel_update(struct mg_store *s, const struct mg_channel_record *c);
 
 /* ---- Usage (sq_usage.c) ---- */
 int sq_usage_insert(struct mg_store *s, const struct mg_usage_event *ev, size_t n);

@@ -210,6 +210,10 @@ struct mg_store_ops {
     int (*channel_insert)(struct mg_store *s, struct mg_channel_record *c);
     int (*channel_list)(struct mg_store *s, struct mg_channel_record **out, size_t *n); /* caller frees *out */
     int (*channel_delete)(struct mg_store *s, const char *name);
+    /* channel_get: by name, MG_DECLINED if none.  channel_update: writes base_url, weight, models and
+     * enabled of the channel c->name (its key and region stay); MG_DECLINED if none. */
+    int (*channel_get)(struct mg_store *s, const char *name, struct mg_channel_record *out);
+    int (*channel_update)(struct mg_store *s, const struct mg_channel_record *c);
 
     /* ---- Usage (sq_usage.c) ---- */
     /* usage_insert is one transaction for the batch; rows whose

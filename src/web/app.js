@@ -32,6 +32,7 @@ const ROUTES = [
   { path: 'admin/requests', page: 'admin-requests', auth: 'admin', nav: 'nav.admin_requests' },
   { path: 'admin/invoices', page: 'admin-invoices', auth: 'admin', nav: 'nav.admin_invoices' },
   { path: 'admin/audit', page: 'admin-audit', auth: 'admin', nav: 'nav.admin_audit' },
+  { path: 'admin/channels', page: 'admin-channels', auth: 'admin', nav: 'nav.admin_channels' },
 ];
 
 const state = { me: null, config: undefined, banner: null, unread: 0 };

@@ -212,6 +212,47 @@ static void owners_lookup(void **state)
     assert_int_equal(s->ops->owners_lookup(s, MG_OWNED_FILE, ids, 0, acc), MG_OK);
 }
 
+static void channels(void **state)
+{
+    struct mg_store *s = *state;
+    struct mg_channel_record c, got;
+    memset(&c, 0, sizeof(c));
+    mg_strlcpy(c.name, "east", sizeof(c.name));
+    c.region = MG_REGION_CN;
+    mg_strlcpy(c.base_url, "https://a.example", sizeof(c.base_url));
+    mg_strlcpy(c.key_ref, "db", sizeof(c.key_ref));
+    memset(c.key_enc, 7, 48);
+    c.key_enc_len = 48;
+    c.weight = 2;
+    c.enabled = 1;
+    assert_int_equal(s->ops->channel_insert(s, &c), MG_OK);
+    assert_int_equal(s->ops->channel_insert(s, &c), MG_DECLINED);
+    assert_int_equal(s->ops->channel_get(s, "west", &got), MG_DECLINED);
+    assert_int_equal(s->ops->channel_get(s, "east", &got), MG_OK);
+    assert_int_equal(got.weight, 2);
+    assert_int_equal(got.key_enc_len, 48);
+    assert_int_equal(got.region, MG_REGION_CN);
+    /* update: base URL, weight, models, enabled; the key and region stay */
+    mg_strlcpy(got.base_url, "https://b.example/v", sizeof(got.base_url));
+    mg_strlcpy(got.models, "m1,m2", sizeof(got.models));
+    got.weight = 9;
+    got.enabled = 0;
+    got.region = MG_REGION_GLOBAL;
+    got.key_enc_len = 0;
+    assert_int_equal(s->ops->channel_update(s, &got), MG_OK);
+    assert_int_equal(s->ops->channel_get(s, "east", &c), MG_OK);
+    assert_string_equal(c.base_url, "https://b.example/v");
+    assert_string_equal(c.models, "m1,m2");
+    assert_int_equal(c.weight, 9);
+    assert_int_equal(c.enabled, 0);
+    assert_int_equal(c.region, MG_REGION_CN);
+    assert_int_equal(c.key_enc_len, 48);
+    mg_strlcpy(got.name, "west", sizeof(got.name));
+    assert_int_equal(s->ops->channel_update(s, &got), MG_DECLINED);
+    assert_int_equal(s->ops->channel_delete(s, "east"), MG_OK);
+    assert_int_equal(s->ops->channel_get(s, "east", &c), MG_DECLINED);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -220,6 +261,7 @@ int main(void)
         cmocka_unit_test(owners_lookup),
         cmocka_unit_test(stream_checkpoints),
         cmocka_unit_test(owners),
+        cmocka_unit_test(channels),
     };
     return cmocka_run_group_tests(tests, setup, teardown);
 }
