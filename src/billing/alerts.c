@@ -18,10 +18,12 @@
 
 struct memo {
     int64_t account_id, month, recheck_ms;
+    uint64_t gen; /* the alerts' generation it was made in (mg_alerts_changed) */
 };
 
 struct mg_alerts {
     struct mg_meter *_Atomic meter;
+    _Atomic uint64_t gen;
     mg_alert_mail_fn mail;
     void *mail_arg;
     struct memo memo[MEMO_SLOTS]; /* writer thread only */
@@ -36,6 +38,8 @@ struct mg_alerts *mg_alerts_new(mg_alert_mail_fn mail, void *mail_arg)
 }
 
 void mg_alerts_attach(struct mg_alerts *a, struct mg_meter *m) { atomic_store(&a->meter, m); }
+
+void mg_alerts_changed(struct mg_alerts *a) { atomic_fetch_add(&a->gen, 1); }
 
 void mg_alerts_free(struct mg_alerts *a) { free(a); }
 
@@ -101,13 +105,14 @@ static void check_account(struct mg_alerts *a, struct mg_meter *m, struct mg_sto
 {
     struct memo *mo = &a->memo[(uint64_t)account_id * 2654435761u % MEMO_SLOTS];
     struct due_list l;
-    if (mo->account_id == account_id && mo->month == month && ts_ms < mo->recheck_ms)
+    uint64_t gen = atomic_load(&a->gen);
+    if (mo->account_id == account_id && mo->month == month && mo->gen == gen && ts_ms < mo->recheck_ms)
         return;
     l.n = 0;
     if (s->ops->alerts_due(s, account_id, month, collect, &l) != MG_OK)
         return; /* logged by the store; the next batch asks again */
     if (l.n == 0) {
-        *mo = (struct memo){account_id, month, ts_ms + ALERTS_RECHECK_MS};
+        *mo = (struct memo){account_id, month, ts_ms + ALERTS_RECHECK_MS, gen};
         return;
     }
     for (size_t i = 0; i < l.n; i++) {

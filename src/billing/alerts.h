@@ -10,7 +10,8 @@
  * concurrency, even with several writers; then the account gets an in-app
  * notification and/or a mail (through the caller's mail function).  An
  * account without due alerts is remembered for ALERTS_RECHECK_MS of event
- * time (a direct-mapped memo), so a busy account costs no query per batch.
+ * time (a direct-mapped memo), so a busy account costs no query per batch;
+ * an alert added in this process (mg_alerts_changed) forgets the memo.
  */
 #ifndef MG_BILLING_ALERTS_H
 #define MG_BILLING_ALERTS_H
@@ -26,6 +27,8 @@ typedef void (*mg_alert_mail_fn)(void *arg, const struct mg_alert_due *d, const 
 struct mg_alerts *mg_alerts_new(mg_alert_mail_fn mail, void *mail_arg);
 /* The meter whose spend the checks read; until set, batches are not checked. */
 void mg_alerts_attach(struct mg_alerts *a, struct mg_meter *m);
+/* An alert was added or removed (any thread): the next batch reads the alerts again. */
+void mg_alerts_changed(struct mg_alerts *a);
 /* The meter's committed callback (arg = the mg_alerts). */
 void mg_alerts_committed(void *arg, struct mg_store *s, const struct mg_usage_event *ev, size_t n);
 /* After the meter is closed. */

@@ -7,6 +7,7 @@
  * Alerts are percentages of the cap, checked by the usage writer
  * (billing/alerts.h).
  */
+#include "billing/alerts.h"
 #include "billing/meter.h"
 #include "billing/period.h"
 #include "core/log.h"
@@ -199,6 +200,8 @@ void pf_h_billing_alert_create(struct pf_call *c)
         pf_store_failed(c, rc);
         return;
     }
+    if (c->pf->alerts != NULL)
+        mg_alerts_changed(c->pf->alerts); /* checked from the next commit, even on an account seen just now */
     snprintf(detail, sizeof(detail), "alert %lld: %s at %d %%", (long long)a.id, a.service, a.threshold_percent);
     pf_audit(c, "billing.alert_added", c->acct.id, detail);
     pf_reply(c, 201, alert_json(c, &a));

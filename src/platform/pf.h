@@ -133,6 +133,7 @@ struct mg_platform {
     struct mg_pricebook *prices; /* the gateway's live prices (NULL in operator commands: built from the store) */
     int (*prices_reload)(void *arg, struct mg_store *s); /* after a price change; NULL = the poller's */
     void *prices_reload_arg;
+    struct mg_alerts *alerts;    /* the usage writer's alert checks, told of a new alert (NULL: none here) */
     struct mg_platform_channel_ops chan; /* the upstream channels (valid when has_chan) */
     int has_chan;
     uint8_t csrf_key[32];

@@ -429,6 +429,11 @@ void mg_platform_set_meter(struct mg_platform *pf, struct mg_meter *meter)
     pf->meter = meter;
 }
 
+void mg_platform_set_alerts(struct mg_platform *pf, struct mg_alerts *alerts)
+{
+    pf->alerts = alerts;
+}
+
 void mg_platform_set_prices(struct mg_platform *pf, struct mg_pricebook *book,
                             int (*reload)(void *arg, struct mg_store *s), void *arg)
 {

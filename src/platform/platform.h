@@ -58,6 +58,9 @@ void mg_platform_set_keycache(struct mg_platform *pf, struct mg_keycache *keys);
 /* The node's usage meter (borrowed): the cap's answers say what this month has spent. */
 struct mg_meter;
 void mg_platform_set_meter(struct mg_platform *pf, struct mg_meter *meter);
+/* The usage writer's spending-alert checks (borrowed): a new alert is checked from the next commit. */
+struct mg_alerts;
+void mg_platform_set_alerts(struct mg_platform *pf, struct mg_alerts *alerts);
 /* The gateway's live price book (borrowed) and what publishes a new table after a change made here. */
 struct mg_pricebook;
 struct mg_store;

@@ -249,6 +249,7 @@ int mg_cmd_serve(const struct mg_config *cfg)
     srv.pf = srv.platform.pf;
     mg_platform_set_meter(srv.pf, meter);
     mg_alerts_attach(alerts, meter); /* the mailer exists now */
+    mg_platform_set_alerts(srv.pf, alerts);
     /* BL-1: the price book the gateway prices with, replaced live when the operator changes a price */
     struct mg_pricebook *prices = mg_pricebook_new(mg_server_prices_build(cfg, NULL));
     struct mg_price_reloader *reloader = mg_price_reloader_start(cfg, spec, prices, err, sizeof(err));

@@ -253,3 +253,41 @@ test('the cap and alerts, and the plan gate', async (t) => {
     assert.deepEqual(f.problems(), []);
   } finally { await f.close(); }
 });
+
+test('spending past an alert lights the bell and the notification says so', async () => {
+  // a cap of 1.00 (set through the API: the console's own cap form is tested above) and, in the
+  // console, an in-app alert at 1 %; two answers of 5,000 output tokens (~0.006 each) pass it
+  assert.equal((await call('PUT', '/billing/cap', { cap_micros: 1000000 })).status, 200);
+  const p = await openPage(browser, DESKTOP);
+  try {
+    const { page } = p;
+    await signIn(p);
+    await page.goto(s.url + '/console/billing');
+    const cap = page.locator('[data-cap]');
+    const form = cap.locator('[data-alert-form]');
+    await form.getByLabel('Threshold (% of the cap)').fill('1');
+    await form.getByLabel('Email').uncheck();
+    await form.getByRole('button', { name: 'Add alert' }).click();
+    await cap.getByRole('row', { name: /1%/ }).waitFor();
+    for (let i = 0; i < 2; i++) {
+      const r = await fetch(s.url + '/v1/chat/completions', {
+        method: 'POST',
+        headers: { Authorization: 'Bearer ' + apiKey, 'Content-Type': 'application/json', 'x-sim-tokens': '5000' },
+        body: JSON.stringify({ model: 'MiniMax-M2.7', max_tokens: 6000, messages: [{ role: 'user', content: 'long' }] }),
+      });
+      await r.text();
+      assert.equal(r.status, 200);
+    }
+    // the usage writer fires the alert a moment later: the bell shows it on the next page load
+    const bell = page.locator('a.bell .badge');
+    await waitFor(async () => {
+      await page.goto(s.url + '/console/billing');
+      await page.locator('.topbar').waitFor();
+      return (await bell.count()) > 0;
+    }, WAIT_MS, 'the bell\'s badge');
+    await page.locator('a.bell').click();
+    await page.getByText(/reached 1 % of your monthly cap/).first().waitFor();
+    await p.shot('alert-notification');
+    assert.deepEqual(p.problems(), []);
+  } finally { await p.close(); }
+});
