@@ -5,13 +5,16 @@ unknown, used and expired codes get one answer; failed attempts are limited;
 a wallet-only account is refused with credit_exhausted once its credit is
 spent and passes again right after a top-up; the ledger sums to the balance;
 no code is in a log, a file of the server's directory or a later answer."""
+import json
 import os
+import subprocess
+import tempfile
 import threading
 import time
 
 import pytest
 
-from harness import Sim, chat
+from harness import BIN, SAN_ENV, Sim, chat
 from pfclient import API, Platform, err, fresh_ips, skip_unless_platform
 
 skip_unless_platform()
@@ -208,3 +211,47 @@ def check_credit_refusal(r):
     assert e["type"] == "insufficient_quota", r.text
     assert "prepaid credit is used up" in e["message"] and "redeem a code or ask for a top-up" in e["message"]
     assert r.headers["x-should-retry"] == "false" and "retry-after" not in r.headers
+
+
+def cli(home, base, *args, input=None):
+    e = {**os.environ, **SAN_ENV, "HOME": home, "XDG_CONFIG_HOME": os.path.join(home, "cfg")}
+    for k in ("MAXGATE_API_KEY", "MAXGATE_BASE_URL", "MAXGATE_PROFILE"):
+        e.pop(k, None)
+    e["MAXGATE_BASE_URL"] = base
+    return subprocess.run([os.path.join(BIN, "maxgate"), *args], capture_output=True, env=e, cwd=home, timeout=60,
+                          input=input)
+
+
+def test_cli_operator_codes_and_credit_customer_redeem_and_wallet(pf):
+    email, password, _ = pf.user("cliw")
+    r = pf.gw.admin("redeem-codes", "create", "--value", "1.50", "--count", "2", "--batch", "cli-batch",
+                    "--expires-in-days", "30")
+    codes = r.stdout.split()
+    assert len(codes) == 2 and all(c.startswith("MGR-") for c in codes), r.stdout
+    pf.codes += codes
+    pf.remember(*codes)
+    assert "shown this once" in r.stderr
+    r = pf.gw.admin("redeem-codes", "list", "--batch", "cli-batch")
+    assert r.stdout.count("open") == 2 and not any(c in r.stdout for c in codes), r.stdout
+    assert pf.gw.admin("redeem-codes", "create", "--value", "x", check=False).returncode == 2
+    r = pf.gw.admin("credit", "--email", email, "--amount", "0.50", "--reference", "cash at the desk")
+    assert "topup 0.50" in r.stdout and "balance 0.50" in r.stdout, r.stdout
+    r = pf.gw.admin("credit", "--email", email, "--amount", "-9.00", "--reference", "too much", check=False)
+    assert r.returncode == 1 and "not below" in r.stderr, r.stderr
+
+    home = tempfile.mkdtemp(prefix="mgcli.")
+    r = cli(home, pf.url, "account", "login", "--email", email, "--password-stdin", "--output", "json",
+            input=(password + "\n").encode())
+    assert r.returncode == 0, r.stderr
+    r = cli(home, pf.url, "billing", "redeem", codes[0].lower(), "--output", "text")
+    assert r.returncode == 0 and b"credited 1.50; balance 2.00" in r.stdout, (r.stdout, r.stderr)
+    r = cli(home, pf.url, "billing", "redeem", "-", input=(codes[0] + "\n").encode())  # used
+    assert r.returncode == 1 and INVALID.encode() in r.stderr, r.stderr
+    r = cli(home, pf.url, "billing", "wallet", "--output", "text")
+    assert r.returncode == 0 and b"balance 2.00 USD" in r.stdout and b"redeem" in r.stdout, r.stdout
+    assert b"cash at the desk" in r.stdout and codes[0].encode() not in r.stdout
+    r = cli(home, pf.url, "billing", "wallet", "--output", "json")
+    doc = json.loads(r.stdout)
+    assert doc["balance_micros"] == 2000000 == sum(e["amount_micros"] for e in doc["ledger"])
+    pf.answers.append(r.stdout.decode())
+    assert cli(home, pf.url, "billing", "redeem").returncode == 2
