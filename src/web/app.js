@@ -7,7 +7,7 @@ import { h } from './dom.js';
 import { icon } from './icons.js';
 
 // Usage & billing's summary and charts come with a later issue: until then
-// only its Invoices page (issue 12) is in the sidebar and routed.  API keys
+// only its Invoices and Wallet pages (issue 12) are in the sidebar and routed.  API keys
 // and the playground are here since issue 11.
 const SHOW_BILLING = false;
 
@@ -28,6 +28,7 @@ const ROUTES = [
   { path: 'keys', page: 'keys', auth: 'session', nav: 'nav.keys' },
   { path: 'playground', page: 'playground', auth: 'session', nav: 'nav.playground' },
   { path: 'billing/invoices', page: 'invoices', auth: 'session', nav: 'nav.invoices' },
+  { path: 'billing/wallet', page: 'wallet', auth: 'session', nav: 'nav.wallet' },
   ...(SHOW_BILLING ? [
     { path: 'billing', page: 'billing', auth: 'session', nav: 'nav.billing' },
   ] : []),
@@ -37,6 +38,7 @@ const ROUTES = [
   { path: 'admin/accounts/:id', page: 'admin-account', auth: 'admin', parent: 'admin/accounts' },
   { path: 'admin/requests', page: 'admin-requests', auth: 'admin', nav: 'nav.admin_requests' },
   { path: 'admin/invoices', page: 'admin-invoices', auth: 'admin', nav: 'nav.admin_invoices' },
+  { path: 'admin/redeem-codes', page: 'admin-redeem', auth: 'admin', nav: 'nav.admin_redeem' },
   { path: 'admin/audit', page: 'admin-audit', auth: 'admin', nav: 'nav.admin_audit' },
 ];
 

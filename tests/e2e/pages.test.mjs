@@ -144,8 +144,8 @@ for (const [label, viewport] of [['desktop', DESKTOP], ['phone', PHONE]]) {
       assert.ok(await who.getByText('Enterprise').isVisible());
       assert.ok(await who.getByRole('button', { name: 'Sign out' }).isVisible());
       const links = await nav.getByRole('link').allTextContents();
-      assert.deepEqual(links, ['Dashboard', 'API keys', 'Playground', 'Invoices', 'Security', 'Notifications', 'Accounts', 'Requests', 'Invoices', 'Audit log'],
-        'of Usage & billing only Invoices (issue 12); API keys and the playground since issue 11');
+      assert.deepEqual(links, ['Dashboard', 'API keys', 'Playground', 'Invoices', 'Wallet', 'Security', 'Notifications', 'Accounts', 'Requests', 'Invoices', 'Redeem codes', 'Audit log'],
+        'of Usage & billing only Invoices and Wallet (issue 12); API keys and the playground since issue 11');
       const overflow = await page.evaluate(() => document.documentElement.scrollWidth - window.innerWidth);
       assert.ok(overflow <= 0, `page is ${overflow}px wider than the viewport`);
       await p.shot(`dashboard-${label}`);
