@@ -1,5 +1,7 @@
 /*
- * close.c: closing a billing period into invoices (close.h).
+ * close.c: closing a billing period into invoices (close.h).  The account's
+ * prepaid credit pays first: credits = min(balance, subtotal), debited from
+ * the wallet (a ledger entry of kind "invoice") in the invoice's transaction.
  */
 #include "billing/close.h"
 #include "billing/invoice_pdf.h"
@@ -185,13 +187,21 @@ static enum mg_tx close_account_tx(struct mg_store *s, void *arg)
     mg_invoice_number_format(a->month, id, v->number, sizeof(v->number));
     mg_strlcpy(v->currency, a->currency, sizeof(v->currency));
     v->subtotal_micros = sub;
-    v->total_micros = sub;
-    v->total_cents = mg_invoice_total_cents(a->lines, a->n, sub, 0);
+    v->credits_micros = MG_MIN(MG_MAX(acct.credit_micros, 0), sub); /* the wallet pays first */
+    v->total_micros = sub - v->credits_micros;
+    v->total_cents = mg_invoice_total_cents(a->lines, a->n, sub, v->credits_micros);
     v->status = v->total_cents == 0 ? MG_INV_PAID : MG_INV_OPEN; /* nothing to pay */
     v->issued_ms = a->now_ms;
     v->due_ms = mg_invoice_due(a->now_ms, acct.invoice_billing);
     v->n_lines = (int64_t)a->n;
     rc = s->ops->invoice_insert(s, v, a->lines, a->n);
+    if (rc == MG_OK && v->credits_micros > 0) {
+        struct mg_ledger_entry e = {.account_id = a->account_id, .amount_micros = -v->credits_micros,
+                                    .kind = "invoice", .created_ms = a->now_ms};
+        snprintf(e.reference, sizeof(e.reference), "invoice %s", v->number);
+        if ((rc = s->ops->ledger_add(s, &e, NULL)) == MG_DECLINED)
+            rc = MG_ERR; /* the balance read in this transaction covers it: not a clean no */
+    }
     return rc == MG_OK ? MG_TX_OK : rc == MG_DECLINED ? MG_TX_NO : rc == MG_AGAIN ? MG_TX_RETRY : MG_TX_HARD;
 }
 

@@ -1,5 +1,6 @@
-/* cmd_billing.c: `maxgate billing invoices` and `maxgate billing invoice ID
- * [--pdf FILE]`: the signed-in account's invoices (docs/cli.md). */
+/* cmd_billing.c: `maxgate billing invoices`, `maxgate billing invoice ID
+ * [--pdf FILE]`, `maxgate billing wallet` and `maxgate billing redeem CODE`:
+ * the signed-in account's invoices and wallet (docs/cli.md). */
 #include "cli/cli.h"
 #include "core/mg.h"
 #include "core/money.h"
@@ -144,7 +145,69 @@ static int invoice_show(struct mg_cli *cli)
     return MG_EXIT_OK;
 }
 
+static const struct mg_cli_col ledger_cols[] = {
+    {"ID", "id", 6}, {"WHEN", "created_at", 21}, {"KIND", "kind", 12}, {"AMOUNT", "amount", 14}, {"REFERENCE", "reference", 0},
+};
+
+static int wallet_show(struct mg_cli *cli)
+{
+    json_t *doc;
+    int rc;
+    if (mg_cli_check_opts(cli, "", "") != MG_EXIT_OK)
+        return MG_EXIT_USAGE;
+    if ((rc = mg_cli_platform_begin(cli, 1)) != MG_EXIT_OK ||
+        (rc = mg_cli_platform_call(cli, "GET", "/billing/wallet", NULL, &doc)) != MG_EXIT_OK)
+        return rc;
+    if (cli->json) {
+        mg_cli_print_json(doc);
+    } else {
+        printf("balance %s %s%s\n\n", json_string_value(json_object_get(doc, "balance")),
+               json_string_value(json_object_get(doc, "currency")),
+               json_is_true(json_object_get(doc, "wallet_only")) ? " (this account may spend only its credit)" : "");
+        mg_cli_table(stdout, json_object_get(doc, "ledger"), ledger_cols, MG_ARRAY_SIZE(ledger_cols),
+                     "no credit movements yet; redeem a code with `maxgate billing redeem CODE`");
+    }
+    json_decref(doc);
+    return MG_EXIT_OK;
+}
+
+static int redeem(struct mg_cli *cli)
+{
+    char line[128];
+    json_t *doc;
+    int rc;
+    const char *code = mg_cli_positional(cli);
+    if (code == NULL)
+        return mg_cli_fail(cli, MG_EXIT_USAGE, "give the code: maxgate billing redeem MGR-XXXX-XXXX-XXXX-XXXX (- reads "
+                                               "it from stdin)");
+    if (mg_cli_check_opts(cli, "", "") != MG_EXIT_OK)
+        return MG_EXIT_USAGE;
+    if (strcmp(code, "-") == 0) {
+        if (fgets(line, sizeof(line), stdin) == NULL)
+            return mg_cli_fail(cli, MG_EXIT_USAGE, "no code on stdin");
+        line[strcspn(line, "\r\n")] = '\0';
+        code = line;
+    }
+    if ((rc = mg_cli_platform_begin(cli, 1)) != MG_EXIT_OK)
+        return rc;
+    json_t *body = json_object();
+    json_object_set_new(body, "code", json_string(code));
+    rc = mg_cli_platform_call(cli, "POST", "/billing/redeem", body, &doc);
+    json_decref(body);
+    if (rc != MG_EXIT_OK)
+        return rc;
+    if (cli->json)
+        mg_cli_print_json(doc);
+    else
+        printf("credited %s; balance %s\n", json_string_value(json_object_get(doc, "credited")),
+               json_string_value(json_object_get(doc, "balance")));
+    json_decref(doc);
+    return MG_EXIT_OK;
+}
+
 const struct mg_cmd mg_cli_billing_cmds[] = {
+    {"billing wallet", wallet_show, "your prepaid credit: the balance and its ledger, newest first", ""},
+    {"billing redeem", redeem, "redeem a code into your wallet (- reads it from stdin)", "CODE"},
     {"billing invoices", invoices_list, "your invoices, newest first", ""},
     {"billing invoice", invoice_show, "one invoice with its lines, or its PDF with --pdf FILE (- = stdout)",
      "ID [--pdf FILE]"},

@@ -31,6 +31,7 @@ struct mg_account {
     int64_t last_login_ms;     /* 0 = never */
     int64_t credit_micros;
     int invoice_billing;       /* 1: billed by invoice with net-30 terms (AC-11: enterprise) */
+    int wallet_only;           /* 1: may spend only its prepaid credit (the gateway caps it at the balance) */
 };
 
 /* A key as the gateway needs it (joined with its account). */
@@ -51,7 +52,9 @@ struct mg_key_record {
     int64_t cap_micros;          /* the key's own monthly cap; 0 = none */
     /* from the account */
     int account_suspended;
-    int64_t account_cap_micros;
+    int64_t account_cap_micros;  /* the effective cap: for a wallet_only account min(cap if > 0, max(credit, 1)) */
+    int64_t account_credit_micros;
+    int account_wallet_only;
     int64_t account_ratio_ppm;   /* the account's price ratio (its own, else its plan's); -1 = the operator's */
     int64_t seq;                 /* change sequence: bumps on every change of the key or its account */
 };

@@ -18,6 +18,9 @@
  * reset, computed per answer), and the SDKs are told not to retry at all
  * (x-should-retry: false) instead of retrying at once or sleeping for days. */
 #define MG_RETRY_PERIOD (-1)
+/* MG_RETRY_NEVER: no Retry-After (waiting does not help) and x-should-retry:
+ * false, so SDKs do not retry at all (a used-up prepaid credit). */
+#define MG_RETRY_NEVER (-2)
 
 /*       name                 http retry mmx   openai type              anthropic type          message */
 #define MG_ERRORS(X)                                                                                                    \
@@ -43,6 +46,8 @@
       "This account is suspended. Ask your operator.")                                                                \
     X(CAP_REACHED,            429, MG_RETRY_PERIOD, 1008, "insufficient_quota", "rate_limit_error",                                   \
       "Spending cap reached; raise the cap or wait for the next billing period.")                                      \
+    X(CREDIT_EXHAUSTED,       429, MG_RETRY_NEVER, 1008, "insufficient_quota", "rate_limit_error",                                    \
+      "Prepaid credit used up.")                                  \
     X(RATE_LIMITED,           429, 1, 1002, "rate_limit_error", "rate_limit_error",                                     \
       "Rate limit reached for this API key. Retry after the time in the Retry-After header.")                           \
     X(NOT_FOUND,              404, 0, 2013, "invalid_request_error", "not_found_error",                                 \

@@ -229,6 +229,23 @@ static void cap_refused(struct relay *rl, const char *whose, int64_t cap, int64_
     rl_send_error(rl, MG_E_CAP_REACHED, detail);
 }
 
+/* 429 credit_exhausted: a wallet_only account's balance is the binding limit. */
+static void credit_refused(struct relay *rl, int64_t need, int64_t left)
+{
+    char detail[300], need_s[32], left_s[32];
+    mg_money_format(need, need_s, sizeof(need_s));
+    mg_money_format(left, left_s, sizeof(left_s));
+    snprintf(detail, sizeof(detail), "This account's prepaid credit is used up (%s left, this request may cost up to "
+             "%s): redeem a code or ask for a top-up.", left_s, need_s);
+    rl_send_error(rl, MG_E_CREDIT_EXHAUSTED, detail);
+}
+
+/* Is the account's effective cap its wallet's balance (sq_keys.c's EFFECTIVE_CAP)? */
+static int credit_binds(const struct mg_key_record *k, int64_t cap)
+{
+    return k->account_wallet_only && cap == MG_MAX(k->account_credit_micros, 1);
+}
+
 /* One cap's hold; MG_ERR with the refusal answered. */
 static int hold(struct relay *rl, int64_t spender, int64_t cap, int64_t need, struct mg_reservation *r,
                 const char *whose)
@@ -239,6 +256,8 @@ static int hold(struct relay *rl, int64_t spender, int64_t cap, int64_t need, st
         return MG_OK;
     if (rc == MG_AGAIN)
         rl_send_error(rl, MG_E_OVERLOADED, "This node tracks too many capped accounts and keys this period to hold another cap.");
+    else if (spender == rl->in.key.account_id && r == &rl->res.r && credit_binds(&rl->in.key, cap))
+        credit_refused(rl, need, left);
     else
         cap_refused(rl, whose, cap, need, left);
     return MG_ERR;

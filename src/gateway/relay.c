@@ -49,7 +49,10 @@ void rl_send_error(struct relay *rl, enum mg_err e, const char *detail)
     size_t n = mg_err_render(body, sizeof(body), shape_of(rl), e, detail, rl->request_id);
     rl->error = d->name;
     rl->phase = RL_DONE;
-    if (rl->retry_after_s > 0 || d->retry_after != 0) {
+    if (d->retry_after == MG_RETRY_NEVER && rl->retry_after_s == 0) {
+        h2o_add_header_by_str(&req->pool, &req->res.headers, H2O_STRLIT("x-should-retry"), 0, NULL,
+                              H2O_STRLIT("false"));
+    } else if (rl->retry_after_s > 0 || d->retry_after != 0) {
         /* The openai and anthropic SDKs retry a 429 unless told not to (the Python ones back off and
          * retry twice past 60 s, the Node one sleeps for Retry-After): a period-long wait says "don't". */
         long long wait = rl->retry_after_s > 0               ? (long long)rl->retry_after_s

@@ -205,15 +205,22 @@ void pf_h_admin_account_patch(struct pf_call *c)
     int rc = c->store->ops->account_set_plan_role(c->store, a.id, plan, is_admin);
     if (rc == MG_OK && mode)
         rc = c->store->ops->account_set_invoice_billing(c->store, a.id, strcmp(mode, "invoice") == 0);
+    int wallet = pf_has(c, "wallet_only") ? json_is_true(json_object_get(c->body, "wallet_only")) : -1;
+    if (rc == MG_OK && wallet >= 0)
+        rc = c->store->ops->account_set_wallet_only(c->store, a.id, wallet);
+    /* the plan (its price ratio) and the wallet mode are in the account's key records */
+    if (rc == MG_OK && (plan || wallet >= 0) && c->pf->keys != NULL && mg_keycache_sync(c->pf->keys, c->store) != MG_OK)
+        mg_log(MG_LOG_WARN, "admin: the key cache missed account %lld's change (the poller will see it)",
+               (long long)a.id);
     if (rc == MG_OK)
         rc = c->store->ops->account_get(c->store, a.id, &a);
     if (rc != MG_OK) {
         pf_store_failed(c, rc);
         return;
     }
-    char detail[128];
-    snprintf(detail, sizeof(detail), "plan %s, role %s, billing %s", a.plan, a.is_admin ? "admin" : "user",
-             a.invoice_billing ? "invoice" : "prepaid");
+    char detail[160];
+    snprintf(detail, sizeof(detail), "plan %s, role %s, billing %s%s", a.plan, a.is_admin ? "admin" : "user",
+             a.invoice_billing ? "invoice" : "prepaid", a.wallet_only ? ", wallet only" : "");
     pf_audit(c, "account.updated", a.id, detail);
     pf_reply(c, 200, admin_account_json(c, &a));
 }

@@ -21,6 +21,7 @@ json_t *pf_account_json(const struct mg_account *a)
                                                                                 : "active"));
     json_object_set_new(o, "credit_micros", json_integer(a->credit_micros));
     json_object_set_new(o, "billing_mode", json_string(a->invoice_billing ? "invoice" : "prepaid"));
+    json_object_set_new(o, "wallet_only", json_boolean(a->wallet_only));
     json_object_set_new(o, "currency", json_string("USD"));
     pf_set_time(o, "created_at", a->created_ms);
     pf_set_time(o, "last_login_at", a->last_login_ms);

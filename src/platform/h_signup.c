@@ -52,8 +52,9 @@ int pf_link_send(struct pf_call *c, enum mg_token_kind kind, int64_t account_id,
 /* Activation: the account's free credit (config), once, as it becomes active. */
 static void give_free_credit(struct pf_call *c, int64_t account_id)
 {
-    int64_t credit = c->pf->cfg.free_credit_micros;
-    if (credit > 0 && c->store->ops->account_add_credit(c->store, account_id, credit) != MG_OK)
+    struct mg_ledger_entry e = {.account_id = account_id, .amount_micros = c->pf->cfg.free_credit_micros,
+                                .kind = "free_credit", .reference = "free credit at activation", .created_ms = c->now};
+    if (e.amount_micros > 0 && pf_wallet_add(c, &e, NULL) != MG_OK)
         mg_log(MG_LOG_ERROR, "signup: could not give account %lld its free credit", (long long)account_id);
 }
 

@@ -42,8 +42,9 @@ void pf_limits_free(struct pf_limits *l)
     free(l);
 }
 
-int pf_limit_hit(struct pf_limits *l, const char *bucket, const char *key, int limit, int64_t window_ms, int64_t now,
-                 int *retry_after_s)
+/* pf_limit_hit, and pf_limit_over when count is 0 (nothing is counted). */
+static int limit_at(struct pf_limits *l, const char *bucket, const char *key, int limit, int64_t window_ms,
+                    int64_t now, int *retry_after_s, int count)
 {
     uint8_t in[320], out[crypto_shorthash_BYTES];
     size_t bl = strlen(bucket), kl = MG_MIN(strlen(key), sizeof(in) - bl - 1);
@@ -73,11 +74,23 @@ int pf_limit_hit(struct pf_limits *l, const char *bucket, const char *key, int l
         use->count = 0;
     }
     int over = use->count >= limit;
-    if (!over)
+    if (!over && count)
         use->count++;
     int64_t left = use->window_start + window_ms - now;
     pthread_mutex_unlock(&l->lock);
     if (retry_after_s != NULL)
         *retry_after_s = over ? (int)MG_MAX((left + 999) / 1000, 1) : 0;
     return over ? MG_DECLINED : MG_OK;
+}
+
+int pf_limit_hit(struct pf_limits *l, const char *bucket, const char *key, int limit, int64_t window_ms, int64_t now,
+                 int *retry_after_s)
+{
+    return limit_at(l, bucket, key, limit, window_ms, now, retry_after_s, 1);
+}
+
+int pf_limit_over(struct pf_limits *l, const char *bucket, const char *key, int limit, int64_t window_ms, int64_t now,
+                  int *retry_after_s)
+{
+    return limit_at(l, bucket, key, limit, window_ms, now, retry_after_s, 0);
 }

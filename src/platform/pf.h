@@ -150,6 +150,9 @@ void pf_limits_free(struct pf_limits *l);
  * MG_DECLINED with the seconds until the window ends. */
 int pf_limit_hit(struct pf_limits *l, const char *bucket, const char *key, int limit, int64_t window_ms, int64_t now,
                  int *retry_after_s);
+/* pf_limit_hit's answer without counting an attempt (is key over its limit?). */
+int pf_limit_over(struct pf_limits *l, const char *bucket, const char *key, int limit, int64_t window_ms, int64_t now,
+                  int *retry_after_s);
 
 /* ---- answers (call.c) ------------------------------------------------------------- */
 
@@ -215,6 +218,17 @@ void pf_h_admin_ratio_plan(struct pf_call *c);
 void pf_h_admin_ratio_account(struct pf_call *c);
 
 /* h_billing.c: the cap and the spending alerts of the signed-in account */
+/* the wallet (h_wallet.c) */
+void pf_h_wallet(struct pf_call *c);
+void pf_h_redeem(struct pf_call *c);
+void pf_h_admin_redeem_create(struct pf_call *c);
+void pf_h_admin_redeem_list(struct pf_call *c);
+void pf_h_admin_credit(struct pf_call *c);
+/* A redeem code's 16 characters, normalized (upper case, '-' and spaces gone, O->0, I/L->1, the "MGR"
+ * prefix optional): MG_OK, or MG_DECLINED if it cannot be a code. */
+int pf_redeem_normalize(const char *in, char out[17]);
+/* Adds the ledger entry (store.h ledger_add), tells the key cache and audits it: MG_OK or the store's code. */
+int pf_wallet_add(struct pf_call *c, struct mg_ledger_entry *e, int64_t *balance);
 void pf_h_billing_cap_get(struct pf_call *c);
 void pf_h_billing_cap_put(struct pf_call *c);
 void pf_h_billing_alerts_list(struct pf_call *c);

@@ -37,9 +37,17 @@ static const struct pf_field f_key_name[] = {{"name", PF_STR, 0, 1, 64}, F_END};
 static const struct pf_field f_key_add[] = {{"name", PF_STR, 1, 1, 64}, {"credential", PF_OBJ, 1, 0, 0}, F_END};
 static const struct pf_field f_password[] = {SECRET("current_password", 1), SECRET("new_password", 1), F_END};
 static const struct pf_field f_account_patch[] = {{"plan", PF_STR, 0, 1, 16}, {"role", PF_STR, 0, 1, 16},
-                                                  {"billing_mode", PF_STR, 0, 1, 16}, F_END};
+                                                  {"billing_mode", PF_STR, 0, 1, 16},
+                                                  {"wallet_only", PF_BOOL, 0, 0, 0}, F_END};
 static const struct pf_field f_payment[] = {{"amount_micros", PF_INT, 1, 1, MG_INVOICE_AMOUNT_MAX},
                                             {"reference", PF_STR, 1, 1, MG_PAYMENT_REFERENCE_MAX}, F_END};
+static const struct pf_field f_redeem[] = {{"code", PF_SECRET, 1, 1, 64}, F_END};
+static const struct pf_field f_codes[] = {{"value_micros", PF_INT, 1, 1, 1000000000000LL},
+                                          {"count", PF_INT, 1, 1, MG_REDEEM_BATCH_CODES_MAX},
+                                          {"expires_at", PF_STR, 0, 1, 40},
+                                          {"batch", PF_STR, 0, 1, MG_REDEEM_BATCH_MAX}, F_END};
+static const struct pf_field f_credit[] = {{"amount_micros", PF_INT, 1, -1000000000000LL, 1000000000000LL},
+                                           {"reference", PF_STR, 1, 1, MG_LEDGER_REFERENCE_MAX}, F_END};
 static const struct pf_field f_close[] = {{"period", PF_STR, 1, 7, 7}, F_END};
 
 #define KEY_NAME(req) {"name", PF_STR, req, 1, 64}
@@ -128,6 +136,9 @@ static const struct pf_route routes[] = {
     {"GET", "/billing/alerts", PF_SESSION, NULL, pf_h_billing_alerts_list, 0},
     {"POST", "/billing/alerts", PF_SESSION, f_alert, pf_h_billing_alert_create, 0},
     {"DELETE", "/billing/alerts/{id}", PF_SESSION, NULL, pf_h_billing_alert_delete, 0},
+    /* the wallet: balance, ledger, redeeming a code (issue 12) */
+    {"GET", "/billing/wallet", PF_SESSION, NULL, pf_h_wallet, 0},
+    {"POST", "/billing/redeem", PF_SESSION, f_redeem, pf_h_redeem, 0},
     /* invoices of the signed-in account */
     {"GET", "/invoices", PF_SESSION, NULL, pf_h_invoices_list, 0},
     {"GET", "/invoices/{id}", PF_SESSION, NULL, pf_h_invoice_get, 0},
@@ -160,6 +171,10 @@ static const struct pf_route routes[] = {
     {"POST", "/admin/recovery-requests/{id}/approve", PF_ADMIN, NULL, pf_h_admin_recovery_approve, 0},
     {"POST", "/admin/recovery-requests/{id}/deny", PF_ADMIN, NULL, pf_h_admin_recovery_deny, 0},
     {"GET", "/admin/audit", PF_ADMIN, NULL, pf_h_admin_audit, 0},
+    /* the wallet: redeem codes, top-ups and adjustments */
+    {"POST", "/admin/redeem-codes", PF_ADMIN, f_codes, pf_h_admin_redeem_create, PF_STEP_UP},
+    {"GET", "/admin/redeem-codes", PF_ADMIN, NULL, pf_h_admin_redeem_list, 0},
+    {"POST", "/admin/accounts/{id}/credit", PF_ADMIN, f_credit, pf_h_admin_credit, PF_STEP_UP},
     /* invoices and payments (BL-6, BL-7) */
     {"GET", "/admin/invoices", PF_ADMIN, NULL, pf_h_admin_invoices, 0},
     {"POST", "/admin/invoices/close", PF_ADMIN, f_close, pf_h_admin_invoices_close, 0},

@@ -426,7 +426,7 @@ int mg_cmd_admin(const struct mg_config *cfg, int argc, char **argv)
     char err[512];
     if (argc < 1 || (argc < 2 && strcmp(argv[0], "audit") != 0)) {
         fprintf(stderr, "usage: maxgated admin user|key|channel|price|usage|mail|accounts|access-requests|"
-                        "recovery-requests|audit|invoices VERB [options] (see docs/operations.md)\n");
+                        "recovery-requests|audit|invoices|redeem-codes|credit VERB [options] (see docs/operations.md)\n");
         return 2;
     }
     const char *noun = argv[0], *verb = argv[1];
@@ -440,13 +440,15 @@ int mg_cmd_admin(const struct mg_config *cfg, int argc, char **argv)
             return 2;
         }
     }
-    if (strcmp(noun, "price") == 0) { /* its own options: one per price column */
+    int price = strcmp(noun, "price") == 0, wallet = strcmp(noun, "redeem-codes") == 0 || strcmp(noun, "credit") == 0;
+    if (price || wallet) { /* their own options */
         struct mg_store *ps = mg_server_store(cfg, err, sizeof(err));
         if (ps == NULL) {
             fprintf(stderr, "maxgated: %s\n", err);
             return 1;
         }
-        int prc = mg_cmd_admin_price(cfg, ps, argc - 1, argv + 1);
+        int prc = price ? mg_cmd_admin_price(cfg, ps, argc - 1, argv + 1)
+                        : mg_cmd_admin_wallet(cfg, ps, noun, argc - 1, argv + 1);
         ps->ops->close(ps);
         return prc;
     }
@@ -465,7 +467,7 @@ int mg_cmd_admin(const struct mg_config *cfg, int argc, char **argv)
             rc = nouns[i].run(s, cfg, verb, &a);
     if (rc < 0) {
         fprintf(stderr, "maxgated: unknown command 'admin %s' (user, key, channel, price, usage, mail, accounts, "
-                        "access-requests, recovery-requests, audit, invoices)\n", noun);
+                        "access-requests, recovery-requests, audit, invoices, redeem-codes, credit)\n", noun);
         rc = 2;
     }
     s->ops->close(s);

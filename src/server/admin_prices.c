@@ -47,8 +47,7 @@ static int list(const struct mg_config *cfg, struct mg_store *s)
     return 0;
 }
 
-/* --flag value pairs of argv into opts (name -> value); MG_ERR on an unknown or valueless flag. */
-static int flags(int argc, char **argv, const char *const *names, const char **values, size_t n)
+int mg_admin_flags(int argc, char **argv, const char *const *names, const char **values, size_t n)
 {
     for (int i = 1; i < argc; i++) {
         size_t k = 0;
@@ -74,7 +73,7 @@ static int set(const struct mg_config *cfg, struct mg_store *s, int argc, char *
     const char *v[MG_ARRAY_SIZE(names)] = {0};
     char path[200];
     json_t *doc, *body;
-    if (flags(argc, argv, names, v, MG_ARRAY_SIZE(names)) != MG_OK)
+    if (mg_admin_flags(argc, argv, names, v, MG_ARRAY_SIZE(names)) != MG_OK)
         return 2;
     if (v[0] == NULL) {
         fprintf(stderr, "maxgated: give --model NAME (or a pattern such as 'MiniMax-*')\n");
@@ -118,7 +117,7 @@ static int ratio(const struct mg_config *cfg, struct mg_store *s, int argc, char
     char path[300];
     json_t *doc, *body;
     int64_t ppm = -1;
-    if (flags(argc, argv, names, v, 4) != MG_OK)
+    if (mg_admin_flags(argc, argv, names, v, 4) != MG_OK)
         return 2;
     if (v[0] == NULL || (strcmp(v[0], "none") != 0 && mg_ratio_parse(v[0], &ppm) != MG_OK)) {
         fprintf(stderr, "maxgated: give --ratio such as 0.40 or 40%% (none removes a plan's or account's)\n");
@@ -158,7 +157,7 @@ int mg_cmd_admin_price(const struct mg_config *cfg, struct mg_store *s, int argc
         const char *v[2] = {0};
         char path[200];
         json_t *doc;
-        if (flags(argc, argv, names, v, 2) != MG_OK || v[0] == NULL) {
+        if (mg_admin_flags(argc, argv, names, v, 2) != MG_OK || v[0] == NULL) {
             fprintf(stderr, "maxgated: give --model NAME\n");
             return 2;
         }

@@ -92,8 +92,14 @@ int mg_admin_key_revoke_text(const struct mg_config *cfg, struct mg_store *s, co
  * *doc gets the answer on a 2xx.  0, or 1 with the reason on stderr. */
 int mg_admin_platform_call(const struct mg_config *cfg, struct mg_store *s, const char *method, const char *path,
                            json_t *body, json_t **doc);
-/* admin_prices.c: `maxgated admin price list|set|remove|ratio`; argv starts at the verb. */
+/* admin_prices.c: `maxgated admin price list|set|remove|ratio`; argv starts at the verb.
+ * mg_admin_flags: the --flag value pairs of argv[1..] into values (by names' order); MG_ERR (said on stderr)
+ * on an unknown or valueless flag. */
 int mg_cmd_admin_price(const struct mg_config *cfg, struct mg_store *s, int argc, char **argv);
+int mg_admin_flags(int argc, char **argv, const char *const *names, const char **values, size_t n);
+/* admin_wallet.c: `maxgated admin redeem-codes create|list` and `maxgated admin credit`; argv starts at the
+ * verb (redeem-codes) or the first option (credit). */
+int mg_cmd_admin_wallet(const struct mg_config *cfg, struct mg_store *s, const char *noun, int argc, char **argv);
 struct mg_admin_key_edit {
     const char *name, *scopes, *models, *rpm, *tpm, *cap;
 };

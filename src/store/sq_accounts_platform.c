@@ -15,7 +15,7 @@
 
 #define ACCOUNT_COLS                                                                                        \
     "id, email, is_admin, suspended, cap_micros, created_ms, status, plan, password_phc, failed_logins, "   \
-    "locked_until_ms, last_login_ms, credit_micros, invoice_billing FROM accounts "
+    "locked_until_ms, last_login_ms, credit_micros, invoice_billing, wallet_only FROM accounts "
 
 static void account_row(sqlite3_stmt *st, struct mg_account *a)
 {
@@ -34,6 +34,7 @@ static void account_row(sqlite3_stmt *st, struct mg_account *a)
     a->last_login_ms = sqlite3_column_int64(st, 11);
     a->credit_micros = sqlite3_column_int64(st, 12);
     a->invoice_billing = sqlite3_column_int(st, 13);
+    a->wallet_only = sqlite3_column_int(st, 14);
 }
 
 /* One row of a prepared single-account query: MG_OK, MG_DECLINED, MG_AGAIN, MG_ERR. */
@@ -46,7 +47,8 @@ static int one_account(struct mg_store *s, sqlite3_stmt *st, struct mg_account *
     return rc == SQLITE_ROW ? MG_OK : rc == SQLITE_DONE ? MG_DECLINED : sq_pfail(s, "account lookup");
 }
 
-int sq_account_insert(struct mg_store *s, struct mg_account *a)
+/* The account's row; its credit comes after, as an opening ledger entry (sq_wallet.c). */
+static int insert_row(struct mg_store *s, struct mg_account *a)
 {
     char e[256];
     int rc;
@@ -68,13 +70,32 @@ int sq_account_insert(struct mg_store *s, struct mg_account *a)
     sqlite3_bind_int(st, 9, a->failed_logins);
     sqlite3_bind_int64(st, 10, a->locked_until_ms);
     sqlite3_bind_int64(st, 11, a->last_login_ms);
-    sqlite3_bind_int64(st, 12, a->credit_micros);
+    sqlite3_bind_int64(st, 12, 0);
     rc = sq_pstep(s, st, 0, "account insert");
     if (rc == MG_OK) {
         a->id = sqlite3_last_insert_rowid(DB(s));
         mg_strlcpy(a->email, e, sizeof(a->email));
     }
     return rc;
+}
+
+int sq_account_insert(struct mg_store *s, struct mg_account *a)
+{
+    if (a->credit_micros == 0)
+        return insert_row(s, a);
+    if (sq_tx_begin(s, SQ_WRITE) != MG_OK)
+        return SQ(s)->soft && SQ(s)->depth > 0 ? MG_AGAIN : MG_ERR;
+    int rc = insert_row(s, a);
+    if (rc == MG_OK) {
+        struct mg_ledger_entry le = {.account_id = a->id, .amount_micros = a->credit_micros, .kind = "opening",
+                                     .created_ms = a->created_ms};
+        rc = sq_ledger_add(s, &le, NULL);
+    }
+    if (rc == MG_DECLINED) {
+        sq_tx_end(s, MG_ERR);
+        return MG_DECLINED;
+    }
+    return sq_level_end(s, rc);
 }
 
 int sq_account_get(struct mg_store *s, int64_t id, struct mg_account *out)
@@ -233,11 +254,6 @@ int sq_account_unlock(struct mg_store *s, int64_t id)
     if (rc == MG_OK && (rc = update(s, "DELETE FROM login_failures WHERE account_id = ?1", id, 0, 0)) == MG_DECLINED)
         rc = MG_OK;
     return sq_level_end(s, rc);
-}
-
-int sq_account_add_credit(struct mg_store *s, int64_t id, int64_t micros)
-{
-    return update(s, "UPDATE accounts SET credit_micros = credit_micros + ?2 WHERE id = ?1", id, micros, 0);
 }
 
 int sq_accounts_search(struct mg_store *s, const char *q, int64_t after_id, size_t limit,

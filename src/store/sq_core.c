@@ -123,7 +123,6 @@ static const struct mg_store_ops ops = {
     .account_set_lock = sq_account_set_lock,
     .account_login_ok = sq_account_login_ok,
     .account_unlock = sq_account_unlock,
-    .account_add_credit = sq_account_add_credit,
     .accounts_search = sq_accounts_search,
     /* sessions */
     .session_insert = sq_session_insert,
@@ -198,6 +197,13 @@ static const struct mg_store_ops ops = {
     .payments_list = sq_payments_list,
     .invoices_due = sq_invoices_due,
     .invoice_set_reminded = sq_invoice_set_reminded,
+    /* the wallet */
+    .ledger_add = sq_ledger_add,
+    .ledger_list = sq_ledger_list,
+    .account_set_wallet_only = sq_account_set_wallet_only,
+    .redeem_codes_insert = sq_redeem_codes_insert,
+    .redeem_codes_list = sq_redeem_codes_list,
+    .redeem = sq_redeem,
 };
 
 /* The database holds key digests, accounts and usage: it is the owner's

@@ -209,7 +209,6 @@ int sq_account_login_failed(struct mg_store *s, int64_t id, int64_t now_ms, int 
 int sq_account_set_lock(struct mg_store *s, int64_t id, int64_t locked_until_ms);
 int sq_account_login_ok(struct mg_store *s, int64_t id, int64_t now_ms);
 int sq_account_unlock(struct mg_store *s, int64_t id);
-int sq_account_add_credit(struct mg_store *s, int64_t id, int64_t micros);
 int sq_accounts_search(struct mg_store *s, const char *q, int64_t after_id, size_t limit,
                        int (*cb)(void *arg, const struct mg_account *a), void *arg);
 
@@ -309,5 +308,16 @@ int sq_payment_insert(struct mg_store *s, struct mg_payment_record *p);
 int sq_payments_list(struct mg_store *s, int64_t invoice_id, mg_store_payment_cb cb, void *arg);
 int sq_invoices_due(struct mg_store *s, int64_t now_ms, size_t limit, mg_store_invoice_cb cb, void *arg);
 int sq_invoice_set_reminded(struct mg_store *s, int64_t id, int64_t now_ms);
+
+/* ---- The wallet (sq_wallet.c) ---- */
+int sq_ledger_add(struct mg_store *s, struct mg_ledger_entry *e, int64_t *balance);
+int sq_ledger_list(struct mg_store *s, int64_t account_id, int64_t before_id, size_t limit,
+                   int (*cb)(void *arg, const struct mg_ledger_entry *e), void *arg);
+int sq_account_set_wallet_only(struct mg_store *s, int64_t account_id, int on);
+int sq_redeem_codes_insert(struct mg_store *s, struct mg_redeem_code *codes, size_t n);
+int sq_redeem_codes_list(struct mg_store *s, const char *batch, int64_t before_id, size_t limit,
+                         int (*cb)(void *arg, const struct mg_redeem_code *r), void *arg);
+int sq_redeem(struct mg_store *s, const uint8_t hash[32], int64_t account_id, int64_t now_ms, int64_t *value,
+              int64_t *balance);
 
 #endif

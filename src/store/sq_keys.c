@@ -57,11 +57,18 @@ int sq_update_bumping(struct mg_store *s, const char *sql, int64_t v, int64_t id
     return sq_tx_end(s, rc);
 }
 
+/* The account's cap as the gateway enforces it: a wallet_only account may spend
+ * at most its balance (a balance of 0 admits nothing billable: a cap of 1
+ * micro), and its own cap if it has one. */
+#define EFFECTIVE_CAP                                                                                         \
+    "CASE WHEN a.wallet_only = 0 THEN a.cap_micros WHEN a.cap_micros > 0 THEN "                                 \
+    "min(a.cap_micros, max(a.credit_micros, 1)) ELSE max(a.credit_micros, 1) END"
+
 #define KEY_COLS                                                                                              \
     "k.id, k.account_id, k.public_id, k.name, k.region, k.scopes, k.status, k.expires_ms, k.created_ms, "       \
-    "k.last_used_ms, k.digest, k.models, a.suspended, a.cap_micros, k.seq, k.rpm, k.tpm, k.cap_micros, "         \
+    "k.last_used_ms, k.digest, k.models, a.suspended, " EFFECTIVE_CAP ", k.seq, k.rpm, k.tpm, k.cap_micros, "    \
     "COALESCE((SELECT ratio_ppm FROM price_ratios WHERE scope = 'account:' || a.id), "                            \
-    "(SELECT ratio_ppm FROM price_ratios WHERE scope = 'plan:' || a.plan), -1) "                                  \
+    "(SELECT ratio_ppm FROM price_ratios WHERE scope = 'plan:' || a.plan), -1), a.credit_micros, a.wallet_only " \
     "FROM api_keys k JOIN accounts a ON a.id = k.account_id "
 
 static void key_row(sqlite3_stmt *st, struct mg_key_record *k)
@@ -87,6 +94,8 @@ static void key_row(sqlite3_stmt *st, struct mg_key_record *k)
     k->tpm = sqlite3_column_int64(st, 16);
     k->cap_micros = sqlite3_column_int64(st, 17);
     k->account_ratio_ppm = sqlite3_column_int64(st, 18);
+    k->account_credit_micros = sqlite3_column_int64(st, 19);
+    k->account_wallet_only = sqlite3_column_int(st, 20);
 }
 
 int sq_key_insert(struct mg_store *s, struct mg_key_record *k)

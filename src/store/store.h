@@ -38,6 +38,7 @@
 #include "core/price_record.h"
 #include "core/region.h"
 #include "core/usage_event.h"
+#include "core/wallet_records.h"
 
 struct mg_store;
 
@@ -77,6 +78,9 @@ typedef enum mg_tx (*mg_store_tx_fn)(struct mg_store *s, void *arg);
 #define MG_PAYMENTS_PER_INVOICE 1000       /* partial payments of one invoice; a 1001st is refused */
 #define MG_INVOICES_PAGE_MAX 1000          /* rows one invoices_list / invoice_accounts call returns at most */
 /* invoices: one per account and period (UNIQUE), so an account has at most one a month */
+#define MG_LEDGER_PAGE_MAX 200             /* ledger rows one ledger_list call returns at most */
+#define MG_REDEEM_BATCH_CODES_MAX 1000     /* codes one redeem_codes_insert call adds at most */
+#define MG_REDEEM_LIST_MAX 1000            /* rows one redeem_codes_list call returns at most */
 
 typedef int (*mg_store_key_cb)(void *arg, const struct mg_key_record *k);
 typedef int (*mg_store_usage_cb)(void *arg, const struct mg_usage_event *e);
@@ -175,7 +179,6 @@ struct mg_store_ops {
     int (*account_login_ok)(struct mg_store *s, int64_t id, int64_t now_ms);
     /* failed_logins = 0, locked_until = 0, the account's login_failures rows deleted. */
     int (*account_unlock)(struct mg_store *s, int64_t id);
-    int (*account_add_credit)(struct mg_store *s, int64_t id, int64_t micros);
     /* cb for every account whose email contains q (case-insensitive; "" =
      * all) and id > after_id, ascending id, at most limit; cb != MG_OK stops. */
     int (*accounts_search)(struct mg_store *s, const char *q, int64_t after_id, size_t limit,
@@ -472,6 +475,38 @@ struct mg_store_ops {
     int (*payments_list)(struct mg_store *s, int64_t invoice_id, mg_store_payment_cb cb, void *arg);
     int (*invoices_due)(struct mg_store *s, int64_t now_ms, size_t limit, mg_store_invoice_cb cb, void *arg);
     int (*invoice_set_reminded)(struct mg_store *s, int64_t id, int64_t now_ms);
+
+    /* ---- The wallet: credit ledger and redeem codes, issue 12 / BL-7 (sq_wallet.c) ---- */
+    /* accounts.credit_micros is the balance and changes only here, with a
+     * ledger entry, in one transaction level (so inside run_tx too; MG_AGAIN
+     * there when busy).  A change gives a wallet_only account's keys a new
+     * seq (the key record's effective cap follows the balance).
+     * ledger_add: inserts e (fills e->id, e->created_ms if 0) and moves the
+     * balance by e->amount_micros; *balance (may be NULL) is the new one.
+     * MG_DECLINED if no such account or a debit would take the balance
+     * below 0 (nothing written).  There is no op that changes or deletes an
+     * entry.
+     * ledger_list: the account's entries newest first, id < before_id
+     * (0 = from the newest), at most min(limit, MG_LEDGER_PAGE_MAX).
+     * account_set_wallet_only: MG_DECLINED if no such account.
+     * redeem_codes_insert: n codes (fills their ids), all or nothing;
+     * MG_DECLINED if n is 0 or above MG_REDEEM_BATCH_CODES_MAX or a hash exists.
+     * redeem_codes_list: newest first, id < before_id (0 = from the newest),
+     * batch NULL/"" = any, at most min(limit, MG_REDEEM_LIST_MAX).
+     * redeem: marks the code of hash redeemed by account_id (it must be
+     * unredeemed and not expired at now_ms) and credits its value (kind
+     * "redeem"), in one transaction: of concurrent redemptions exactly one
+     * wins.  *value and *balance (may be NULL) say what.  MG_DECLINED for an
+     * unknown, used or expired code alike (callers answer them alike). */
+    int (*ledger_add)(struct mg_store *s, struct mg_ledger_entry *e, int64_t *balance);
+    int (*ledger_list)(struct mg_store *s, int64_t account_id, int64_t before_id, size_t limit,
+                       int (*cb)(void *arg, const struct mg_ledger_entry *e), void *arg);
+    int (*account_set_wallet_only)(struct mg_store *s, int64_t account_id, int on);
+    int (*redeem_codes_insert)(struct mg_store *s, struct mg_redeem_code *codes, size_t n);
+    int (*redeem_codes_list)(struct mg_store *s, const char *batch, int64_t before_id, size_t limit,
+                             int (*cb)(void *arg, const struct mg_redeem_code *r), void *arg);
+    int (*redeem)(struct mg_store *s, const uint8_t hash[32], int64_t account_id, int64_t now_ms, int64_t *value,
+                  int64_t *balance);
 };
 
 struct mg_store {

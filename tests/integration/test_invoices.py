@@ -6,7 +6,8 @@ account's usage events to the micro; closing again issues nothing; the PDF
 has the number, the issuer, each line and the total; partial payments add
 up, the rest marks it paid, an overpayment is refused; another account's
 invoice is a 404; an invoice-billed account is due in 30 days and gets one
-overdue reminder."""
+overdue reminder; an account's prepaid credit pays its invoice first (credits,
+a ledger debit naming the invoice)."""
 import json
 import os
 import re
@@ -107,7 +108,16 @@ def closed(pf):
         email, password, s = pf.user(name)
         PASSWORDS[email] = password
         users[email] = (s, make_usage(pf, s, n))
-    ts = max(e["ts_ms"] for _, ev in users.values() for e in ev)
+    pf.credited = {}  # accounts with prepaid credit: the wallet pays first (not in users: their totals differ)
+    for name, credit in (("invrich", 5000000), ("invpoor", 10000)):
+        email, password, s = pf.user(name)
+        PASSWORDS[email] = password
+        r = pf.admin().post(API + "/admin/accounts/%d/credit" % pf.account_id(email),
+                            {"amount_micros": credit, "reference": "prepaid"})
+        assert r.status_code == 201, r.text
+        pf.credited[email] = (credit, make_usage(pf, s, 2))
+    ts = max(e["ts_ms"] for ev in [ev for _, ev in users.values()] + [ev for _, ev in pf.credited.values()]
+             for e in ev)
     period = month_text(ts)
     adm = pf.admin()
     r = adm.post(API + "/admin/invoices/close", {"period": period})
@@ -246,6 +256,28 @@ def cli(home, base, *args, input=None):
     e["MAXGATE_BASE_URL"] = base
     return subprocess.run([os.path.join(BIN, "maxgate"), *args], capture_output=True, env=e, cwd=home, timeout=60,
                           input=input)
+
+
+def test_the_wallet_pays_first(pf, closed):
+    period = closed[0]
+    adm = pf.admin_login()
+    for email, (credit, events) in pf.credited.items():
+        sub = sum(e["cost_micros"] for e in events)
+        inv, = [i for i in adm.get(API + "/admin/invoices", params={"account": pf.account_id(email)}).json()["invoices"]
+                if i["period"] == period]
+        assert inv["subtotal_micros"] == sub
+        assert inv["credits_micros"] == min(credit, sub) and inv["total_micros"] == sub - min(credit, sub), inv
+        if credit >= sub:
+            assert inv["status"] == "paid" and inv["amount_due_micros"] == 0, inv  # nothing to pay
+        else:
+            assert inv["status"] == "open" and inv["amount_due_micros"] > 0, inv
+        w = relogin(pf, email).get(API + "/billing/wallet").json()
+        assert w["balance_micros"] == credit - min(credit, sub)
+        assert w["ledger"][0]["kind"] == "invoice" and w["ledger"][0]["amount_micros"] == -min(credit, sub)
+        assert inv["number"] in w["ledger"][0]["reference"]
+        assert sum(e["amount_micros"] for e in w["ledger"]) == w["balance_micros"]
+    assert any(c < sum(e["cost_micros"] for e in ev) for c, ev in pf.credited.values())  # one case of each
+    assert any(c > sum(e["cost_micros"] for e in ev) for c, ev in pf.credited.values())
 
 
 def test_cli_lists_shows_and_downloads(pf, closed):

@@ -1,7 +1,7 @@
 /* Unit tests: invoices (billing/close.h, billing/payments.h and the store's
  * invoice ops): the period text, numbers, units; closing a month gives one
  * invoice per account whose subtotal is the sum of its usage events, twice
- * is once, an unended month is refused; the payment rule against the
+ * is once, an unended month is refused; the wallet's credit pays first; the payment rule against the
  * printed total; the ceilings (lines per invoice, payments per invoice); the
  * overdue list and its one reminder. */
 #include <setjmp.h>
@@ -148,6 +148,55 @@ static void close_month_exact_and_idempotent(void **state)
     assert_int_equal(raw("SELECT count(*) FROM invoices"), 2);
 }
 
+static int64_t credit(struct mg_store *s, int64_t acct, int64_t amount)
+{
+    struct mg_ledger_entry e = {.account_id = acct, .amount_micros = amount, .kind = "topup"};
+    int64_t bal = 0;
+    assert_int_equal(s->ops->ledger_add(s, &e, &bal), MG_OK);
+    return bal;
+}
+
+/* The wallet pays first: 5.00 of credit and 3.20 of usage is an invoice with credits 3.20 and total 0 (issued
+ * paid), 1.80 left; 1.00 of credit against 3.20 leaves 2.20 to pay and a balance of 0. */
+static void close_month_applies_credit(void **state)
+{
+    struct mg_store *s = *state;
+    struct mg_period p = mg_period_of(T0);
+    int64_t a = new_account(s, "rich@example.com"), b = new_account(s, "poor@example.com");
+    credit(s, a, 5000000);
+    credit(s, b, 1000000);
+    usage(s, "r1", p.start_ms + 1, a, "chat", "M1", 10, 20, 3200000);
+    usage(s, "r2", p.start_ms + 1, b, "chat", "M1", 10, 20, 3200000);
+    struct mg_close_result r;
+    struct seen x = {.n = 0};
+    assert_int_equal(mg_close_month(s, p.month, p.end_ms + 10, "USD", on_issued, &x, &r), MG_OK);
+    assert_int_equal(r.issued, 2);
+    const struct mg_invoice_record *ia = x.v[0].account_id == a ? &x.v[0] : &x.v[1];
+    const struct mg_invoice_record *ib = ia == &x.v[0] ? &x.v[1] : &x.v[0];
+    assert_int_equal(ia->subtotal_micros, 3200000);
+    assert_int_equal(ia->credits_micros, 3200000);
+    assert_int_equal(ia->total_micros, 0);
+    assert_int_equal(ia->total_cents, 0);
+    assert_int_equal(ia->status, MG_INV_PAID);
+    assert_int_equal(ib->credits_micros, 1000000);
+    assert_int_equal(ib->total_micros, 2200000);
+    assert_int_equal(ib->total_cents, 220);
+    assert_int_equal(ib->status, MG_INV_OPEN);
+    struct mg_account acct;
+    assert_int_equal(s->ops->account_get(s, a, &acct), MG_OK);
+    assert_int_equal(acct.credit_micros, 1800000);
+    assert_int_equal(s->ops->account_get(s, b, &acct), MG_OK);
+    assert_int_equal(acct.credit_micros, 0);
+    assert_int_equal(raw("SELECT count(*) FROM credit_ledger WHERE kind = 'invoice' AND amount_micros = -3200000 AND "
+                         "reference LIKE 'invoice MG-%'"), 1);
+    /* the ledger sums to the balance */
+    assert_int_equal(raw("SELECT sum(amount_micros) FROM credit_ledger WHERE account_id = 1"), 1800000);
+    /* a second close debits nothing again */
+    assert_int_equal(mg_close_month(s, p.month, p.end_ms + 20, "USD", NULL, NULL, &r), MG_OK);
+    assert_int_equal(r.existing, 2);
+    assert_int_equal(raw("SELECT count(*) FROM credit_ledger WHERE kind = 'invoice'"), 2);
+}
+
 static void insert_ceiling_and_unique(void **state)
 {
     struct mg_store *s = *state;
@@ -276,6 +325,7 @@ int main(void)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(period_number_units),
         cmocka_unit_test_setup_teardown(close_month_exact_and_idempotent, setup, teardown),
+        cmocka_unit_test_setup_teardown(close_month_applies_credit, setup, teardown),
         cmocka_unit_test_setup_teardown(insert_ceiling_and_unique, setup, teardown),
         cmocka_unit_test_setup_teardown(payments_cover_the_printed_total, setup, teardown),
         cmocka_unit_test_setup_teardown(overdue_and_one_reminder, setup, teardown),

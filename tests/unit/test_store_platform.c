@@ -58,8 +58,10 @@ static void accounts_insert_get_update(void **state)
 
     assert_int_equal(s->ops->account_set_password(s, a.id, "$argon2id$new"), MG_OK);
     assert_int_equal(s->ops->account_set_plan_role(s, a.id, NULL, 0), MG_OK); /* plan kept */
-    assert_int_equal(s->ops->account_add_credit(s, a.id, 23), MG_OK);
-    assert_int_equal(s->ops->account_add_credit(s, a.id, -3), MG_OK);
+    struct mg_ledger_entry up = {.account_id = a.id, .amount_micros = 23, .kind = "topup"};
+    struct mg_ledger_entry down = {.account_id = a.id, .amount_micros = -3, .kind = "adjustment"};
+    assert_int_equal(s->ops->ledger_add(s, &up, NULL), MG_OK);
+    assert_int_equal(s->ops->ledger_add(s, &down, NULL), MG_OK);
     assert_int_equal(s->ops->account_set_lock(s, a.id, T0 + 900000), MG_OK);
     assert_int_equal(s->ops->account_by_email(s, "ann@EXAMPLE.com", &b), MG_OK); /* every field too */
     assert_string_equal(b.password_phc, "$argon2id$new");
@@ -94,7 +96,8 @@ static void accounts_insert_get_update(void **state)
     assert_int_equal(s->ops->account_set_lock(s, no, 1), MG_DECLINED);
     assert_int_equal(s->ops->account_login_ok(s, no, 1), MG_DECLINED);
     assert_int_equal(s->ops->account_unlock(s, no), MG_DECLINED);
-    assert_int_equal(s->ops->account_add_credit(s, no, 1), MG_DECLINED);
+    struct mg_ledger_entry none = {.account_id = no, .amount_micros = 1, .kind = "topup"};
+    assert_int_equal(s->ops->ledger_add(s, &none, NULL), MG_DECLINED);
 }
 
 static void login_failures_count_window_and_ceiling(void **state)
