@@ -83,6 +83,7 @@ extern const struct mg_cmd mg_cli_mfa_cmds[];
 extern const struct mg_cmd mg_cli_keys_cmds[];
 extern const struct mg_cmd mg_cli_usage_cmds[];
 extern const struct mg_cmd mg_cli_billing_cmds[];
+extern const struct mg_cmd mg_cli_spend_cmds[];
 
 /* ---- API keys (cmd_keys.c) ---- */
 /* "chat,speech" -> a JSON array of the families (trimmed; at most 64; the
@@ -175,7 +176,7 @@ int mg_cli_exit_code(long status, int base_code, const char *error_code);
 /* ---- the platform API (platform.c) ---- */
 /* Exit code for a platform error (status + error.code; pure; unit-tested):
  * session_required, session_expired, login_failed, forbidden, csrf,
- * reauth_required -> 3; too_many_attempts / 429 -> 4; 408/504 -> 5;
+ * reauth_required, plan_required -> 3; too_many_attempts / 429 -> 4; 408/504 -> 5;
  * other 4xx/5xx -> 1. */
 int mg_cli_platform_exit(long status, const char *error_code);
 /* The message the CLI prints for a platform error: the API's message, with
@@ -199,6 +200,11 @@ int mg_cli_platform_call(struct mg_cli *cli, const char *method, const char *pat
  * when no HTTP answer came (the network error is already printed). */
 int mg_cli_platform_try(struct mg_cli *cli, const char *method, const char *path, json_t *body, json_t **doc,
                         long *status);
+/* A call that may need a recent sign-in: on reauth_required proves it once
+ * (--totp-code, else the password: the terminal, or stdin with
+ * --password-stdin), POSTs /me/reauth and calls again.  As platform_call;
+ * the command's check_opts must know totp-code and password-stdin. */
+int mg_cli_stepped_call(struct mg_cli *cli, const char *method, const char *path, json_t *body, json_t **doc);
 /* Prints the API error in doc, forgets a dead session; returns exit. */
 int mg_cli_platform_report(struct mg_cli *cli, int exit, long status, json_t *doc);
 /* error.code of an error document, or NULL. */

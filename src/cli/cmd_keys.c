@@ -20,7 +20,6 @@
 #include <string.h>
 #include <unistd.h>
 
-#define PW_CAP 1025
 #define LIST_MAX 64     /* entries of --scopes / --models */
 #define MODEL_MAX 128   /* bytes of one model name */
 #define WINDOW_MAX 2592000
@@ -115,52 +114,6 @@ int mg_cli_key_id_ok(const char *s)
               s[i] == '_' || s[i] == '-'))
             return 0;
     return 1;
-}
-
-/* A call that may need a recent sign-in: on reauth_required proves it once
- * (--totp-code, else the password) and calls again.  As platform_call. */
-static int stepped_call(struct mg_cli *cli, const char *method, const char *path, json_t *body, json_t **doc)
-{
-    long status;
-    json_t *d;
-    int rc = mg_cli_platform_try(cli, method, path, body, &d, &status);
-    const char *code = mg_cli_platform_code(d);
-    if (rc != MG_EXIT_OK && code != NULL && strcmp(code, "reauth_required") == 0) { /* mg-allow-cmp: API error codes, not secrets */
-        const char *totp = mg_cli_opt(cli, "totp-code");
-        char pw[PW_CAP];
-        json_t *re;
-        json_decref(d);
-        d = NULL;
-        if (totp != NULL) {
-            re = json_pack("{s:s}", "totp_code", totp);
-        } else {
-            int r = mg_cli_read_secret("This needs your password again: ", mg_cli_flag(cli, "password-stdin"), pw,
-                                       sizeof(pw));
-            if (r == MG_DECLINED)
-                return mg_cli_fail(cli, MG_EXIT_AUTH, "this needs a recent sign-in: pass --password-stdin and "
-                                                      "write the password to stdin (or --totp-code CODE)");
-            if (r != MG_OK)
-                return mg_cli_fail(cli, MG_EXIT_USAGE, "no password read (empty, or too long)");
-            re = json_pack("{s:s}", "password", pw);
-            mg_cli_secret_wipe(pw, sizeof(pw));
-        }
-        rc = mg_cli_platform_try(cli, "POST", "/me/reauth", re, &d, &status);
-        json_object_clear(re);
-        json_decref(re);
-        if (rc == MG_EXIT_OK) {
-            json_decref(d);
-            d = NULL;
-            rc = mg_cli_platform_try(cli, method, path, body, &d, &status);
-        }
-    }
-    if (rc != MG_EXIT_OK) {
-        if (status != 0)
-            rc = mg_cli_platform_report(cli, rc, status, d);
-        json_decref(d);
-        return rc;
-    }
-    *doc = d;
-    return MG_EXIT_OK;
 }
 
 static const struct mg_cli_col key_cols[] = {
@@ -317,7 +270,7 @@ static int keys_create(struct mg_cli *cli)
     if (expires != NULL)
         json_object_set_new(body, "expires_at", json_string(expires));
     if ((rc = list_flags(cli, body)) != MG_EXIT_OK || (rc = mg_cli_platform_begin(cli, 1)) != MG_EXIT_OK ||
-        (rc = stepped_call(cli, "POST", "/keys", body, &doc)) != MG_EXIT_OK) {
+        (rc = mg_cli_stepped_call(cli, "POST", "/keys", body, &doc)) != MG_EXIT_OK) {
         json_decref(body);
         return rc;
     }
@@ -365,7 +318,7 @@ static int keys_edit(struct mg_cli *cli)
     if ((rc = list_flags(cli, body)) == MG_EXIT_OK && json_object_size(body) == 0)
         rc = mg_cli_fail(cli, MG_EXIT_USAGE, "nothing to change: give --name, --scopes, --models, --rpm, --tpm or --cap");
     if (rc != MG_EXIT_OK || (rc = mg_cli_platform_begin(cli, 1)) != MG_EXIT_OK ||
-        (rc = stepped_call(cli, "PATCH", path, body, &doc)) != MG_EXIT_OK) {
+        (rc = mg_cli_stepped_call(cli, "PATCH", path, body, &doc)) != MG_EXIT_OK) {
         json_decref(body);
         return rc;
     }
@@ -391,7 +344,7 @@ static int keys_revoke(struct mg_cli *cli)
         return mg_cli_fail(cli, MG_EXIT_USAGE, "revoking key %s stops it at once and cannot be undone; "
                                                "run again with --yes", id);
     if ((rc = mg_cli_platform_begin(cli, 1)) != MG_EXIT_OK ||
-        (rc = stepped_call(cli, "DELETE", path, NULL, &doc)) != MG_EXIT_OK)
+        (rc = mg_cli_stepped_call(cli, "DELETE", path, NULL, &doc)) != MG_EXIT_OK)
         return rc;
     json_decref(doc);
     snprintf(line, sizeof(line), "Key %s revoked.", id);
@@ -424,7 +377,7 @@ static int keys_rotate(struct mg_cli *cli)
         json_object_set_new(body, "window_seconds", json_integer(window));
     }
     if ((rc = mg_cli_platform_begin(cli, 1)) != MG_EXIT_OK ||
-        (rc = stepped_call(cli, "POST", path, body, &doc)) != MG_EXIT_OK) {
+        (rc = mg_cli_stepped_call(cli, "POST", path, body, &doc)) != MG_EXIT_OK) {
         json_decref(body);
         return rc;
     }

@@ -20,6 +20,7 @@
 #include <unistd.h>
 
 #define PLATFORM_PREFIX "/platform/v1"
+#define PW_CAP 1025 /* bytes of a password read for a step-up, NUL included */
 
 /* The platform error codes the CLI treats specially: exit code and, for the
  * session codes, the sentence that says what to run. */
@@ -36,6 +37,7 @@ static const struct {
     {"csrf", MG_EXIT_AUTH, NULL},
     {"reauth_required", MG_EXIT_AUTH, NULL},
     {"account_suspended", MG_EXIT_AUTH, NULL},
+    {"plan_required", MG_EXIT_AUTH, NULL}, /* a 403 about what the account may do, as forbidden */
     {"too_many_attempts", MG_EXIT_QUOTA, NULL},
 };
 
@@ -438,4 +440,49 @@ void mg_cli_fields(FILE *f, json_t *obj, const struct mg_cli_col *cols, size_t n
         cell(member(obj, cols[c].key), buf, sizeof(buf));
         fprintf(f, "%-*s  %s\n", (int)w, cols[c].header, buf);
     }
+}
+
+/* A call that may need a recent sign-in (see cli.h). */
+int mg_cli_stepped_call(struct mg_cli *cli, const char *method, const char *path, json_t *body, json_t **doc)
+{
+    long status;
+    json_t *d;
+    int rc = mg_cli_platform_try(cli, method, path, body, &d, &status);
+    const char *code = mg_cli_platform_code(d);
+    if (rc != MG_EXIT_OK && code != NULL && strcmp(code, "reauth_required") == 0) { /* mg-allow-cmp: API error codes, not secrets */
+        const char *totp = mg_cli_opt(cli, "totp-code");
+        char pw[PW_CAP];
+        json_t *re;
+        json_decref(d);
+        d = NULL;
+        if (totp != NULL) {
+            re = json_pack("{s:s}", "totp_code", totp);
+        } else {
+            int r = mg_cli_read_secret("This needs your password again: ", mg_cli_flag(cli, "password-stdin"), pw,
+                                       sizeof(pw));
+            if (r == MG_DECLINED)
+                return mg_cli_fail(cli, MG_EXIT_AUTH, "this needs a recent sign-in: pass --password-stdin and "
+                                                      "write the password to stdin (or --totp-code CODE)");
+            if (r != MG_OK)
+                return mg_cli_fail(cli, MG_EXIT_USAGE, "no password read (empty, or too long)");
+            re = json_pack("{s:s}", "password", pw);
+            mg_cli_secret_wipe(pw, sizeof(pw));
+        }
+        rc = mg_cli_platform_try(cli, "POST", "/me/reauth", re, &d, &status);
+        json_object_clear(re);
+        json_decref(re);
+        if (rc == MG_EXIT_OK) {
+            json_decref(d);
+            d = NULL;
+            rc = mg_cli_platform_try(cli, method, path, body, &d, &status);
+        }
+    }
+    if (rc != MG_EXIT_OK) {
+        if (status != 0)
+            rc = mg_cli_platform_report(cli, rc, status, d);
+        json_decref(d);
+        return rc;
+    }
+    *doc = d;
+    return MG_EXIT_OK;
 }

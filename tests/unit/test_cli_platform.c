@@ -44,6 +44,7 @@ static void exit_codes_of_platform_errors(void **state)
     assert_int_equal(mg_cli_platform_exit(403, "forbidden"), MG_EXIT_AUTH);
     assert_int_equal(mg_cli_platform_exit(403, "csrf"), MG_EXIT_AUTH);
     assert_int_equal(mg_cli_platform_exit(403, "reauth_required"), MG_EXIT_AUTH);
+    assert_int_equal(mg_cli_platform_exit(403, "plan_required"), MG_EXIT_AUTH);
     assert_int_equal(mg_cli_platform_exit(429, "too_many_attempts"), MG_EXIT_QUOTA);
     assert_int_equal(mg_cli_platform_exit(429, NULL), MG_EXIT_QUOTA);
     assert_int_equal(mg_cli_platform_exit(401, NULL), MG_EXIT_AUTH);
