@@ -11,7 +11,8 @@
 /* The command groups; a new group is one more line here. */
 static const struct mg_cmd *const groups[] = {mg_cli_auth_cmds, mg_cli_api_cmds, mg_cli_config_cmds,
                                               mg_cli_account_cmds, mg_cli_mfa_cmds, mg_cli_keys_cmds,
-                                              mg_cli_usage_cmds, mg_cli_billing_cmds, mg_cli_admin_cmds};
+                                              mg_cli_usage_cmds, mg_cli_billing_cmds, mg_cli_spend_cmds,
+                                              mg_cli_admin_cmds};
 
 static void help(FILE *f, const char *prefix)
 {
