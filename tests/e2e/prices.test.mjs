@@ -179,3 +179,24 @@ test('the operator ratio, a customer\'s prices, a model row and the revenue mont
     await user.close();
   }
 });
+
+test('amounts and ratios typed in the console become exact integers', async () => {
+  const p = await openPage(browser, DESKTOP);
+  try {
+    await p.page.goto(s.url + '/console/login');
+    await p.page.locator('h1').waitFor();
+    const got = await p.page.evaluate(async () => {
+      const m = await import('/console/pages/admin-prices.js');
+      const amounts = ['0.30', '0.29', '1.1', '0.000001', '0.000015', '12', '', ' 2.5 ', '1000000', '1000000.000001', '0.1234567', '-1', '1e3', '0,30', '.5'];
+      const ratios = ['0.40', '40 %', '40%', '0.4', '1', '12.5 %', '0.000001', '100', '10000 %', '100.000001', '10001 %', '', 'forty', '-0.4'];
+      return { amounts: amounts.map((a) => [a, m.priceMicros(a)]), ratios: ratios.map((r) => [r, m.ratioPpm(r)]),
+        text: [300000, 290000, 15, 2500000, 0].map(m.priceText), ratioText: [400000, 125000, 1000000, 1].map(m.ratioText) };
+    });
+    assert.deepEqual(got.amounts, [['0.30', 300000], ['0.29', 290000], ['1.1', 1100000], ['0.000001', 1], ['0.000015', 15], ['12', 12000000],
+      ['', 0], [' 2.5 ', 2500000], ['1000000', 1e12], ['1000000.000001', NaN], ['0.1234567', NaN], ['-1', NaN], ['1e3', NaN], ['0,30', NaN], ['.5', NaN]]);
+    assert.deepEqual(got.ratios, [['0.40', 400000], ['40 %', 400000], ['40%', 400000], ['0.4', 400000], ['1', 1000000], ['12.5 %', 125000],
+      ['0.000001', 1], ['100', 100000000], ['10000 %', 100000000], ['100.000001', NaN], ['10001 %', NaN], ['', null], ['forty', NaN], ['-0.4', NaN]]);
+    assert.deepEqual(got.text, ['0.30', '0.29', '0.000015', '2.50', '']);
+    assert.deepEqual(got.ratioText, ['40 % (0.40)', '12.5 % (0.125)', '100 % (1.00)', '0.0001 % (0.000001)']);
+  } finally { await p.close(); }
+});

@@ -34,7 +34,7 @@ export function priceText(micros) {
 export function ratioPpm(text) {
   const v = String(text || '').trim();
   if (!v) return null;
-  let m = /^(\d{1,4})(?:\.(\d{1,4}))?\s*%$/.exec(v);
+  let m = /^(\d{1,5})(?:\.(\d{1,4}))?\s*%$/.exec(v);
   let ppm;
   if (m) ppm = Number(m[1]) * 10000 + Number((m[2] || '').padEnd(4, '0'));
   else if ((m = /^(\d{1,3})(?:\.(\d{1,6}))?$/.exec(v))) ppm = Number(m[1]) * MICROS + Number((m[2] || '').padEnd(6, '0'));
