@@ -86,6 +86,7 @@ test('the operator ratio, a customer\'s prices, a model row and the revenue mont
   const user = await openPage(browser, DESKTOP);
   admin.expect(/\/platform\/v1\/admin\/price-ratio$/, 403); // reauth_required, answered by the dialog
   admin.expect(/\/platform\/v1\/admin\/prices\/[^/]+$/, 403);
+  admin.expect(/\/platform\/v1\/admin\/accounts\/99999\/price-ratio$/, 404);
   try {
     const { page } = admin;
     await signIn(admin, ADMIN);
@@ -113,6 +114,24 @@ test('the operator ratio, a customer\'s prices, a model row and the revenue mont
     await form.getByRole('button', { name: 'Set ratio' }).click();
     await form.locator('.action-ok', { hasText: 'Plan Enterprise: 35 % (0.35).' }).waitFor();
     assert.equal(await page.locator('[data-ratios] tr[data-scope="plan:enterprise"] [data-ppm]').getAttribute('data-ppm'), '350000');
+    // one account's ratio: an unknown number is refused under its field, then the customer's own at 0.50
+    assert.equal(await form.getByLabel('Account number').isVisible(), false, 'the account field waits for "One account"');
+    await form.getByLabel('Applies to').selectOption('account');
+    await form.getByLabel('Account number').fill('99999');
+    await form.getByLabel('Ratio').fill('0.50');
+    await form.getByRole('button', { name: 'Set ratio' }).click();
+    await form.locator('[data-field="account_id"] .field-error', { hasText: 'No account has this number.' }).waitFor();
+    const acct = (await call('GET', '/me')).doc.id;
+    await form.getByLabel('Account number').fill(String(acct));
+    await form.getByRole('button', { name: 'Set ratio' }).click();
+    await form.locator('.action-ok', { hasText: `Account #${acct}: 50 % (0.50).` }).waitFor();
+    assert.equal(await page.locator(`[data-ratios] tr[data-scope="account:${acct}"] [data-ppm]`).getAttribute('data-ppm'), '500000');
+    // and removed again (empty): the customer is back on the operator's 0.40
+    await form.getByLabel('Applies to').selectOption('account');
+    await form.getByLabel('Account number').fill(String(acct));
+    await form.getByRole('button', { name: 'Set ratio' }).click();
+    await form.locator('.action-ok', { hasText: `Account #${acct}: ratio removed.` }).waitFor();
+    assert.equal(await page.locator(`[data-ratios] tr[data-scope="account:${acct}"]`).count(), 0);
     await admin.shot('admin-prices-desktop');
 
     // the customer pays 40 % of the official price, and sees no ratio

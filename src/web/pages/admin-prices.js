@@ -98,21 +98,39 @@ function ratioForm(ctx, reload) {
   const fid = id('ratio-scope');
   const scope = h('div', { class: 'field', 'data-field': 'scope' }, h('label', { for: fid }, t('admin_prices.ratio_scope')),
     h('select', { id: fid, name: 'scope' }, h('option', { value: 'global' }, t('admin_prices.scope_global')),
-      PLANS.map((p) => h('option', { value: 'plan:' + p }, t('admin_prices.scope_plan', { plan: t('plan.' + p) })))),
+      PLANS.map((p) => h('option', { value: 'plan:' + p }, t('admin_prices.scope_plan', { plan: t('plan.' + p) }))),
+      h('option', { value: 'account' }, t('admin_prices.scope_an_account'))),
     h('p', { class: 'field-error', 'aria-live': 'polite' }));
+  const account = field({ name: 'account_id', label: t('admin_prices.account_id'), hint: t('admin_prices.account_id_hint') });
+  account.hidden = true;
   const form = h('form', { novalidate: true, class: 'form', 'data-ratio-form': '' }, h('h3', { class: 'form-title' }, t('admin_prices.ratio_change')), scope,
-    field({ name: 'ratio_ppm', label: t('admin_prices.ratio'), hint: t('admin_prices.ratio_hint') }),
+    account, field({ name: 'ratio_ppm', label: t('admin_prices.ratio'), hint: t('admin_prices.ratio_hint') }),
     actions(t('admin_prices.ratio_set')));
+  const select = scope.querySelector('select');
+  select.addEventListener('change', () => { account.hidden = select.value !== 'account'; });
   onSubmit(form, async (v) => {
+    let where = v.scope;
+    if (where === 'account') {
+      const n = String(v.account_id || '').trim();
+      if (!/^[1-9]\d{0,15}$/.test(n)) return showError(form, { code: 'account_id', field: 'account_id' });
+      where = 'account:' + n;
+    }
     const ppm = ratioPpm(v.ratio_ppm);
     if (Number.isNaN(ppm)) return showError(form, { code: 'ratio_amount', field: 'ratio_ppm' });
-    if (ppm === null && v.scope === 'global') return showError(form, { code: 'field_missing', field: 'ratio_ppm' });
-    const path = v.scope === 'global' ? '/admin/price-ratio' : '/admin/plans/' + encodeURIComponent(v.scope.slice(5)) + '/price-ratio';
-    await withStepUp(() => ctx.api.put(path, { ratio_ppm: ppm }));
+    if (ppm === null && where === 'global') return showError(form, { code: 'field_missing', field: 'ratio_ppm' });
+    const [kind, name] = where === 'global' ? ['global', ''] : [where.slice(0, where.indexOf(':')), where.slice(where.indexOf(':') + 1)];
+    const path = kind === 'global' ? '/admin/price-ratio' : `/admin/${kind === 'plan' ? 'plans' : 'accounts'}/${encodeURIComponent(name)}/price-ratio`;
+    try {
+      await withStepUp(() => ctx.api.put(path, { ratio_ppm: ppm }));
+    } catch (err) {
+      if (kind === 'account' && err.code === 'resource_not_found') return showError(form, { code: 'account_unknown', field: 'account_id' });
+      throw err;
+    }
     form.reset();
+    account.hidden = true;
     await reload();
-    showOk(form, ppm === null ? t('admin_prices.ratio_removed', { scope: scopeName(v.scope) })
-      : t('admin_prices.ratio_saved', { scope: scopeName(v.scope), ratio: ratioText(ppm) }));
+    showOk(form, ppm === null ? t('admin_prices.ratio_removed', { scope: scopeName(where) })
+      : t('admin_prices.ratio_saved', { scope: scopeName(where), ratio: ratioText(ppm) }));
   });
   return form;
 }
