@@ -144,8 +144,8 @@ for (const [label, viewport] of [['desktop', DESKTOP], ['phone', PHONE]]) {
       assert.ok(await who.getByText('Enterprise').isVisible());
       assert.ok(await who.getByRole('button', { name: 'Sign out' }).isVisible());
       const links = await nav.getByRole('link').allTextContents();
-      assert.deepEqual(links, ['Dashboard', 'API keys', 'Playground', 'Usage & billing', 'Invoices', 'Wallet', 'Security', 'Notifications', 'Accounts', 'Requests', 'Invoices', 'Redeem codes', 'Audit log', 'Channels'],
-        'the sidebar (usage & billing, invoices, wallet, redeem codes and channels since issue 12)');
+      assert.deepEqual(links, ['Dashboard', 'API keys', 'Playground', 'Usage & billing', 'Invoices', 'Wallet', 'Prices', 'Security', 'Notifications', 'Accounts', 'Requests', 'Invoices', 'Prices', 'Revenue', 'Redeem codes', 'Audit log', 'Channels'],
+        'the sidebar (usage & billing, invoices, wallet, redeem codes, channels, prices and revenue since issue 12)');
       const overflow = await page.evaluate(() => document.documentElement.scrollWidth - window.innerWidth);
       assert.ok(overflow <= 0, `page is ${overflow}px wider than the viewport`);
       await p.shot(`dashboard-${label}`);
