@@ -211,3 +211,28 @@ void pf_notify(struct pf_call *c, int64_t account_id, const char *kind, const ch
     if (c->store->ops->notification_insert(c->store, &n) != MG_OK)
         mg_log(MG_LOG_ERROR, "notification: could not record %s for account %lld", kind, (long long)account_id);
 }
+
+int pf_body_models(struct pf_call *c, char *out, size_t cap)
+{
+    json_t *arr = json_object_get(c->body, "models"), *v;
+    size_t i, o = 0;
+    out[0] = '\0';
+    json_array_foreach(arr, i, v) {
+        const char *m = json_string_value(v);
+        size_t n = m ? strlen(m) : 0;
+        int ok = n >= 1 && n <= 64;
+        for (size_t j = 0; ok && j < n; j++)
+            ok = (unsigned char)m[j] > ' ' && m[j] != ',' && m[j] != 0x7f;
+        if (!ok || o + n + 2 > cap) {
+            pf_fail(c, MG_E_FIELD_INVALID, "models",
+                    ok ? "The model list is too long." : "Each model is a name of 1 to 64 characters without spaces or commas.");
+            return MG_DECLINED;
+        }
+        if (o > 0)
+            out[o++] = ',';
+        memcpy(out + o, m, n);
+        o += n;
+        out[o] = '\0';
+    }
+    return MG_OK;
+}

@@ -152,32 +152,6 @@ static int base_url_ok(struct pf_call *c, const char *u)
     return MG_OK;
 }
 
-/* body.models as the comma-separated text; MG_DECLINED with the error answered. */
-static int body_models(struct pf_call *c, char *out, size_t cap)
-{
-    json_t *arr = json_object_get(c->body, "models"), *v;
-    size_t i, o = 0;
-    out[0] = '\0';
-    json_array_foreach(arr, i, v) {
-        const char *m = json_string_value(v);
-        size_t n = m ? strlen(m) : 0;
-        int ok = n >= 1 && n <= 64;
-        for (size_t j = 0; ok && j < n; j++)
-            ok = (unsigned char)m[j] > ' ' && m[j] != ',' && m[j] != 0x7f;
-        if (!ok || o + n + 2 > cap) {
-            pf_fail(c, MG_E_FIELD_INVALID, "models",
-                    ok ? "The model list is too long." : "Each model is a name of 1 to 64 characters without spaces or commas.");
-            return MG_DECLINED;
-        }
-        if (o > 0)
-            out[o++] = ',';
-        memcpy(out + o, m, n);
-        o += n;
-        out[o] = '\0';
-    }
-    return MG_OK;
-}
-
 static int need_ops(struct pf_call *c)
 {
     if (c->pf->has_chan)
@@ -228,7 +202,7 @@ void pf_h_admin_channel_create(struct pf_call *c)
         pf_fail(c, MG_E_FIELD_INVALID, "key", "The upstream key is 8 to 400 characters without spaces.");
         return;
     }
-    if (pf_has(c, "models") && body_models(c, r.models, sizeof(r.models)) != MG_OK)
+    if (pf_has(c, "models") && pf_body_models(c, r.models, sizeof(r.models)) != MG_OK)
         return;
     if (config_channel(c, name) != NULL) {
         pf_fail(c, MG_E_CONFLICT, "name", "The config already has a channel of this name.");
@@ -291,7 +265,7 @@ void pf_h_admin_channel_patch(struct pf_call *c)
     }
     if (has_url && base_url_ok(c, pf_str(c, "base_url")) != MG_OK)
         return;
-    if (has_models && body_models(c, r.models, sizeof(r.models)) != MG_OK)
+    if (has_models && pf_body_models(c, r.models, sizeof(r.models)) != MG_OK)
         return;
     if (has_url)
         mg_strlcpy(r.base_url, pf_str(c, "base_url"), sizeof(r.base_url));

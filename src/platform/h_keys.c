@@ -89,32 +89,6 @@ static int body_scopes(struct pf_call *c, uint32_t *out)
     return MG_OK;
 }
 
-/* body.models (a list of model names) as the stored comma-separated text; MG_DECLINED with the error set. */
-static int body_models(struct pf_call *c, char *out, size_t cap)
-{
-    json_t *arr = json_object_get(c->body, "models"), *v;
-    size_t i, o = 0;
-    out[0] = '\0';
-    json_array_foreach(arr, i, v) {
-        const char *m = json_string_value(v);
-        size_t n = m ? strlen(m) : 0;
-        int ok = n >= 1 && n <= 64;
-        for (size_t j = 0; ok && j < n; j++)
-            ok = (unsigned char)m[j] > ' ' && m[j] != ',' && m[j] != 0x7f;
-        if (!ok || o + n + 2 > cap) {
-            pf_fail(c, MG_E_FIELD_INVALID, "models",
-                    ok ? "The model list is too long." : "Each model is a name of 1 to 64 characters without spaces or commas.");
-            return MG_DECLINED;
-        }
-        if (o > 0)
-            out[o++] = ',';
-        memcpy(out + o, m, n);
-        o += n;
-        out[o] = '\0';
-    }
-    return MG_OK;
-}
-
 /* The limits the body names: rpm, tpm, cap_micros (bodyspec checked their
  * range; null = no limit).  Present ones get their value or 0 into *v and
  * their pointer into p (for key_update), absent ones leave p NULL. */
@@ -275,7 +249,7 @@ void pf_key_create_for(struct pf_call *c, int64_t owner)
     }
     if (pf_has(c, "scopes") && body_scopes(c, &k.scopes) != MG_OK)
         return;
-    if (pf_has(c, "models") && body_models(c, k.models, sizeof(k.models)) != MG_OK)
+    if (pf_has(c, "models") && pf_body_models(c, k.models, sizeof(k.models)) != MG_OK)
         return;
     struct limits lim;
     if (body_limits(c, owner, &lim) != MG_OK)
@@ -314,7 +288,7 @@ void pf_key_patch_of(struct pf_call *c, int64_t owner, const char *public_id)
         return;
     int has_scopes = pf_has(c, "scopes"), has_models = pf_has(c, "models");
     if ((has_scopes && body_scopes(c, &scopes) != MG_OK) ||
-        (has_models && body_models(c, models, sizeof(models)) != MG_OK))
+        (has_models && pf_body_models(c, models, sizeof(models)) != MG_OK))
         return;
     if (body_limits(c, owner, &lim) != MG_OK)
         return;

@@ -176,6 +176,9 @@ int64_t pf_int(const struct pf_call *c, const char *name, int64_t dflt);
 int pf_has(const struct pf_call *c, const char *name);
 /* The id parameter i of the path ("{id}"), or -1 when it is not a positive integer (answer 404). */
 int64_t pf_param_id(const struct pf_call *c, int i);
+/* body.models (a list of model names: 1..64 bytes without spaces or commas) as the stored
+ * comma-separated text in out[cap]; MG_DECLINED with the error answered (field "models"). */
+int pf_body_models(struct pf_call *c, char *out, size_t cap);
 /* A query parameter, percent-decoded, into out ("" when absent). */
 void pf_query(const struct pf_call *c, const char *name, char *out, size_t cap);
 

@@ -41,6 +41,23 @@ export function date(iso) {
 }
 
 /** Money in micro-units. */
+/** A decimal amount of the currency ("12", "0.30"; "12,5" too when `comma`; at most 6 decimals and
+ * `whole` digits before the point) -> integer micros without floating point; null when empty, NaN
+ * when it is not such an amount.  Every money input of the console reads through it. */
+export function decimalMicros(text, whole = 9, comma = false) {
+  const v = String(text ?? '').trim();
+  if (!v) return null;
+  const m = new RegExp(`^(\\d{1,${whole}})(?:[${comma ? '.,' : '.'}](\\d{1,6}))?$`).exec(v);
+  if (!m) return NaN;
+  return Number(m[1]) * 1e6 + Number((m[2] || '').padEnd(6, '0'));
+}
+
+/** Integer micros -> "5.00", "0.000001" (at least 2 decimals): what an edit field shows. */
+export function microsText(micros) {
+  const frac = String(micros % 1e6).padStart(6, '0').replace(/0+$/, '').padEnd(2, '0');
+  return Math.floor(micros / 1e6) + '.' + frac;
+}
+
 export function money(micros, currency) {
   const v = (micros || 0) / 1e6;
   // two decimals, or for a small amount enough of them to show two significant digits (at most the 6 of a micro)

@@ -3,16 +3,15 @@
 // partial payments add up, more than the balance is refused by the server),
 // "Void" (confirmed), the PDF, and closing a finished month now.
 import { t, errorText } from '../i18n.js';
-import { h, heading, field, actions, onSubmit, showError, showOk, money, loading, empty, problem, table, confirmDialog, id } from '../dom.js';
+import { h, heading, field, actions, onSubmit, showError, showOk, money, loading, empty, problem, table, confirmDialog, id, decimalMicros } from '../dom.js';
 import { statusTag, dueCell, pdfLink } from './invoices.js';
 
 const FILTERS = ['open', 'paid', 'void', ''];
 
-/** "12.34" (currency units, at most 6 decimals) -> micros, or null. */
+/** "12.34" (currency units, at most 6 decimals) -> micros, or null when empty or malformed. */
 export function toMicros(text) {
-  const m = /^\s*(\d{1,9})(?:[.,](\d{1,6}))?\s*$/.exec(text || '');
-  if (!m) return null;
-  return Number(m[1]) * 1e6 + Number((m[2] || '').padEnd(6, '0'));
+  const micros = decimalMicros(text, 9, true);
+  return Number.isNaN(micros) ? null : micros;
 }
 
 function paymentDialog(ctx, inv) {

@@ -4,7 +4,7 @@
 // Remove for a database row, and the ratios: the operator's, each plan's and
 // each account's (typed as 0.40 or 40 %).  Every change needs step-up.
 import { t, errorText } from '../i18n.js';
-import { h, heading, field, actions, onSubmit, showError, showOk, loading, empty, problem, table, confirmDialog, id } from '../dom.js';
+import { h, heading, field, actions, onSubmit, showError, showOk, loading, empty, problem, table, confirmDialog, id, decimalMicros, microsText } from '../dom.js';
 import { withStepUp } from '../stepup.js';
 import { PRICE_COLS, priceColumns } from './prices.js';
 
@@ -15,20 +15,13 @@ const PLANS = ['free', 'professional', 'enterprise'];
 
 /** "0.30", "12", "0.000001" -> integer micros without floating point; 0 for empty; NaN if malformed. */
 export function priceMicros(text) {
-  const v = String(text || '').trim();
-  if (!v) return 0;
-  const m = /^(\d{1,7})(?:\.(\d{1,6}))?$/.exec(v);
-  if (!m) return NaN;
-  const micros = Number(m[1]) * MICROS + Number((m[2] || '').padEnd(6, '0'));
+  const micros = decimalMicros(text, 7);
+  if (micros === null) return 0;
   return micros <= MAX_PRICE ? micros : NaN;
 }
 
 /** Integer micros -> "0.30" (at least 2 decimals), for an edit field; empty for 0. */
-export function priceText(micros) {
-  if (!micros) return '';
-  const frac = String(micros % MICROS).padStart(6, '0').replace(/0+$/, '').padEnd(2, '0');
-  return Math.floor(micros / MICROS) + '.' + frac;
-}
+export function priceText(micros) { return micros ? microsText(micros) : ''; }
 
 /** "0.40" (a multiple) or "40 %" / "40%" -> ratio_ppm; null for empty; NaN if malformed. */
 export function ratioPpm(text) {

@@ -5,24 +5,19 @@
 // section says plainly which plan has them; alerts are percentages of the cap,
 // so without a cap the API answers 409 and the form says to set a cap first.
 import { t, errorText } from '../i18n.js';
-import { h, field, actions, onSubmit, date, money, loading, problem, table, confirmDialog, empty, actionButton } from '../dom.js';
+import { h, field, actions, onSubmit, date, money, loading, problem, table, confirmDialog, empty, actionButton, decimalMicros, microsText } from '../dom.js';
 import { withStepUp } from '../stepup.js';
 
 const FAMILIES = ['all', 'chat', 'speech', 'video', 'image', 'music', 'voice', 'files'];
 const CHANNELS = ['email', 'in_app'];
 
-/** "12.50" -> 12500000 micros; NaN when it is not an amount. */
+/** "12.50" -> 12500000 micros; NaN when it is not an amount (empty included). */
 export function toMicros(text) {
-  const m = /^\s*(\d{1,9})(?:[.,](\d{1,6}))?\s*$/.exec(String(text || ''));
-  if (!m) return NaN;
-  return Number(m[1]) * 1e6 + Number((m[2] || '').padEnd(6, '0'));
+  const micros = decimalMicros(text, 9, true);
+  return micros === null ? NaN : micros;
 }
 
-/** 25000000 -> "25.00", 1234567 -> "1.234567": what the cap box shows. */
-function amountText(micros) {
-  const whole = Math.floor(micros / 1e6), frac = String(micros % 1e6).padStart(6, '0').replace(/0+$/, '');
-  return whole + '.' + frac.padEnd(2, '0');
-}
+const amountText = microsText; /* 25000000 -> "25.00": what the cap box shows */
 
 const gate = () => h('p', { class: 'gate', role: 'note', 'data-plan-gate': '' }, t('billing.plan_gate'));
 const unavailable = (err) => err && (err.code === 'path_unknown' || err.code === 'not_found' || err.status === 404);

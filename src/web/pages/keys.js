@@ -6,7 +6,7 @@
 // playground" from the create dialog (the key handed over in memory only).
 // Step-up through stepup.js.
 import { t, errorText } from '../i18n.js';
-import { h, heading, field, actions, onSubmit, showError, date, money, loading, empty, problem, table, confirmDialog, id } from '../dom.js';
+import { h, heading, field, actions, onSubmit, showError, date, money, loading, empty, problem, table, confirmDialog, id, decimalMicros, microsText } from '../dom.js';
 import { withStepUp } from '../stepup.js';
 import { offerKey } from './playground.js';
 
@@ -82,23 +82,16 @@ function modelsOf(text) {
 
 // ---- limits: rpm, tpm (whole numbers >= 1) and cap_micros (entered as "5.00"); empty = none
 
-const MICROS = 1000000;
 
 /** "5", "5.2", "0.000001" -> integer micros without floating point; null for empty; NaN if malformed. */
 export function capMicros(text) {
-  const v = String(text || '').trim();
-  if (!v) return null;
-  const m = /^(\d{1,9})(?:\.(\d{1,6}))?$/.exec(v);
-  if (!m) return NaN;
-  const micros = Number(m[1]) * MICROS + Number((m[2] || '').padEnd(6, '0'));
-  return micros >= 1 ? micros : NaN;
+  const micros = decimalMicros(text);
+  return micros === null || Number.isNaN(micros) || micros >= 1 ? micros : NaN;
 }
 
 /** Integer micros -> "5.00" / "0.000001" (at least 2 decimals), for the edit field. */
 export function capText(micros) {
-  if (micros === null || micros === undefined) return '';
-  const frac = String(micros % MICROS).padStart(6, '0').replace(/0+$/, '').padEnd(2, '0');
-  return Math.floor(micros / MICROS) + '.' + frac;
+  return micros === null || micros === undefined ? '' : microsText(micros);
 }
 
 function wholeLimit(text) {
