@@ -31,12 +31,14 @@ export function heading(text) {
   return h('h1', { class: 'page-title', tabindex: '-1' }, text);
 }
 
-/** A date in the browser's locale, the UTC time in its title. */
-export function date(iso) {
+/** A date in the browser's locale (in UTC, said so, when `utc`: a billing period's edge), the UTC time
+ * in its title. */
+export function date(iso, utc = false) {
   if (!iso) return h('span', { class: 'muted' }, t('common.never'));
   const d = new Date(iso);
   if (Number.isNaN(d.getTime())) return h('span', {}, iso);
-  const shown = new Intl.DateTimeFormat(language(), { dateStyle: 'medium', timeStyle: 'short' }).format(d);
+  const opts = utc ? { dateStyle: 'medium', timeStyle: 'short', timeZone: 'UTC' } : { dateStyle: 'medium', timeStyle: 'short' };
+  const shown = new Intl.DateTimeFormat(language(), opts).format(d) + (utc ? ' UTC' : '');
   return h('time', { datetime: iso, title: d.toISOString().replace('T', ' ').replace(/\.\d+Z$/, ' UTC') }, shown);
 }
 

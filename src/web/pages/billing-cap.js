@@ -31,7 +31,7 @@ function capFacts(c) {
     row('billing.cap', capped ? money(c.cap_micros) : t('billing.no_cap')),
     row('billing.spent', money(c.spent_micros)),
     capped ? row('billing.remaining_label', money(c.remaining_micros)) : null,
-    row('billing.resets', date(c.period_end)));
+    row('billing.resets', date(c.period_end, true)));
 }
 
 async function capPart(ctx, slot, opts) {
