@@ -17,13 +17,8 @@
  * way to the ceiling every roll logs that the writer is behind.  Threads
  * beyond LANES_MAX share one extra lane under a mutex.
  *
- * Spend.  An open-addressed table of accounts; each slot packs (month,
- * micros) in one 64-bit word updated by compare-and-swap, so a month's
- * rollover and an addition cannot interleave, and readers take no lock
- * (billing/spendword.h).  A second word, `held`, is spend plus what
- * billing/reserve.c has reserved: a recorded event adds its cost to both, a
- * reservation only to `held`, and settling one moves `held` by cost - hold
- * in the same CAS, so a cap checked against `held` holds at every instant.
+ * Spend: every recorded event adds its cost to the spend table
+ * (billing/spendtable.h) that caps and alerts read, without a lock.
  *
  * open():  replays the journal (journal.c) into the store, then deletes the
  * segments.  Replaying an event that was already committed is a no-op, so a
@@ -31,13 +26,13 @@
  */
 #include "billing/meter.h"
 #include "billing/journal.h"
+#include "billing/spendtable.h"
 #include "billing/spendword.h"
 #include "core/buf.h"
 #include "core/clock.h"
 #include "core/log.h"
 #include "core/metrics.h"
 #include "core/mg.h"
-#include "core/service.h"
 
 #include <assert.h>
 #include <errno.h>
@@ -54,7 +49,6 @@
 #define GROUP_WAIT_NS 10000000L  /* 10 ms between writer passes: at most ~100 commits (fsyncs) a second */
 #define RETRY_WAIT_NS 200000000L /* a refused commit is retried after 200 ms */
 #define CLOSE_RETRIES 5          /* at close, give up after ~1 s: the journal keeps the events for the next open */
-#define SPEND_SLOTS 262144       /* accounts, keys and (account, service) with spend this month, open-addressed; beyond this caps are not enforced (logged) */
 #define LANES_MAX 64             /* threads with a lane of their own; more than loop threads + workers ever are */
 /* 8192 slots of 512 bytes: 4 MiB files, a roll every 8192 events per thread. */
 #define SEGMENT_RECORDS 8192
@@ -72,12 +66,6 @@ struct used_memo {
     int64_t key_id, written_ms;
 };
 
-
-struct spend {
-    _Atomic int64_t account_id; /* the spender: an account id, or a key's negated id; 0 = empty; set once by CAS */
-    _Atomic uint64_t word;      /* month << 48 | micros spent */
-    _Atomic uint64_t held;      /* month << 48 | micros spent + reserved */
-};
 
 struct lane {
     _Alignas(64) _Atomic int active;   /* ring and first segment are ready */
@@ -110,7 +98,7 @@ struct mg_meter {
     void (*committed)(void *arg, struct mg_store *s, const struct mg_usage_event *ev, size_t n);
     void *committed_arg;
     pthread_t thread;
-    struct spend spend[SPEND_SLOTS];
+    struct mg_spend_table *spend; /* month spend and holds per account, key and family */
 };
 
 static _Atomic uint64_t next_meter_id = 1;
@@ -120,104 +108,29 @@ static _Thread_local struct {
 } tl_lanes[TL_CACHE];
 static _Thread_local unsigned tl_next;
 
-/* ---- spend ---------------------------------------------------------------- */
-
-static struct spend *spend_slot(struct mg_meter *m, int64_t account_id, int create)
-{
-    size_t h = (size_t)account_id * 2654435761u;
-    for (size_t i = 0; i < SPEND_SLOTS; i++) {
-        struct spend *s = &m->spend[(h + i) % SPEND_SLOTS];
-        int64_t id = atomic_load_explicit(&s->account_id, memory_order_acquire);
-        if (id == account_id)
-            return s;
-        if (id == 0) {
-            if (!create)
-                return NULL;
-            int64_t zero = 0;
-            if (atomic_compare_exchange_strong(&s->account_id, &zero, account_id) || zero == account_id)
-                return s;
-        }
-    }
-    return NULL;
-}
-
-static void full_warning(int64_t spender)
-{
-    mg_log(MG_LOG_WARN, "usage meter: more than %d accounts and keys with spend; the cap of %s %lld is not enforced",
-           SPEND_SLOTS, spender < 0 ? "key" : "account", (long long)(spender < 0 ? -spender : spender));
-}
-
-/* A newer month starts from zero; an older one is not added.  `hold` (of
- * `hold_month`) is a reservation this event settles: it leaves `held` in the
- * same CAS that adds the cost when both are of one month. */
-static void add_spend(struct mg_meter *m, int64_t account_id, int64_t month, int64_t micros, int64_t hold_month,
-                      int64_t hold)
-{
-    struct spend *s = spend_slot(m, account_id, 1);
-    if (s == NULL) {
-        full_warning(account_id);
-        return;
-    }
-    int64_t add = micros > 0 ? micros : 0;
-    mg_spendword_add(&s->word, month, add);
-    if (hold > 0 && hold_month == month) {
-        mg_spendword_add(&s->held, month, add - hold);
-        return;
-    }
-    mg_spendword_add(&s->held, month, add);
-    if (hold > 0)
-        mg_spendword_add(&s->held, hold_month, -hold); /* dropped if that month is over */
-}
-
-/* The spender of ev's service family; 0 for a name that is none. */
-static int64_t service_spender(int64_t account_id, const char *service)
-{
-    enum mg_service svc;
-    return mg_service_parse(service, &svc) == MG_OK ? mg_meter_service_spender(account_id, (int)svc) : 0;
-}
+/* ---- spend (billing/spendtable.h) ---------------------------------------- */
 
 static int load_spend(void *arg, int64_t account_id, int64_t key_id, const char *service, int64_t micros)
 {
     struct mg_meter *m = arg;
-    int64_t month = mg_month_of(mg_now_ms()), sv = service_spender(account_id, service);
-    add_spend(m, account_id, month, micros, 0, 0);
-    if (key_id > 0)
-        add_spend(m, mg_meter_key_spender(key_id), month, micros, 0, 0);
-    if (sv != 0)
-        add_spend(m, sv, month, micros, 0, 0);
+    int64_t month = mg_month_of(mg_now_ms());
+    mg_spend_add_usage(m->spend, account_id, key_id, service, month, micros, NULL, NULL);
     return MG_OK;
 }
 
-int64_t mg_meter_spend(struct mg_meter *m, int64_t account_id)
-{
-    struct spend *s = spend_slot(m, account_id, 0);
-    if (s == NULL)
-        return 0;
-    uint64_t w = atomic_load_explicit(&s->word, memory_order_relaxed);
-    if (w == 0 || (int64_t)(w >> MG_SPENDWORD_MICROS_BITS) != mg_month_of(mg_now_ms()))
-        return 0;
-    return (int64_t)(w & MG_SPENDWORD_MICROS_MAX);
-}
+int64_t mg_meter_spend(struct mg_meter *m, int64_t account_id) { return mg_spend_get(m->spend, account_id); }
 
 int64_t mg_meter_key_spend(struct mg_meter *m, int64_t key_id)
 {
-    return mg_meter_spend(m, mg_meter_key_spender(key_id));
+    return mg_spend_get(m->spend, mg_meter_key_spender(key_id));
 }
 
 int64_t mg_meter_service_spend(struct mg_meter *m, int64_t account_id, int service)
 {
-    return mg_meter_spend(m, mg_meter_service_spender(account_id, service));
+    return mg_spend_get(m->spend, mg_meter_service_spender(account_id, service));
 }
 
-_Atomic uint64_t *mg_meter_held_word(struct mg_meter *m, int64_t spender)
-{
-    struct spend *s = spend_slot(m, spender, 1);
-    if (s == NULL) {
-        full_warning(spender);
-        return NULL;
-    }
-    return &s->held;
-}
+_Atomic uint64_t *mg_meter_held_word(struct mg_meter *m, int64_t spender) { return mg_spend_held(m->spend, spender); }
 
 /* ---- the previous format: one file of JSON lines -------------------------- */
 
@@ -457,12 +370,7 @@ int mg_meter_record_settle(struct mg_meter *m, const struct mg_usage_event *ev, 
     int64_t month = l->month;
     if (l->shared)
         pthread_mutex_unlock(l->shared);
-    add_spend(m, ev->account_id, month, ev->cost_micros, account.month, account.micros);
-    if (ev->key_id > 0)
-        add_spend(m, mg_meter_key_spender(ev->key_id), month, ev->cost_micros, key.month, key.micros);
-    int64_t sv = service_spender(ev->account_id, ev->service);
-    if (sv != 0 && ev->cost_micros > 0)
-        add_spend(m, sv, month, ev->cost_micros, 0, 0);
+    mg_spend_add_usage(m->spend, ev->account_id, ev->key_id, ev->service, month, ev->cost_micros, &account, &key);
     mg_metrics_usage_event(ev->cost_micros);
     return rc;
 }
@@ -671,6 +579,7 @@ static void meter_free(struct mg_meter *m)
     free(m->batch);
     free(m->lanes);
     free(m->dir);
+    mg_spend_table_free(m->spend);
     free(m);
 }
 
@@ -685,6 +594,7 @@ struct mg_meter *mg_meter_open_opts(const char *store_spec, const char *journal_
     m->committed = opts ? opts->committed : NULL;
     m->committed_arg = opts ? opts->committed_arg : NULL;
     m->batch = mg_malloc(BATCH_MAX * sizeof(*m->batch));
+    m->spend = mg_spend_table_new();
     m->lanes = mg_calloc(LANES_MAX + 1, sizeof(*m->lanes));
     for (unsigned i = 0; i <= LANES_MAX; i++)
         m->lanes[i].id = i;

@@ -399,6 +399,16 @@ static const struct {
     {"usage", usage_cmd},
 };
 
+/* The nouns that read their own options (argv from the verb on), with a store of their own. */
+static const struct {
+    const char *noun;
+    int (*run)(const struct mg_config *cfg, struct mg_store *s, const char *noun, int argc, char **argv);
+} own_options[] = {
+    {"price", mg_cmd_admin_price},
+    {"redeem-codes", mg_cmd_admin_wallet},
+    {"credit", mg_cmd_admin_wallet},
+};
+
 static int print_usage(void *arg, const struct mg_usage_event *e)
 {
     int json = *(int *)arg;
@@ -440,15 +450,15 @@ int mg_cmd_admin(const struct mg_config *cfg, int argc, char **argv)
             return 2;
         }
     }
-    int price = strcmp(noun, "price") == 0, wallet = strcmp(noun, "redeem-codes") == 0 || strcmp(noun, "credit") == 0;
-    if (price || wallet) { /* their own options */
+    for (size_t i = 0; i < MG_ARRAY_SIZE(own_options); i++) {
+        if (strcmp(own_options[i].noun, noun) != 0) /* mg-allow-cmp: command names, not secrets */
+            continue;
         struct mg_store *ps = mg_server_store(cfg, err, sizeof(err));
         if (ps == NULL) {
             fprintf(stderr, "maxgated: %s\n", err);
             return 1;
         }
-        int prc = price ? mg_cmd_admin_price(cfg, ps, argc - 1, argv + 1)
-                        : mg_cmd_admin_wallet(cfg, ps, noun, argc - 1, argv + 1);
+        int prc = own_options[i].run(cfg, ps, noun, argc - 1, argv + 1);
         ps->ops->close(ps);
         return prc;
     }

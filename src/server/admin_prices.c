@@ -143,8 +143,9 @@ static int ratio(const struct mg_config *cfg, struct mg_store *s, int argc, char
     return rc;
 }
 
-int mg_cmd_admin_price(const struct mg_config *cfg, struct mg_store *s, int argc, char **argv)
+int mg_cmd_admin_price(const struct mg_config *cfg, struct mg_store *s, const char *noun, int argc, char **argv)
 {
+    (void)noun;
     const char *verb = argc > 0 ? argv[0] : "";
     if (strcmp(verb, "list") == 0)
         return list(cfg, s);

@@ -95,7 +95,7 @@ int mg_admin_platform_call(const struct mg_config *cfg, struct mg_store *s, cons
 /* admin_prices.c: `maxgated admin price list|set|remove|ratio`; argv starts at the verb.
  * mg_admin_flags: the --flag value pairs of argv[1..] into values (by names' order); MG_ERR (said on stderr)
  * on an unknown or valueless flag. */
-int mg_cmd_admin_price(const struct mg_config *cfg, struct mg_store *s, int argc, char **argv);
+int mg_cmd_admin_price(const struct mg_config *cfg, struct mg_store *s, const char *noun, int argc, char **argv);
 int mg_admin_flags(int argc, char **argv, const char *const *names, const char **values, size_t n);
 /* admin_wallet.c: `maxgated admin redeem-codes create|list` and `maxgated admin credit`; argv starts at the
  * verb (redeem-codes) or the first option (credit). */
