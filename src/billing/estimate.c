@@ -42,6 +42,9 @@ int64_t mg_estimate_cost(const struct mg_price_table *t, const struct mg_estimat
         break;
     case MG_EST_VIDEO:
         ev.videos = 1;
+        ev.video_seconds = q->video_seconds;
+        if (q->video_res != NULL)
+            mg_strlcpy(ev.video_res, q->video_res, sizeof(ev.video_res));
         break;
     case MG_EST_MUSIC:
         ev.tracks = 1;

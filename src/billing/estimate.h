@@ -15,7 +15,7 @@
  *              MiniMax bills, a CJK character counting 2), or
  *              MG_ESTIMATE_SPEECH_CHARS when the text is not in the body
  *   image      n images (default 1)
- *   video      one video
+ *   video      one video of the length and resolution asked
  *   music      one track
  *   voice      one voice
  * A model without a price estimates 0 (pricing refuses such models; the
@@ -51,6 +51,8 @@ struct mg_estimate_req {
     int64_t max_tokens;     /* chat: max_tokens / max_completion_tokens, the larger */
     int64_t text_bytes;     /* speech: decoded bytes of "text"; -1 = no text in the body */
     int64_t n;              /* image: "n" */
+    int64_t video_seconds;  /* video: the length asked (its default when unnamed) */
+    const char *video_res;  /* video: the resolution asked, "" or NULL when unnamed */
 };
 
 /* The worst-case cost of q in micro-units at ratio_ppm (>= 0). */

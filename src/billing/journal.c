@@ -26,6 +26,8 @@
 #define PAYLOAD_MAX (MG_JOURNAL_SLOT - REC_HDR)
 #define REC_ESTIMATED 1u  /* flags word, after http_status: the event's units are an estimate */
 #define REC_CHECKPOINT 2u /* ... the record is an open stream's checkpoint, not an event */
+#define TAIL_MIN 17 /* latency_ms, video_seconds, the resolution's length byte */
+#define TAIL_MAX (TAIL_MIN + sizeof(((struct mg_usage_event *)0)->video_res) - 1)
 #define PAGE_BYTES 4096 /* the smallest page size; touching more often is harmless */
 
 struct seg_hdr {
@@ -54,7 +56,7 @@ static const size_t i64_fields[] = {I64(ts_ms),         I64(account_id),    I64(
 /* Largest payload: every string at its capacity - 1 plus its length byte. */
 _Static_assert(sizeof(((struct mg_usage_event *)0)->request_id) + sizeof(((struct mg_usage_event *)0)->key_public_id) +
                        sizeof(((struct mg_usage_event *)0)->model) + sizeof(((struct mg_usage_event *)0)->service) +
-                       sizeof(((struct mg_usage_event *)0)->route) + 12 * 8 + 4 + 4 <=
+                       sizeof(((struct mg_usage_event *)0)->route) + 12 * 8 + 4 + 4 + TAIL_MAX <=
                    PAYLOAD_MAX,
                "a usage event must fit one journal slot");
 _Static_assert(sizeof(struct seg_hdr) <= MG_JOURNAL_SLOT, "segment header fits slot 0");
@@ -81,7 +83,15 @@ static size_t encode(uint8_t *p, const struct mg_usage_event *ev)
     p += 4;
     uint32_t flags = (ev->estimated ? REC_ESTIMATED : 0) | (ev->checkpoint ? REC_CHECKPOINT : 0);
     memcpy(p, &flags, 4);
-    return (size_t)(p + 4 - start);
+    p += 4;
+    /* the tail (records since migration 0010): latency, a video's seconds and resolution */
+    memcpy(p, &ev->latency_ms, 8);
+    memcpy(p + 8, &ev->video_seconds, 8);
+    p += 16;
+    size_t n = strnlen(ev->video_res, sizeof(ev->video_res) - 1);
+    *p++ = (uint8_t)n;
+    memcpy(p, ev->video_res, n);
+    return (size_t)(p + n - start);
 }
 
 static int decode(const uint8_t *p, size_t len, struct mg_usage_event *ev)
@@ -95,9 +105,10 @@ static int decode(const uint8_t *p, size_t len, struct mg_usage_event *ev)
         memcpy(base + str_fields[i].off, p + 1, *p);
         p += 1 + *p;
     }
-    size_t rest = (size_t)(end - p);
-    if (rest != MG_ARRAY_SIZE(i64_fields) * 8 + 4 && rest != MG_ARRAY_SIZE(i64_fields) * 8 + 4 + 4)
-        return MG_DECLINED; /* the shorter form: records written before the flags word */
+    size_t rest = (size_t)(end - p), fixed = MG_ARRAY_SIZE(i64_fields) * 8 + 4;
+    /* three forms: before the flags word, before the tail, with the tail */
+    if (rest != fixed && rest != fixed + 4 && (rest < fixed + 4 + TAIL_MIN || rest > fixed + 4 + TAIL_MAX))
+        return MG_DECLINED;
     for (size_t i = 0; i < MG_ARRAY_SIZE(i64_fields); i++) {
         memcpy(base + i64_fields[i], p, 8);
         p += 8;
@@ -105,11 +116,19 @@ static int decode(const uint8_t *p, size_t len, struct mg_usage_event *ev)
     int32_t st;
     memcpy(&st, p, 4);
     ev->http_status = st;
-    if (rest == MG_ARRAY_SIZE(i64_fields) * 8 + 4 + 4) {
+    if (rest >= fixed + 4) {
         uint32_t flags;
         memcpy(&flags, p + 4, 4);
         ev->estimated = (flags & REC_ESTIMATED) != 0;
         ev->checkpoint = (flags & REC_CHECKPOINT) != 0;
+    }
+    if (rest >= fixed + 4 + TAIL_MIN) {
+        const uint8_t *t = p + 8;
+        memcpy(&ev->latency_ms, t, 8);
+        memcpy(&ev->video_seconds, t + 8, 8);
+        if ((size_t)(end - t - TAIL_MIN) != t[16] || t[16] >= sizeof(ev->video_res))
+            return MG_DECLINED;
+        memcpy(ev->video_res, t + TAIL_MIN, t[16]);
     }
     return ev->request_id[0] ? MG_OK : MG_DECLINED;
 }

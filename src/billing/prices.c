@@ -11,9 +11,13 @@
 #include <stdio.h>
 #include <stdatomic.h>
 #include <string.h>
+#include <strings.h>
 
 /* All prices are integer micro-units of USD: 300000 = $0.30. */
 
+/* Rows without video entries leave nvideo and video[] zero. */
+#pragma GCC diagnostic push
+#pragma GCC diagnostic ignored "-Wmissing-field-initializers"
 static const struct mg_price defaults[] = {
     /* model                      in/M        out/M      cached/M   10k chars  image       video       track      voice  max out */
     {"MiniMax-M3", 300000, 1200000, 60000, 0, 0, 0, 0, 0, 524288},
@@ -30,8 +34,11 @@ static const struct mg_price defaults[] = {
     /* speech: resellers' USD figures ($0.10 / 1k chars hd, $0.06 turbo), unconfirmed by MiniMax */
     {"speech-*-hd", 0, 0, 0, 1000000, 0, 0, 0, 0, 0},
     {"speech-*", 0, 0, 0, 600000, 0, 0, 0, 0, 0},
-    /* Hailuo video: $0.25 per 6 s 768P video (third-party figure, unconfirmed) */
-    {"MiniMax-Hailuo-*", 0, 0, 0, 0, 0, 250000, 0, 0, 0},
+    /* Hailuo video: $0.25 per 6 s and $0.52 per 10 s video at 768P (third-party figures, unconfirmed);
+     * an operator adds a 1080P entry (video = 1080P/6s=...) when they know MiniMax's price */
+    {"MiniMax-Hailuo-*", 0, 0, 0, 0, 0, 250000, 0, 0, 0, 2, {{"*", 6, 250000, 0}, {"*", 10, 520000, 0}}},
+    /* MiniMax-H3 (the v2 video API): $0.08 a second at 768P, $0.13 at 2K */
+    {"MiniMax-H3*", 0, 0, 0, 0, 0, 0, 0, 0, 0, 2, {{"768P", 0, 80000, 1}, {"2K", 0, 130000, 1}}},
     {"T2V-01*", 0, 0, 0, 0, 0, 250000, 0, 0, 0},
     {"I2V-01*", 0, 0, 0, 0, 0, 250000, 0, 0, 0},
     {"S2V-01*", 0, 0, 0, 0, 0, 250000, 0, 0, 0},
@@ -43,6 +50,7 @@ static const struct mg_price defaults[] = {
     {"voice_clone", 0, 0, 0, 0, 0, 0, 0, 1386000, 0},
     {"voice_design", 0, 0, 0, 0, 0, 0, 0, 1386000, 0},
 };
+#pragma GCC diagnostic pop
 
 struct mg_price_table {
     struct mg_price *rows;
@@ -153,6 +161,39 @@ int64_t mg_price_max_output(const struct mg_price *p)
     return p != NULL && p->max_output_tokens > 0 ? p->max_output_tokens : MG_DEFAULT_MAX_OUTPUT;
 }
 
+/* ---- video prices by resolution and length ------------------------------ */
+
+const struct mg_video_price *mg_video_price_find(const struct mg_price *p, const char *res, int64_t seconds)
+{
+    const struct mg_video_price *best = NULL;
+    int best_score = -1;
+    for (int i = 0; i < p->nvideo; i++) {
+        const struct mg_video_price *v = &p->video[i];
+        int res_exact = strcmp(v->res, "*") != 0;
+        if ((res_exact && strcasecmp(v->res, res) != 0) || (v->seconds != 0 && v->seconds != seconds))
+            continue;
+        int score = (res_exact ? 2 : 0) + (v->seconds != 0);
+        if (score > best_score) {
+            best_score = score;
+            best = v;
+        }
+    }
+    return best;
+}
+
+int64_t mg_video_unit_price(const struct mg_price *p, const char *res, int64_t seconds)
+{
+    if (seconds <= 0)
+        seconds = MG_VIDEO_DEFAULT_SECONDS;
+    const struct mg_video_price *v = mg_video_price_find(p, res, seconds);
+    if (v == NULL)
+        return p->per_video;
+    if (!v->per_second)
+        return v->micros;
+    __int128 total = (__int128)v->micros * seconds; /* both bounded: at most 10^12 x 600 */
+    return total > INT64_MAX ? INT64_MAX : (int64_t)total;
+}
+
 /* The columns an operator sets in a [price.MODEL] section: the config name
  * is the field's name, money in the currency's decimal notation. */
 static const struct column {
@@ -176,6 +217,9 @@ static const struct column {
 
 int mg_price_set_column(struct mg_price *p, const char *name, const char *value)
 {
+    char err[160];
+    if (strcmp(name, "video") == 0)
+        return mg_video_prices_parse(value, p, err, sizeof(err));
     for (size_t i = 0; i < MG_ARRAY_SIZE(columns); i++) {
         if (strcmp(columns[i].name, name) != 0)
             continue;
@@ -192,7 +236,7 @@ int mg_price_set_column(struct mg_price *p, const char *name, const char *value)
 const char *mg_price_columns(void)
 {
     return "input_per_mtok, output_per_mtok, cached_per_mtok, per_10k_chars, per_image, per_video, per_track, "
-           "per_voice, max_output_tokens";
+           "per_voice, max_output_tokens, video";
 }
 
 /* One row per billing key: where the event counts it, where the price
@@ -235,6 +279,8 @@ static int64_t quantity(const struct mg_usage_event *ev, const struct bill_row *
 
 int mg_price_covers(const struct mg_price *p, unsigned units)
 {
+    if ((units & MG_BILL_VIDEOS) && p->nvideo > 0)
+        return 1;
     for (size_t i = 0; i < MG_ARRAY_SIZE(bill_rows); i++)
         if ((units & bill_rows[i].unit) && field_at(p, bill_rows[i].price) > 0)
             return 1;
@@ -260,7 +306,9 @@ int64_t mg_prices_cost(const struct mg_price_table *t, const struct mg_usage_eve
     }
     for (size_t i = 0; i < MG_ARRAY_SIZE(bill_rows); i++) {
         const struct bill_row *r = &bill_rows[i];
-        sum += (__int128)quantity(ev, r) * field_at(p, r->price) * r->scale;
+        int64_t unit = r->unit == MG_BILL_VIDEOS ? mg_video_unit_price(p, ev->video_res, ev->video_seconds)
+                                                 : field_at(p, r->price);
+        sum += (__int128)quantity(ev, r) * unit * r->scale;
     }
     sum *= ratio_ppm;
     const __int128 div = (__int128)1000000 * MG_RATIO_ONE;

@@ -10,9 +10,9 @@
 #include <stdint.h>
 #include "core/money.h"
 #include "core/price_record.h"
+#include "core/video_price.h"
 #include "core/usage_event.h"
 
-#define MG_RATIO_ONE 1000000 /* ratios are parts per million: 400000 = 40 % */
 
 
 /* The output limit of a chat model without its own: MiniMax's M2.x range for
@@ -77,6 +77,12 @@ int64_t mg_price_max_output(const struct mg_price *p);
 int mg_price_set_column(struct mg_price *p, const char *name, const char *value);
 const char *mg_price_columns(void);
 
+/* ---- videos by resolution and length (core/price_record.h) ---- */
+/* p's entry for a video of res ("" = not named) and seconds; NULL if none. */
+const struct mg_video_price *mg_video_price_find(const struct mg_price *p, const char *res, int64_t seconds);
+/* What one such video costs at official price: the entry's price (per
+ * second x seconds), else p->per_video.  seconds <= 0: MG_VIDEO_DEFAULT_SECONDS. */
+int64_t mg_video_unit_price(const struct mg_price *p, const char *res, int64_t seconds);
 /* The cost of ev's units at official price times ratio_ppm; 0 for an
  * unpriced model (which is logged once per model as a warning). */
 int64_t mg_prices_cost(const struct mg_price_table *t, const struct mg_usage_event *ev, int64_t ratio_ppm);

@@ -7,6 +7,21 @@
 #define MG_CORE_PRICE_RECORD_H
 
 #include <stdint.h>
+#include "core/owned.h"
+
+/* A video's price by resolution and length (BL-1): MiniMax prices Hailuo per
+ * video by resolution and duration and MiniMax-H3 per second by resolution.
+ * A video is priced by the row's entry that matches it best (its resolution
+ * before "*", its length before any length), else by the row's per_video. */
+#define MG_VIDEO_PRICES_MAX 12        /* entries a row may have */
+#define MG_VIDEO_DEFAULT_SECONDS 6    /* a video whose creation names no duration: MiniMax's default */
+#define MG_VIDEO_SECONDS_MAX 600      /* the longest length a price or a request may name */
+struct mg_video_price {
+    char res[MG_VIDEO_RES_MAX]; /* "768P", "2K"; "*" = any resolution */
+    int64_t seconds;            /* 0 = any length */
+    int64_t micros;             /* per video, or per second when per_second */
+    int per_second;
+};
 
 struct mg_price {
     char model[96];          /* exact model name, or a prefix ending in '*' */
@@ -19,6 +34,8 @@ struct mg_price {
     int64_t per_track;
     int64_t per_voice;       /* voice clone / voice design */
     int64_t max_output_tokens; /* chat: the largest max_tokens admitted; 0 = MG_DEFAULT_MAX_OUTPUT */
+    int nvideo;                /* entries of video[] in use */
+    struct mg_video_price video[MG_VIDEO_PRICES_MAX];
 };
 
 #endif

@@ -27,7 +27,10 @@ struct mg_usage_event {
     int64_t videos;
     int64_t tracks;              /* music */
     int64_t voices;              /* voice clone / design */
+    int64_t video_seconds;       /* a video's length as its creation asked (priced by model, resolution, seconds) */
+    char video_res[8];           /* ... and its resolution ("768P", "2K"); "" = not named */
     int64_t cost_micros;
+    int64_t latency_ms;          /* from the request's arrival to its usage being recorded (the answer's end) */
     int http_status;             /* 499 the client left, 502 the upstream broke, 503 the drain cut it */
     int estimated;               /* 1: the upstream gave no (final) usage; output counted from what was relayed
                                   * (gateway/estimate.h) */

@@ -303,6 +303,7 @@ static int content_type_is(struct mg_str ct, const char *type)
 }
 
 static int output_limit(struct relay *rl, const struct mg_jscan_field *f, const char *name, int required);
+static int video_shape(struct relay *rl, const struct mg_jscan_field *dur, const struct mg_jscan_field *res);
 
 int rl_admit_body(struct relay *rl)
 {
@@ -338,7 +339,7 @@ int rl_admit_body(struct relay *rl)
         return MG_ERR;
     }
     /* one pass, no tree: validates as json_loadb(JSON_REJECT_DUPLICATES) and reads the fields we need */
-    enum { F_MODEL, F_STREAM, F_MAX_TOKENS, F_MAX_COMPLETION, F_N, F_TEXT, F__COUNT };
+    enum { F_MODEL, F_STREAM, F_MAX_TOKENS, F_MAX_COMPLETION, F_N, F_TEXT, F_DURATION, F_RESOLUTION, F__COUNT };
     struct mg_jscan_field f[F__COUNT] = {
         [F_MODEL] = {.key = "model", .str = rl->in.model, .str_cap = sizeof(rl->in.model)},
         [F_STREAM] = {.key = "stream"},
@@ -348,6 +349,9 @@ int rl_admit_body(struct relay *rl)
         /* BL-3: the worst case's other inputs (billing/estimate.h); read, never judged here */
         [F_N] = {.key = "n"},
         [F_TEXT] = {.key = "text"}, /* no buffer: only its decoded length */
+        /* BL-1: a video is priced by model, resolution and seconds */
+        [F_DURATION] = {.key = "duration"},
+        [F_RESOLUTION] = {.key = "resolution", .str = rl->in.video_res, .str_cap = sizeof(rl->in.video_res)},
     };
     struct mg_jscan js = {.flags = MG_JSCAN_REJECT_DUPLICATES, .fields = f, .nfields = F__COUNT};
     if (mg_jscan_parse(&js, req->entity.base, req->entity.len) != MG_OK) {
@@ -375,6 +379,8 @@ int rl_admit_body(struct relay *rl)
         rl_send_error(rl, MG_E_FIELD_INVALID, "'stream' must be true or false.");
         return MG_ERR;
     }
+    if (r->service == MG_SVC_VIDEO && video_shape(rl, &f[F_DURATION], &f[F_RESOLUTION]) != MG_OK)
+        return MG_ERR;
     if (r->service == MG_SVC_CHAT &&
         (output_limit(rl, &f[F_MAX_TOKENS], "max_tokens", r->shape == MG_SHAPE_ANTHROPIC) != MG_OK ||
          output_limit(rl, &f[F_MAX_COMPLETION], "max_completion_tokens", 0) != MG_OK))
@@ -386,8 +392,37 @@ int rl_admit_body(struct relay *rl)
                 q->max_tokens = f[i].integer;
         q->n = f[F_N].type == MG_JSCAN_INTEGER ? f[F_N].integer : 0;
         q->text_bytes = f[F_TEXT].type == MG_JSCAN_STRING ? (int64_t)f[F_TEXT].str_len : -1;
+        q->video_seconds = rl->in.video_seconds;
+        q->video_res = rl->in.video_res;
     }
     /* the ids of owned resources the body names are read by owners.c (rl_owned_request) */
+    return MG_OK;
+}
+
+/* A video's length and resolution, as its price needs them: "duration" a
+ * whole number of seconds (MG_VIDEO_DEFAULT_SECONDS, MiniMax's default,
+ * when absent), "resolution" a word such as 768P or 2K ("" when absent: the
+ * price row's any-resolution entry applies). */
+static int video_shape(struct relay *rl, const struct mg_jscan_field *dur, const struct mg_jscan_field *res)
+{
+    rl->in.video_seconds = MG_VIDEO_DEFAULT_SECONDS;
+    if (dur->type == MG_JSCAN_INTEGER && dur->integer >= 1 && dur->integer <= MG_VIDEO_SECONDS_MAX)
+        rl->in.video_seconds = dur->integer;
+    else if (dur->type != MG_JSCAN_ABSENT && dur->type != MG_JSCAN_NULL) {
+        rl_send_error(rl, MG_E_FIELD_INVALID, "'duration' must be a whole number of seconds (MiniMax's videos are 6 "
+                                              "or 10 seconds long; MiniMax-H3's 4 to 15).");
+        return MG_ERR;
+    }
+    if (res->type == MG_JSCAN_ABSENT || res->type == MG_JSCAN_NULL) {
+        rl->in.video_res[0] = '\0';
+        return MG_OK;
+    }
+    if (res->type != MG_JSCAN_STRING || !mg_video_res_valid(rl->in.video_res, res->str_len)) {
+        rl->in.video_res[0] = '\0';
+        rl_send_error(rl, MG_E_FIELD_INVALID, "'resolution' must be one of MiniMax's resolutions, such as 768P, "
+                                              "1080P or 2K.");
+        return MG_ERR;
+    }
     return MG_OK;
 }
 

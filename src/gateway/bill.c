@@ -47,13 +47,16 @@ void rl_bill(struct relay *rl, int status)
         if (video_already_billed(rl->gw, rl->in.res_id))
             return;
         snprintf(ev->request_id, sizeof(ev->request_id), "video-%.33s", rl->in.res_id);
-        mg_strlcpy(ev->model, rl->own.owner_model[0] ? rl->own.owner_model : "MiniMax-Hailuo-2.3", sizeof(ev->model));
+        mg_strlcpy(ev->model, rl->own.first.model[0] ? rl->own.first.model : "MiniMax-Hailuo-2.3", sizeof(ev->model));
+        ev->video_seconds = rl->own.first.video_seconds;
+        mg_strlcpy(ev->video_res, rl->own.first.video_res, sizeof(ev->video_res));
     } else {
         mg_strlcpy(ev->request_id, rl->request_id, sizeof(ev->request_id));
         mg_strlcpy(ev->model, rl_price_model(rl), sizeof(ev->model));
     }
     identify(rl, ev);
     ev->http_status = status;
+    ev->latency_ms = (mg_monotonic_us() - rl->t0_us) / 1000;
     ev->cost_micros = mg_prices_cost(rl_prices(rl), ev, rl->in.ratio_ppm);
     mg_rate_settle(&rl->res.tpm, ev->input_tokens + ev->output_tokens); /* GW-9: what it used replaces its hold */
     mg_reserve_settle(rl->gw->meter, &rl->res.r, &rl->res.kr, ev); /* records it; spent += cost, reserved -= holds */

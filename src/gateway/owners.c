@@ -16,8 +16,11 @@
  */
 #include "gateway/relay.h"
 #include "core/mg.h"
+#include "core/clock.h"
 #include "core/log.h"
 #include "gateway/usage.h"
+
+#include <ctype.h>
 
 #include <stdio.h>
 #include <stdlib.h>
@@ -51,19 +54,29 @@ static void job_run(struct mg_job *job, struct mg_store *s)
     rl->own.rc = s == NULL ? MG_ERR : MG_OK;
     for (size_t i = 0; s != NULL && rl->own.kind == JOB_OWNER_CHECK && i < rl->own.n && rl->own.rc == MG_OK; i++) {
         struct rl_owned *it = &rl->own.items[i];
-        int rc = s->ops->owner_get(s, it->rule->kind, it->id.id, &it->owner, i == 0 ? rl->own.owner_model : NULL,
-                                   sizeof(rl->own.owner_model));
+        struct mg_owned rec, *out = i == 0 ? &rl->own.first : &rec;
+        int rc = s->ops->owner_get(s, it->rule->kind, it->id.id, out);
         if (rc == MG_DECLINED)
             it->owner = 0;
-        else if (rc != MG_OK)
+        else if (rc == MG_OK)
+            it->owner = out->account_id;
+        else
             rl->own.rc = MG_ERR;
     }
-    for (size_t i = 0; s != NULL && rl->own.kind == JOB_OWNER_RECORD && i < rl->own.n; i++) {
-        struct rl_owned *it = &rl->own.items[i];
-        int rc = it->rule->op == MG_OWN_DELETE
-                     ? s->ops->owner_delete(s, it->rule->kind, it->id.id)
-                     : s->ops->owner_put(s, it->rule->kind, it->id.id, rl->in.key.account_id, rl->in.model);
-        if (rc == MG_ERR)
+    if (s != NULL && rl->own.kind == JOB_OWNER_RECORD) {
+        struct mg_owned rec = {.account_id = rl->in.key.account_id, .key_id = rl->in.key.id, .created_ms = mg_now_ms(),
+                               .video_seconds = rl->in.video_seconds};
+        mg_strlcpy(rec.model, rl->in.model, sizeof(rec.model));
+        mg_strlcpy(rec.video_res, rl->in.video_res, sizeof(rec.video_res));
+        for (size_t i = 0; i < rl->own.n; i++) {
+            struct rl_owned *it = &rl->own.items[i];
+            int rc = it->rule->op == MG_OWN_DELETE ? s->ops->owner_delete(s, it->rule->kind, it->id.id)
+                                                   : s->ops->owner_put(s, it->rule->kind, it->id.id, &rec);
+            if (rc == MG_ERR)
+                rl->own.rc = MG_ERR;
+        }
+        if (rl->own.state[0] &&
+            s->ops->owner_state(s, rl->route->own[0].kind, rl->in.res_id, rl->own.state, rec.created_ms) != MG_OK)
             rl->own.rc = MG_ERR;
     }
     for (size_t r = 0; s != NULL && rl->own.kind == JOB_OWNER_FILTER && o[r].op != MG_OWN_NONE; r++) {
@@ -210,6 +223,25 @@ static void check_done(struct relay *rl)
 
 /* ---- before answering ------------------------------------------------------- */
 
+/* A task query's answer: the task's state as MiniMax words it (the top-level
+ * "status": Queueing, Processing, Success, Fail, ...), kept when it changed
+ * so the usage log can show it.  A word of letters, at most 15 of them. */
+static void task_state(struct relay *rl, json_t *doc)
+{
+    const struct mg_own_rule *o = rl->route->own;
+    const char *v = json_string_value(json_object_get(doc, "status"));
+    size_t n = v ? strlen(v) : 0;
+    rl->own.state[0] = '\0';
+    if (o[0].op != MG_OWN_USE || (o[0].kind != MG_OWNED_VIDEO_TASK && o[0].kind != MG_OWNED_SPEECH_TASK) ||
+        n == 0 || n >= sizeof(rl->own.state) || rl->in.res_id[0] == '\0')
+        return;
+    for (size_t i = 0; i < n; i++)
+        if (!isalpha((unsigned char)v[i]))
+            return;
+    if (strcmp(v, rl->own.first.state) != 0)
+        memcpy(rl->own.state, v, n + 1);
+}
+
 static int filter_submit(struct relay *rl, json_t *doc)
 {
     const struct mg_own_rule *o = rl->route->own;
@@ -303,6 +335,7 @@ int rl_owned_answer(struct relay *rl, const char *body, size_t len)
         json_decref(doc);
         return MG_DECLINED;
     }
+    task_state(rl, doc);
     /* what the request named and the answer confirmed, then what the answer names */
     size_t k = 0;
     int puts = 0;
@@ -326,7 +359,7 @@ int rl_owned_answer(struct relay *rl, const char *body, size_t len)
     rl->own.n = k;
     for (size_t i = 0; i < k; i++)
         puts |= rl->own.items[i].rule->op != MG_OWN_DELETE;
-    if (k == 0)
+    if (k == 0 && rl->own.state[0] == '\0')
         return MG_DECLINED;
     if (submit(rl, JOB_OWNER_RECORD) == MG_OK)
         return MG_OK;

@@ -123,6 +123,8 @@ struct relay {
         char model[96];
         char res_id[MAX_RESOURCE_ID]; /* the resource a USE/DELETE/CREATE-by-body route names */
         int64_t max_tokens;      /* chat: the request's output limit (max_tokens or max_completion_tokens); 0 = none */
+        int64_t video_seconds;   /* a video's creation: the seconds it asks (its default when unnamed) */
+        char video_res[MG_VIDEO_RES_MAX]; /* ... the resolution it asks, "" = not named */
     } in;
 
     struct {                     /* RL_UPSTREAM and the answer's head */
@@ -163,7 +165,8 @@ struct relay {
         enum rl_job kind;
         struct rl_owned items[OWN_IDS]; /* CHECK: what the request names; RECORD: what to put or delete */
         size_t n;
-        char owner_model[96];    /* CHECK: the model items[0] was created with (a video's, for its bill) */
+        struct mg_owned first;   /* CHECK: items[0]'s record (a video's model, seconds and resolution, for its bill) */
+        char state[MG_TASK_STATE_MAX]; /* RECORD: a task's new state, as the query's answer reports it; "" = none */
         json_t *list;            /* FILTER: the answer, filtered once the owners are known */
         struct mg_own_id *listed;
         const char **listed_ids;

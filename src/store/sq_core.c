@@ -111,6 +111,7 @@ static const struct mg_store_ops ops = {
     /* owners */
     .owner_put = sq_owner_put,
     .owner_get = sq_owner_get,
+    .owner_state = sq_owner_state,
     .owner_delete = sq_owner_delete,
     .owners_lookup = sq_owners_lookup,
     /* accounts: the platform's part */

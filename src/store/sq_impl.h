@@ -128,10 +128,9 @@ int sq_usage_spend_all(struct mg_store *s, int64_t from_ms, int64_t to_ms, mg_st
 int sq_usage_settle_checkpoints(struct mg_store *s, size_t *n);
 
 /* ---- Owners (sq_owners.c) ---- */
-int sq_owner_put(struct mg_store *s, enum mg_owned_kind kind, const char *id, int64_t account_id,
-                 const char *model);
-int sq_owner_get(struct mg_store *s, enum mg_owned_kind kind, const char *id, int64_t *account_id, char *model,
-                 size_t model_cap);
+int sq_owner_put(struct mg_store *s, enum mg_owned_kind kind, const char *id, const struct mg_owned *o);
+int sq_owner_get(struct mg_store *s, enum mg_owned_kind kind, const char *id, struct mg_owned *o);
+int sq_owner_state(struct mg_store *s, enum mg_owned_kind kind, const char *id, const char *state, int64_t now_ms);
 int sq_owner_delete(struct mg_store *s, enum mg_owned_kind kind, const char *id);
 int sq_owners_lookup(struct mg_store *s, enum mg_owned_kind kind, const char *const *ids, size_t n,
                      int64_t *account_out);

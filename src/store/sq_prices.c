@@ -5,6 +5,8 @@
  * since the key cache carries each key's account ratio.
  */
 #include "store/sq_impl.h"
+#include "core/video_price.h"
+#include "core/log.h"
 #include "core/mg.h"
 
 #include <stdio.h>
@@ -13,13 +15,14 @@
 
 #define PRICE_COLS                                                                                           \
     "model, input_per_mtok, output_per_mtok, cached_per_mtok, per_10k_chars, per_image, per_video, per_track, " \
-    "per_voice, max_output_tokens"
+    "per_voice, max_output_tokens, video"
 
 static int bump_prices(struct mg_store *s) { return sq_exec(s, "UPDATE price_seq SET seq = seq + 1"); }
 
 int sq_prices_list(struct mg_store *s, int (*cb)(void *arg, const struct mg_price *p), void *arg)
 {
     struct mg_price p;
+    char err[160];
     int rc;
     sqlite3_stmt *st = sq_prep(s, "SELECT " PRICE_COLS " FROM prices ORDER BY model");
     if (st == NULL)
@@ -36,6 +39,8 @@ int sq_prices_list(struct mg_store *s, int (*cb)(void *arg, const struct mg_pric
         p.per_track = sqlite3_column_int64(st, 7);
         p.per_voice = sqlite3_column_int64(st, 8);
         p.max_output_tokens = sqlite3_column_int64(st, 9);
+        if (mg_video_prices_parse(sq_text(st, 10), &p, err, sizeof(err)) != MG_OK) /* written by our own format */
+            mg_log(MG_LOG_WARN, "prices: the video prices of %s are unreadable (%s); none are used", p.model, err);
         if (cb(arg, &p) != MG_OK)
             break;
     }
@@ -45,6 +50,7 @@ int sq_prices_list(struct mg_store *s, int (*cb)(void *arg, const struct mg_pric
 
 int sq_price_put(struct mg_store *s, const struct mg_price *p, int64_t now_ms)
 {
+    char video[MG_VIDEO_PRICES_MAX * 40];
     sqlite3_stmt *st;
     int rc, n = 0;
     if (sq_tx_begin(s, SQ_WRITE) != MG_OK)
@@ -59,7 +65,7 @@ int sq_price_put(struct mg_store *s, const struct mg_price *p, int64_t now_ms)
         sq_tx_end(s, MG_OK);
         return MG_AGAIN;
     }
-    st = sq_prep(s, "INSERT OR REPLACE INTO prices(" PRICE_COLS ", updated_ms) VALUES (?,?,?,?,?,?,?,?,?,?,?)");
+    st = sq_prep(s, "INSERT OR REPLACE INTO prices(" PRICE_COLS ", updated_ms) VALUES (?,?,?,?,?,?,?,?,?,?,?,?)");
     if (st == NULL)
         return sq_tx_end(s, MG_ERR);
     sqlite3_bind_text(st, 1, p->model, -1, SQLITE_TRANSIENT);
@@ -72,7 +78,9 @@ int sq_price_put(struct mg_store *s, const struct mg_price *p, int64_t now_ms)
     sqlite3_bind_int64(st, 8, p->per_track);
     sqlite3_bind_int64(st, 9, p->per_voice);
     sqlite3_bind_int64(st, 10, p->max_output_tokens);
-    sqlite3_bind_int64(st, 11, now_ms);
+    mg_video_prices_format(p, MG_RATIO_ONE, video, sizeof(video));
+    sqlite3_bind_text(st, 11, video, -1, SQLITE_TRANSIENT);
+    sqlite3_bind_int64(st, 12, now_ms);
     rc = sq_step_done(s, st, "price put");
     if (rc == MG_OK)
         rc = bump_prices(s);

@@ -26,6 +26,9 @@ static void bind_event(sqlite3_stmt *st, const struct mg_usage_event *e)
     sqlite3_bind_int64(st, 17, e->cost_micros);
     sqlite3_bind_int(st, 18, e->http_status);
     sqlite3_bind_int(st, 19, e->estimated);
+    sqlite3_bind_int64(st, 20, e->latency_ms);
+    sqlite3_bind_int64(st, 21, e->video_seconds);
+    sqlite3_bind_text(st, 22, e->video_res, -1, SQLITE_STATIC);
 }
 
 static int run(struct mg_store *s, sqlite3_stmt *st, const char *what)
@@ -45,8 +48,8 @@ int sq_usage_insert(struct mg_store *s, const struct mg_usage_event *ev, size_t 
         return MG_OK;
     if (sq_tx_begin(s, SQ_WRITE) != MG_OK)
         return MG_ERR;
-    ins = sq_prep(s, "INSERT OR IGNORE INTO usage_events VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)");
-    ckpt = sq_prep(s, "INSERT OR REPLACE INTO stream_checkpoints VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)");
+    ins = sq_prep(s, "INSERT OR IGNORE INTO usage_events VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)");
+    ckpt = sq_prep(s, "INSERT OR REPLACE INTO stream_checkpoints VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)");
     del = sq_prep(s, "DELETE FROM stream_checkpoints WHERE request_id = ?");
     if (ins == NULL || ckpt == NULL || del == NULL)
         rc = MG_ERR;
@@ -112,6 +115,9 @@ static void read_event(sqlite3_stmt *st, struct mg_usage_event *e)
     e->cost_micros = sqlite3_column_int64(st, 16);
     e->http_status = sqlite3_column_int(st, 17);
     e->estimated = sqlite3_column_int(st, 18);
+    e->latency_ms = sqlite3_column_int64(st, 19);
+    e->video_seconds = sqlite3_column_int64(st, 20);
+    mg_strlcpy(e->video_res, sq_text(st, 21), sizeof(e->video_res));
 }
 
 /* Steps st to the end, each row to cb (which may stop it). */

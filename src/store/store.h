@@ -243,12 +243,14 @@ struct mg_store_ops {
     int (*usage_settle_checkpoints)(struct mg_store *s, size_t *n);
 
     /* ---- Owners of async resources, GW-6 (sq_owners.c) ---- */
-    /* owner_put is idempotent for the same (kind, id); owner_get: MG_DECLINED if unknown. */
-    int (*owner_put)(struct mg_store *s, enum mg_owned_kind kind, const char *id, int64_t account_id,
-                     const char *model);
-    /* model (may be NULL) gets the model the resource was created with, or "". */
-    int (*owner_get)(struct mg_store *s, enum mg_owned_kind kind, const char *id, int64_t *account_id, char *model,
-                     size_t model_cap);
+    /* owner_put is idempotent for the same (kind, id): the first record
+     * stays (its state fields are ignored); owner_get: MG_DECLINED if unknown. */
+    int (*owner_put)(struct mg_store *s, enum mg_owned_kind kind, const char *id, const struct mg_owned *o);
+    int (*owner_get)(struct mg_store *s, enum mg_owned_kind kind, const char *id, struct mg_owned *o);
+    /* A task's state as a query answer reported it (at most MG_TASK_STATE_MAX - 1
+     * bytes); MG_OK also when the task is unknown or the state unchanged. */
+    int (*owner_state)(struct mg_store *s, enum mg_owned_kind kind, const char *id, const char *state,
+                       int64_t now_ms);
     int (*owner_delete)(struct mg_store *s, enum mg_owned_kind kind, const char *id);
     /* The owners of n resources of one kind in one read transaction:
      * account_out[i] = the account that owns ids[i], or 0 when nobody does

@@ -211,6 +211,86 @@ static void config_price_sections_override_the_table(void **state)
     free(cfg);
 }
 
+/* BL-1: a video is priced by model, resolution and length. */
+static void video_prices_by_resolution_and_length(void **state)
+{
+    struct mg_price_table *t = mg_prices_default();
+    struct mg_usage_event ev = {.model = "MiniMax-Hailuo-2.3", .videos = 1, .video_seconds = 10};
+    /* the built-in row: any resolution, 6 s $0.25, 10 s $0.52 */
+    assert_int_equal(mg_prices_cost(t, &ev, MG_RATIO_ONE), 520000);
+    ev.video_seconds = 6;
+    assert_int_equal(mg_prices_cost(t, &ev, MG_RATIO_ONE), 250000);
+    ev.video_seconds = 0; /* not named: MiniMax's default length */
+    assert_int_equal(mg_prices_cost(t, &ev, MG_RATIO_ONE), 250000);
+    assert_int_equal(mg_prices_cost(t, &ev, 400000), 100000); /* the ratio applies */
+
+    /* an operator's row: a resolution's own entry wins over "*", a length's over any length */
+    struct mg_price p = {.model = "MiniMax-Hailuo-02", .per_video = 300000};
+    char err[160], text[256];
+    assert_int_equal(mg_video_prices_parse("768P/6s=0.25, 1080P/6s=0.49, */10s=0.52 ,512P=0.1", &p, err,
+                                           sizeof(err)), MG_OK);
+    assert_int_equal(p.nvideo, 4);
+    mg_prices_set(t, &p);
+    struct mg_usage_event v = {.model = "MiniMax-Hailuo-02", .videos = 1, .video_seconds = 6};
+    strcpy(v.video_res, "1080P");
+    assert_int_equal(mg_prices_cost(t, &v, MG_RATIO_ONE), 490000);
+    strcpy(v.video_res, "1080p"); /* resolutions compare without case */
+    assert_int_equal(mg_prices_cost(t, &v, MG_RATIO_ONE), 490000);
+    v.video_seconds = 10;
+    assert_int_equal(mg_prices_cost(t, &v, MG_RATIO_ONE), 520000); /* no 1080P/10s: any resolution's 10 s */
+    strcpy(v.video_res, "512P");
+    assert_int_equal(mg_prices_cost(t, &v, MG_RATIO_ONE), 100000); /* 512P at any length beats any resolution at 10 s */
+    strcpy(v.video_res, "720P");
+    v.video_seconds = 6;
+    assert_int_equal(mg_prices_cost(t, &v, MG_RATIO_ONE), 300000); /* nothing matches: the row's per_video */
+    v.videos = 3;
+    strcpy(v.video_res, "768P");
+    assert_int_equal(mg_prices_cost(t, &v, MG_RATIO_ONE), 750000);
+
+    /* per second (MiniMax-H3): $0.13 a second at 2K, 15 s = $1.95; 768P at 40 %: 5 s x 0.08 x 0.4 */
+    struct mg_usage_event h = {.model = "MiniMax-H3", .videos = 1, .video_seconds = 15, .video_res = "2K"};
+    assert_int_equal(mg_prices_cost(t, &h, MG_RATIO_ONE), 1950000);
+    h.video_seconds = 5;
+    strcpy(h.video_res, "768P");
+    assert_int_equal(mg_prices_cost(t, &h, 400000), 160000);
+    assert_true(mg_price_covers(mg_prices_find(t, "MiniMax-H3"), MG_BILL_VIDEOS)); /* entries alone price it */
+
+    /* the text form round-trips exactly, at the official price or a ratio's */
+    mg_video_prices_format(&p, MG_RATIO_ONE, text, sizeof(text));
+    assert_string_equal(text, "768P/6s=0.25, 1080P/6s=0.49, */10s=0.52, 512P=0.10");
+    struct mg_price q = {.model = "x"};
+    assert_int_equal(mg_video_prices_parse(text, &q, err, sizeof(err)), MG_OK);
+    assert_memory_equal(q.video, p.video, sizeof(p.video));
+    mg_video_prices_format(mg_prices_find(t, "MiniMax-H3-Max"), 400000, text, sizeof(text));
+    assert_string_equal(text, "768P=0.032/s, 2K=0.052/s");
+
+    /* bad entries say what to fix and change nothing */
+    const char *bad[] = {"768P/6=0.25", "768P", "768P/6s=", "768P/6s=-1", "768P/0s=1", "768P/601s=1",
+                         "7680000P=1", "76 8P=1", "768P=0", "768P/6s=1, 768p/6s=2", "768P=1000001"};
+    for (size_t i = 0; i < MG_ARRAY_SIZE(bad); i++) {
+        err[0] = '\0';
+        assert_int_equal(mg_video_prices_parse(bad[i], &q, err, sizeof(err)), MG_DECLINED);
+        assert_true(strlen(err) > 10);
+        assert_int_equal(q.nvideo, 4);
+    }
+    /* the ceiling: MG_VIDEO_PRICES_MAX entries, one more is refused by name */
+    char many[1024] = "";
+    for (int i = 1; i <= MG_VIDEO_PRICES_MAX; i++)
+        snprintf(many + strlen(many), sizeof(many) - strlen(many), "%s*/%ds=1", i > 1 ? "," : "", i);
+    assert_int_equal(mg_video_prices_parse(many, &q, err, sizeof(err)), MG_OK);
+    assert_int_equal(q.nvideo, MG_VIDEO_PRICES_MAX);
+    strcat(many, ",*/99s=1");
+    assert_int_equal(mg_video_prices_parse(many, &q, err, sizeof(err)), MG_DECLINED);
+    assert_non_null(strstr(err, "at most 12"));
+    assert_int_equal(mg_video_prices_parse("", &q, err, sizeof(err)), MG_OK); /* none */
+    assert_int_equal(q.nvideo, 0);
+    /* the config's [price.MODEL] video = ... */
+    assert_int_equal(mg_price_set_column(&q, "video", "2K/5s=0.65"), MG_OK);
+    assert_int_equal(q.nvideo, 1);
+    assert_int_equal(mg_price_set_column(&q, "video", "2K/5s"), MG_DECLINED);
+    mg_prices_free(t);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -220,6 +300,7 @@ int main(void)
         cmocka_unit_test(unpriced_rows_and_units),
         cmocka_unit_test(price_columns_from_config_values),
         cmocka_unit_test(config_price_sections_override_the_table),
+        cmocka_unit_test(video_prices_by_resolution_and_length),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

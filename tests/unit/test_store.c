@@ -184,15 +184,33 @@ static void stream_checkpoints(void **state)
 static void owners(void **state)
 {
     struct mg_store *s = *state;
-    int64_t acc;
-    char model[32];
-    assert_int_equal(s->ops->owner_put(s, MG_OWNED_VIDEO_TASK, "123", 5, "MiniMax-Hailuo-2.3"), MG_OK);
-    assert_int_equal(s->ops->owner_get(s, MG_OWNED_VIDEO_TASK, "123", &acc, model, sizeof(model)), MG_OK);
-    assert_int_equal(acc, 5);
-    assert_string_equal(model, "MiniMax-Hailuo-2.3");
-    assert_int_equal(s->ops->owner_get(s, MG_OWNED_FILE, "123", &acc, NULL, 0), MG_DECLINED);
+    struct mg_owned o = {.account_id = 5, .key_id = 9, .created_ms = 1000, .model = "MiniMax-Hailuo-2.3",
+                         .video_seconds = 10, .video_res = "1080P"}, got;
+    assert_int_equal(s->ops->owner_put(s, MG_OWNED_VIDEO_TASK, "123", &o), MG_OK);
+    assert_int_equal(s->ops->owner_get(s, MG_OWNED_VIDEO_TASK, "123", &got), MG_OK);
+    assert_int_equal(got.account_id, 5);
+    assert_int_equal(got.key_id, 9);
+    assert_int_equal(got.created_ms, 1000);
+    assert_string_equal(got.model, "MiniMax-Hailuo-2.3");
+    assert_int_equal(got.video_seconds, 10);
+    assert_string_equal(got.video_res, "1080P");
+    assert_string_equal(got.state, "");
+    /* a query's state is kept; the same state again keeps its first time */
+    assert_int_equal(s->ops->owner_state(s, MG_OWNED_VIDEO_TASK, "123", "Processing", 2000), MG_OK);
+    assert_int_equal(s->ops->owner_state(s, MG_OWNED_VIDEO_TASK, "123", "Processing", 3000), MG_OK);
+    assert_int_equal(s->ops->owner_get(s, MG_OWNED_VIDEO_TASK, "123", &got), MG_OK);
+    assert_string_equal(got.state, "Processing");
+    assert_int_equal(got.state_ms, 2000);
+    /* a second put (the same id answered twice) keeps the first record */
+    o.account_id = 6;
+    assert_int_equal(s->ops->owner_put(s, MG_OWNED_VIDEO_TASK, "123", &o), MG_OK);
+    assert_int_equal(s->ops->owner_get(s, MG_OWNED_VIDEO_TASK, "123", &got), MG_OK);
+    assert_int_equal(got.account_id, 5);
+    assert_string_equal(got.state, "Processing");
+    assert_int_equal(s->ops->owner_state(s, MG_OWNED_FILE, "nobody", "Success", 1), MG_OK); /* unknown: no error */
+    assert_int_equal(s->ops->owner_get(s, MG_OWNED_FILE, "123", &got), MG_DECLINED);
     assert_int_equal(s->ops->owner_delete(s, MG_OWNED_VIDEO_TASK, "123"), MG_OK);
-    assert_int_equal(s->ops->owner_get(s, MG_OWNED_VIDEO_TASK, "123", &acc, NULL, 0), MG_DECLINED);
+    assert_int_equal(s->ops->owner_get(s, MG_OWNED_VIDEO_TASK, "123", &got), MG_DECLINED);
 }
 
 /* files/list is filtered with one batched lookup: each id's owner, 0 for nobody's. */
@@ -201,9 +219,9 @@ static void owners_lookup(void **state)
     struct mg_store *s = *state;
     const char *ids[] = {"301", "302", "303", "301"};
     int64_t acc[4] = {-1, -1, -1, -1};
-    assert_int_equal(s->ops->owner_put(s, MG_OWNED_FILE, "301", 7, ""), MG_OK);
-    assert_int_equal(s->ops->owner_put(s, MG_OWNED_FILE, "302", 8, ""), MG_OK);
-    assert_int_equal(s->ops->owner_put(s, MG_OWNED_VOICE, "303", 7, ""), MG_OK); /* another kind */
+    assert_int_equal(s->ops->owner_put(s, MG_OWNED_FILE, "301", &(struct mg_owned){.account_id = 7}), MG_OK);
+    assert_int_equal(s->ops->owner_put(s, MG_OWNED_FILE, "302", &(struct mg_owned){.account_id = 8}), MG_OK);
+    assert_int_equal(s->ops->owner_put(s, MG_OWNED_VOICE, "303", &(struct mg_owned){.account_id = 7}), MG_OK); /* another kind */
     assert_int_equal(s->ops->owners_lookup(s, MG_OWNED_FILE, ids, 4, acc), MG_OK);
     assert_int_equal(acc[0], 7);
     assert_int_equal(acc[1], 8);

@@ -151,7 +151,7 @@ static enum mg_tx outer_fn(struct mg_store *s, void *arg)
     if (rc == MG_AGAIN)
         return mg_store_soft(s) ? MG_TX_RETRY : MG_TX_HARD;
     /* a read-only op's snapshot transaction nests too */
-    assert_int_equal(s->ops->owner_put(s, MG_OWNED_FILE, "file-1", 7, "m"), MG_OK);
+    assert_int_equal(s->ops->owner_put(s, MG_OWNED_FILE, "file-1", &(struct mg_owned){.account_id = 7, .model = "m"}), MG_OK);
     assert_int_equal(s->ops->owners_lookup(s, MG_OWNED_FILE, ids, 2, owner), MG_OK);
     assert_int_equal(owner[0], 7);
     assert_int_equal(owner[1], 0);
