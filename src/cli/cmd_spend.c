@@ -286,7 +286,15 @@ static int prices_show(struct mg_cli *cli)
     } else {
         json_array_foreach(rows, i, row) blank_zero_prices(row);
         mg_cli_table(stdout, rows, price_cols, MG_ARRAY_SIZE(price_cols), "this server lists no prices");
-        printf("\nprices in currency units: per 1M tokens, per 10,000 characters, per image, video, track or voice\n");
+        int videos = 0;
+        json_array_foreach(rows, i, row) { /* a video by resolution and length, where the row says */
+            const char *text = json_string_value(json_object_get(row, "video_text"));
+            if (text != NULL && text[0] != '\0')
+                printf("%s%s video: %s\n", videos++ ? "" : "\n", json_string_value(json_object_get(row, "model")),
+                       text);
+        }
+        printf("\nprices in currency units: per 1M tokens, per 10,000 characters, per image, video, track or voice"
+               "%s\n", videos ? "; a video by RESOLUTION/LENGTH=PRICE (/s: per second; *: any resolution)" : "");
     }
     json_decref(doc);
     return MG_EXIT_OK;

@@ -27,13 +27,13 @@ static int video_entry(const char *s, size_t len, struct mg_video_price *v, char
     char buf[64], *eq, *slash, *amount;
     memset(v, 0, sizeof(*v));
     if (len == 0 || len >= sizeof(buf)) {
-        snprintf(err, errlen, "an entry is empty or too long");
+        snprintf(err, errlen, "A video price entry is empty or longer than 63 characters.");
         return MG_DECLINED;
     }
     memcpy(buf, s, len);
     buf[len] = '\0';
     if ((eq = strchr(buf, '=')) == NULL) {
-        snprintf(err, errlen, "'%s' has no '=': write RESOLUTION[/SECONDSs]=PRICE[/s], e.g. 768P/6s=0.25", buf);
+        snprintf(err, errlen, "'%s' has no '=': write RESOLUTION[/SECONDSs]=PRICE[/s], such as 768P/6s=0.25.", buf);
         return MG_DECLINED;
     }
     *eq = '\0';
@@ -44,14 +44,14 @@ static int video_entry(const char *s, size_t len, struct mg_video_price *v, char
         *slash = '\0';
         if (n < 2 || slash[n] != 's' || mg_parse_i64(slash + 1, n - 1, &secs) != MG_OK || secs < 1 ||
             secs > MG_VIDEO_SECONDS_MAX) {
-            snprintf(err, errlen, "the length of '%s' must be whole seconds from 1 to %d, written like 6s", buf,
+            snprintf(err, errlen, "The length of '%s' must be whole seconds from 1 to %d, written like 6s.", buf,
                      MG_VIDEO_SECONDS_MAX);
             return MG_DECLINED;
         }
         v->seconds = secs;
     }
     if (strcmp(buf, "*") != 0 && !mg_video_res_valid(buf, strlen(buf))) {
-        snprintf(err, errlen, "'%s' is not a resolution: letters and digits such as 768P or 2K, or * for any", buf);
+        snprintf(err, errlen, "'%s' is not a resolution: letters and digits such as 768P or 2K, or * for any.", buf);
         return MG_DECLINED;
     }
     mg_strlcpy(v->res, buf, sizeof(v->res));
@@ -61,8 +61,8 @@ static int video_entry(const char *s, size_t len, struct mg_video_price *v, char
         v->per_second = 1;
     }
     if (mg_money_parse(amount, &v->micros) != MG_OK || v->micros <= 0 || v->micros > MG_PRICE_MAX_MICROS) {
-        snprintf(err, errlen, "the price of %s must be an amount above 0 such as 0.25 (per video) or 0.08/s "
-                 "(per second)", v->res);
+        snprintf(err, errlen, "The price of %s must be an amount above 0 such as 0.25 (per video) or 0.08/s "
+                 "(per second).", v->res);
         return MG_DECLINED;
     }
     return MG_OK;
@@ -81,7 +81,7 @@ int mg_video_prices_parse(const char *s, struct mg_price *p, char *err, size_t e
         if (len == 0)
             break;
         if (tmp.nvideo == MG_VIDEO_PRICES_MAX) {
-            snprintf(err, errlen, "a row has at most %d video prices", MG_VIDEO_PRICES_MAX);
+            snprintf(err, errlen, "A row has at most %d video prices.", MG_VIDEO_PRICES_MAX);
             return MG_DECLINED;
         }
         struct mg_video_price *v = &tmp.video[tmp.nvideo];
@@ -89,7 +89,7 @@ int mg_video_prices_parse(const char *s, struct mg_price *p, char *err, size_t e
             return MG_DECLINED;
         for (int i = 0; i < tmp.nvideo; i++)
             if (strcasecmp(tmp.video[i].res, v->res) == 0 && tmp.video[i].seconds == v->seconds) {
-                snprintf(err, errlen, "%s%s%.0lld%s is priced twice", v->res, v->seconds ? "/" : "",
+                snprintf(err, errlen, "%s%s%.0lld%s is priced twice; keep one entry.", v->res, v->seconds ? "/" : "",
                          (long long)v->seconds, v->seconds ? "s" : "");
                 return MG_DECLINED;
             }

@@ -485,6 +485,14 @@ int rl_admit_price(struct relay *rl)
         rl_send_error(rl, MG_E_MODEL_UNPRICED, detail);
         return MG_ERR;
     }
+    /* BL-1: a row with video entries may price some lengths and resolutions only */
+    if (units == MG_BILL_VIDEOS && mg_video_unit_price(p, rl->in.video_res, rl->in.video_seconds) <= 0) {
+        snprintf(detail, sizeof(detail), "Model '%s' has no price for a %lld s video at %s; GET /platform/v1/prices "
+                 "lists the lengths and resolutions it prices.", model, (long long)rl->in.video_seconds,
+                 rl->in.video_res[0] ? rl->in.video_res : "its default resolution");
+        rl_send_error(rl, MG_E_MODEL_UNPRICED, detail);
+        return MG_ERR;
+    }
     int64_t limit = mg_price_max_output(p);
     if (rl->route->service == MG_SVC_CHAT && rl->in.max_tokens > limit) {
         snprintf(detail, sizeof(detail), "'max_tokens' is %lld; the limit for %s is %lld.",

@@ -98,6 +98,14 @@ static int check_field(struct pf_call *c, const struct pf_field *f, json_t *v)
             if (!json_is_string(json_array_get(v, i)))
                 return bad(c, MG_E_FIELD_INVALID, f->name, "'%s' must be a list of strings.", f->name);
         return MG_OK;
+    case PF_OBJS:
+        if (!json_is_array(v) || (int64_t)json_array_size(v) > f->max)
+            return bad(c, MG_E_FIELD_INVALID, f->name, "'%s' must be a list of at most %lld objects.", f->name,
+                       (long long)f->max);
+        for (size_t i = 0; i < json_array_size(v); i++)
+            if (!json_is_object(json_array_get(v, i)))
+                return bad(c, MG_E_FIELD_INVALID, f->name, "'%s' must be a list of objects.", f->name);
+        return MG_OK;
     case PF_OBJ:
         if (!json_is_object(v))
             return bad(c, MG_E_FIELD_INVALID, f->name, "'%s' must be a JSON object.", f->name);

@@ -17,8 +17,6 @@
 #include <stdio.h>
 #include <string.h>
 
-#define PRICE_MAX_MICROS 1000000000000LL /* a million currency units per unit: far above any real price */
-
 static const struct col {
     const char *name;
     size_t off;
@@ -31,11 +29,73 @@ static const struct col {
 
 static int64_t *col_of(struct mg_price *p, size_t i) { return (int64_t *)((char *)p + cols[i].off); }
 
-/* official x ratio, rounded once, half up (as mg_prices_cost rounds a bill) */
-static int64_t apply_ratio(int64_t official, int64_t ratio_ppm)
+/* A row's video entries (core/video_price.h) at ratio_ppm: each as an
+ * object, and the whole as the text form the console and the CLI show. */
+static void video_json(json_t *o, const struct mg_price *p, int64_t ratio_ppm)
 {
-    __int128 v = (__int128)official * ratio_ppm + MG_RATIO_ONE / 2;
-    return (int64_t)(v / MG_RATIO_ONE);
+    json_t *arr = json_array();
+    char money[32], text[MG_VIDEO_PRICES_MAX * 40];
+    for (int i = 0; i < p->nvideo; i++) {
+        const struct mg_video_price *v = &p->video[i];
+        int64_t micros = mg_price_apply_ratio(v->micros, ratio_ppm);
+        mg_money_format(micros, money, sizeof(money));
+        json_array_append_new(arr, json_pack("{s:s, s:I, s:s, s:I, s:s}", "resolution", v->res, "seconds",
+                                             (json_int_t)v->seconds, "per", v->per_second ? "second" : "video",
+                                             "price_micros", (json_int_t)micros, "price", money));
+    }
+    json_object_set_new(o, "video", arr);
+    mg_video_prices_format(p, ratio_ppm, text, sizeof(text));
+    json_object_set_new(o, "video_text", json_string(text));
+}
+
+/* PUT's video entries: "video_text" in the text form, else "video" as
+ * objects {resolution, seconds, per, price_micros}.  MG_OK, or answered. */
+static int video_from_body(struct pf_call *c, struct mg_price *p)
+{
+    char err[160], text[MG_VIDEO_PRICES_MAX * 48];
+    json_t *t = json_object_get(c->body, "video_text"), *arr = json_object_get(c->body, "video"), *v;
+    size_t i, used = 0;
+    if (json_is_string(t)) {
+        if (mg_video_prices_parse(json_string_value(t), p, err, sizeof(err)) == MG_OK)
+            return MG_OK;
+        pf_fail(c, MG_E_FIELD_INVALID, "video_text", err);
+        return MG_DECLINED;
+    }
+    if (arr == NULL || json_is_null(arr))
+        return MG_OK;
+    if (!json_is_array(arr)) {
+        pf_fail(c, MG_E_FIELD_INVALID, "video", "'video' is a list of {resolution, seconds, per, price_micros}.");
+        return MG_DECLINED;
+    }
+    text[0] = '\0';
+    json_array_foreach(arr, i, v) { /* each object written as an entry of the text form: one reader checks both */
+        const char *res = json_string_value(json_object_get(v, "resolution"));
+        const char *per = json_string_value(json_object_get(v, "per"));
+        json_t *secs = json_object_get(v, "seconds"), *micros = json_object_get(v, "price_micros");
+        char money[32], len[24] = "";
+        if (res == NULL || !json_is_integer(micros) || (secs != NULL && !json_is_integer(secs)) ||
+            (per != NULL && strcmp(per, "video") != 0 && strcmp(per, "second") != 0) || strchr(res, ',') ||
+            strchr(res, '=') || strchr(res, '/')) {
+            snprintf(err, sizeof(err), "video[%zu] needs 'resolution' (768P, or * for any), 'price_micros', and "
+                     "optionally 'seconds' (0 = any length) and 'per' (video or second).", i);
+            pf_fail(c, MG_E_FIELD_INVALID, "video", err);
+            return MG_DECLINED;
+        }
+        mg_money_format((int64_t)json_integer_value(micros), money, sizeof(money));
+        if (json_integer_value(secs) != 0)
+            snprintf(len, sizeof(len), "/%llds", (long long)json_integer_value(secs));
+        int n = snprintf(text + used, sizeof(text) - used, "%s%.15s%s=%s%s", i ? "," : "", res, len,
+                         json_integer_value(micros) < 0 ? "-" : money, per && strcmp(per, "second") == 0 ? "/s" : "");
+        if (n < 0 || (size_t)n >= sizeof(text) - used) {
+            pf_fail(c, MG_E_FIELD_INVALID, "video", "Too many video prices: a row has at most 12.");
+            return MG_DECLINED;
+        }
+        used += (size_t)n;
+    }
+    if (mg_video_prices_parse(text, p, err, sizeof(err)) == MG_OK)
+        return MG_OK;
+    pf_fail(c, MG_E_FIELD_INVALID, "video", err);
+    return MG_DECLINED;
 }
 
 static json_t *row_json(const struct mg_price *p, int64_t ratio_ppm)
@@ -44,7 +104,7 @@ static json_t *row_json(const struct mg_price *p, int64_t ratio_ppm)
     char money[32];
     json_object_set_new(o, "model", json_string(p->model));
     for (size_t i = 0; i < MG_ARRAY_SIZE(cols); i++) {
-        int64_t v = apply_ratio(*col_of((struct mg_price *)p, i), ratio_ppm);
+        int64_t v = mg_price_apply_ratio(*col_of((struct mg_price *)p, i), ratio_ppm);
         char name[48];
         snprintf(name, sizeof(name), "%s_micros", cols[i].name);
         json_object_set_new(o, name, json_integer(v));
@@ -52,6 +112,7 @@ static json_t *row_json(const struct mg_price *p, int64_t ratio_ppm)
         json_object_set_new(o, cols[i].name, json_string(money));
     }
     json_object_set_new(o, "max_output_tokens", json_integer(mg_price_max_output(p)));
+    video_json(o, p, ratio_ppm);
     return o;
 }
 
@@ -104,7 +165,8 @@ void pf_h_prices(struct pf_call *c)
     mg_pricebook_unpin(&p);
     json_object_set_new(o, "prices", rows);
     json_object_set_new(o, "units", json_string("micro-units of the currency per unit: per 1,000,000 tokens, per "
-                                                "10,000 characters, per image, video, track or voice"));
+                                                "10,000 characters, per image, video, track or voice; a video by "
+                                                "its resolution and length where the row says (video)"));
     pf_reply(c, 200, o);
 }
 
@@ -173,14 +235,17 @@ void pf_h_admin_price_put(struct pf_call *c)
     }
     mg_strlcpy(p.model, model, sizeof(p.model));
     int any = 0;
-    for (size_t i = 0; i < MG_ARRAY_SIZE(cols); i++) {
+    for (size_t i = 0; i < MG_ARRAY_SIZE(cols); i++) { /* each 0..MG_PRICE_MAX_MICROS (router.c's f_price) */
         *col_of(&p, i) = pf_int(c, cols[i].name, 0);
         any |= *col_of(&p, i) > 0;
     }
     p.max_output_tokens = pf_int(c, "max_output_tokens", 0);
-    if (!any) {
+    if (video_from_body(c, &p) != MG_OK)
+        return;
+    if (!any && p.nvideo == 0) {
         pf_fail(c, MG_E_FIELD_MISSING, NULL,
-                "Give at least one price above 0 (e.g. input_per_mtok and output_per_mtok in micro-units).");
+                "Give at least one price above 0 (e.g. input_per_mtok and output_per_mtok in micro-units, or "
+                "video_text such as \"768P/6s=0.25\").");
         return;
     }
     int rc = c->store->ops->price_put(c->store, &p, c->now);

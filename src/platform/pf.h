@@ -44,6 +44,7 @@ enum pf_type {
     PF_BOOL,
     PF_OBJ,   /* a JSON object, read by the handler (a WebAuthn credential) */
     PF_LIST,  /* a JSON array of at most max strings, each checked by the handler */
+    PF_OBJS,  /* a JSON array of at most max objects, each read by the handler (a price row's videos) */
 };
 
 struct pf_field {

@@ -4,6 +4,7 @@
  * needs, the body it accepts and its handler; the gateway's routes are a
  * separate table (src/gateway/routes.c) that never sees these.
  */
+#include "core/price_record.h"
 #include "platform/pf.h"
 #include "core/account.h"
 #include "core/mg.h"
@@ -65,7 +66,8 @@ static const struct pf_field f_price[] = {PRICE_COL("input_per_mtok"), PRICE_COL
                                           PRICE_COL("cached_per_mtok"), PRICE_COL("per_10k_chars"),
                                           PRICE_COL("per_image"), PRICE_COL("per_video"), PRICE_COL("per_track"),
                                           PRICE_COL("per_voice"), {"max_output_tokens", PF_INT, 0, 0, 10000000},
-                                          F_END};
+                                          {"video", PF_OBJS, 0, 0, MG_VIDEO_PRICES_MAX},
+                                          {"video_text", PF_STR, 0, 0, 600}, F_END};
 static const struct pf_field f_ratio[] = {{"ratio_ppm", PF_INT, 0, 0, 100000000LL}, F_END};
 static const struct pf_field f_apikey_rotate[] = {{"window_seconds", PF_INT, 0, 0, 30LL * 24 * 3600}, F_END};
 static const struct pf_field f_apikey_leaked[] = {{"key", PF_SECRET, 1, 0, 128}, F_END};

@@ -418,12 +418,13 @@ static int print_usage(void *arg, const struct mg_usage_event *e)
         printf("{\"request_id\":\"%s\",\"ts_ms\":%lld,\"account_id\":%lld,\"key_id\":%lld,\"key_public_id\":\"%s\","
                "\"model\":\"%s\",\"service\":\"%s\",\"route\":\"%s\",\"input_tokens\":%lld,\"output_tokens\":%lld,"
                "\"cached_tokens\":%lld,\"characters\":%lld,\"images\":%lld,\"videos\":%lld,\"tracks\":%lld,"
-               "\"voices\":%lld,\"cost_micros\":%lld,\"http_status\":%d,\"estimated\":%s}\n",
+               "\"voices\":%lld,\"cost_micros\":%lld,\"http_status\":%d,\"estimated\":%s,\"latency_ms\":%lld,"
+               "\"video_seconds\":%lld,\"video_res\":\"%s\"}\n",
                e->request_id, (long long)e->ts_ms, (long long)e->account_id, (long long)e->key_id, e->key_public_id,
                e->model, e->service, e->route, (long long)e->input_tokens, (long long)e->output_tokens,
                (long long)e->cached_tokens, (long long)e->characters, (long long)e->images, (long long)e->videos,
                (long long)e->tracks, (long long)e->voices, (long long)e->cost_micros, e->http_status,
-               e->estimated ? "true" : "false");
+               e->estimated ? "true" : "false", (long long)e->latency_ms, (long long)e->video_seconds, e->video_res);
     else
         printf("%s  %-8s %-24s in %-7lld out %-7lld cost %s\n", e->request_id, e->service, e->model,
                (long long)e->input_tokens, (long long)e->output_tokens, cost);

@@ -42,6 +42,11 @@ static int list(const struct mg_config *cfg, struct mg_store *s)
             mg_money_format(v[k], m[k], sizeof(m[k]));
         printf("%-28s %10s %10s %10s %10s %8s %8s %8s %8s\n", p->model, m[0], m[1], m[2], m[3], m[4], m[5], m[6],
                m[7]);
+        if (p->nvideo > 0) { /* by resolution and length: the row's video column is what none of these match */
+            char text[MG_VIDEO_PRICES_MAX * 40];
+            mg_video_prices_format(p, MG_RATIO_ONE, text, sizeof(text));
+            printf("%-28s video by resolution/length: %s\n", "", text);
+        }
     }
     mg_prices_free(t);
     return 0;
@@ -69,7 +74,7 @@ int mg_admin_flags(int argc, char **argv, const char *const *names, const char *
 static int set(const struct mg_config *cfg, struct mg_store *s, int argc, char **argv)
 {
     const char *names[] = {"model", "input", "output", "cached", "chars", "image", "video", "track", "voice",
-                           "max-output", "config"};
+                           "max-output", "video-prices", "config"};
     const char *v[MG_ARRAY_SIZE(names)] = {0};
     char path[200];
     json_t *doc, *body;
@@ -101,6 +106,8 @@ static int set(const struct mg_config *cfg, struct mg_store *s, int argc, char *
         }
         json_object_set_new(body, "max_output_tokens", json_integer(n));
     }
+    if (v[10] != NULL) /* "768P/6s=0.25, 2K=0.13/s": read by the server (core/video_price.h), which says what to fix */
+        json_object_set_new(body, "video_text", json_string(v[10]));
     snprintf(path, sizeof(path), "/admin/prices/%s", v[0]);
     int rc = mg_admin_platform_call(cfg, s, "PUT", path, body, &doc);
     json_decref(body);

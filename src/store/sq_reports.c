@@ -15,8 +15,9 @@ int sq_usage_by_account_model(struct mg_store *s, int64_t from_ms, int64_t to_ms
     int rc;
     sqlite3_stmt *st = sq_prep(s, "SELECT account_id, model, service, count(*), sum(input_tokens), sum(output_tokens), "
                                   "sum(cached_tokens), sum(characters), sum(images), sum(videos), sum(tracks), "
-                                  "sum(voices), sum(cost_micros) FROM usage_events WHERE ts_ms >= ? AND ts_ms < ? "
-                                  "GROUP BY account_id, model, service ORDER BY account_id, model LIMIT ?");
+                                  "sum(voices), sum(cost_micros), video_seconds, video_res FROM usage_events WHERE ts_ms >= ? "
+                                  "AND ts_ms < ? GROUP BY account_id, model, service, video_seconds, video_res "
+                                  "ORDER BY account_id, model LIMIT ?");
     if (st == NULL)
         return MG_ERR;
     sqlite3_bind_int64(st, 1, from_ms);
@@ -36,6 +37,8 @@ int sq_usage_by_account_model(struct mg_store *s, int64_t from_ms, int64_t to_ms
         e.tracks = sqlite3_column_int64(st, 10);
         e.voices = sqlite3_column_int64(st, 11);
         e.cost_micros = sqlite3_column_int64(st, 12);
+        e.video_seconds = sqlite3_column_int64(st, 13); /* videos are priced by length and resolution */
+        mg_strlcpy(e.video_res, sq_text(st, 14), sizeof(e.video_res));
         if (cb(arg, &e, sqlite3_column_int64(st, 3)) != MG_OK)
             break;
     }

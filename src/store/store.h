@@ -315,8 +315,9 @@ struct mg_store_ops {
     int (*request_decide)(struct mg_store *s, int64_t id, enum mg_request_status st, int64_t by, int64_t now_ms);
 
     /* ---- Reports (sq_reports.c) ---- */
-    /* cb for each (account, model, service) with usage in [from_ms, to_ms): sum carries the summed units
-     * and cost (account_id, model, service set), requests the count; at most min(limit,
+    /* cb for each (account, model, service, video length and resolution) with usage in [from_ms, to_ms):
+     * sum carries the summed units and cost (account_id, model, service, video_seconds, video_res set),
+     * requests the count; at most min(limit,
      * MG_REPORT_ROWS_MAX) rows. */
     int (*usage_by_account_model)(struct mg_store *s, int64_t from_ms, int64_t to_ms, size_t limit,
                                   int (*cb)(void *arg, const struct mg_usage_event *sum, int64_t requests),

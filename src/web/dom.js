@@ -67,6 +67,13 @@ export function money(micros, currency) {
   return new Intl.NumberFormat(language(), { style: 'currency', currency: currency || 'USD', minimumFractionDigits: digits }).format(v);
 }
 
+/** A price exactly: at least two decimals, and every digit it has ($0.052, $0.375, $0.0035). */
+export function exactMoney(micros, currency) {
+  const frac = String(Math.abs(micros || 0) % 1e6).padStart(6, '0').replace(/0+$/, '');
+  const digits = Math.max(2, frac.length);
+  return new Intl.NumberFormat(language(), { style: 'currency', currency: currency || 'USD', minimumFractionDigits: digits, maximumFractionDigits: digits }).format((micros || 0) / 1e6);
+}
+
 /**
  * A labelled input with its error slot under it.
  * field({name, label, type, autocomplete, required, hint, value})

@@ -87,6 +87,7 @@ test('the operator ratio, a customer\'s prices, a model row and the revenue mont
   admin.expect(/\/platform\/v1\/admin\/price-ratio$/, 403); // reauth_required, answered by the dialog
   admin.expect(/\/platform\/v1\/admin\/prices\/[^/]+$/, 403);
   admin.expect(/\/platform\/v1\/admin\/accounts\/99999\/price-ratio$/, 404);
+  admin.expect(/\/platform\/v1\/admin\/prices\/e2e-video-\*$/, 400); // the malformed video entry, answered next to its field
   try {
     const { page } = admin;
     await signIn(admin, ADMIN);
@@ -168,6 +169,30 @@ test('the operator ratio, a customer\'s prices, a model row and the revenue mont
     await page.getByRole('dialog').getByRole('button', { name: 'Remove' }).click();
     await page.locator('.action-ok', { hasText: 'Prices of e2e-model-* removed.' }).waitFor();
     assert.equal(await added.count(), 0);
+
+    // a video model priced by resolution and length: a malformed entry is refused next to its field
+    await page.getByRole('button', { name: 'Add model' }).click();
+    const vdlg = page.getByRole('dialog', { name: 'Add a model\'s prices' });
+    await vdlg.getByLabel('Model').fill('e2e-video-*');
+    await vdlg.getByLabel('Video by resolution and length').fill('1080P/10=0.80');
+    await vdlg.getByRole('button', { name: 'Save' }).click();
+    await vdlg.locator('[data-field="video_text"] .field-error', { hasText: 'written like 6s' }).waitFor();
+    await vdlg.getByLabel('Video by resolution and length').fill('1080P/10s=0.80, 2K=0.13/s');
+    await vdlg.getByRole('button', { name: 'Save' }).click();
+    const video = page.locator('tr[data-model="e2e-video-*"]');
+    await afterStepUp(admin, video, ADMIN.password);
+    assert.match(await video.locator('[data-col="video"]').innerText(), /^Video: 1080P 10 s \$0\.80, 2K \$0\.13 a second$/);
+    await admin.shot('admin-prices-video');
+    await user.page.reload();
+    const uvideo = user.page.locator('tr[data-model="e2e-video-*"] [data-col="video"]');
+    assert.match(await uvideo.innerText(), /1080P 10 s \$0\.32, 2K \$0\.052 a second/, 'the customer pays 40 % of each');
+    await video.getByRole('button', { name: 'Edit' }).click();
+    const edlg = page.getByRole('dialog', { name: 'Prices of e2e-video-*' });
+    assert.equal(await edlg.getByLabel('Video by resolution and length').inputValue(), '1080P/10s=0.80, 2K=0.13/s');
+    await edlg.getByRole('button', { name: 'Cancel' }).click();
+    await video.getByRole('button', { name: 'Remove' }).click();
+    await page.getByRole('dialog').getByRole('button', { name: 'Remove' }).click();
+    await page.locator('.action-ok', { hasText: 'Prices of e2e-video-* removed.' }).waitFor();
 
     // usage, then the revenue month: billed at 0.40, the official cost at 1.00
     await chat('hello');

@@ -59,6 +59,7 @@ function priceDialog(ctx, row) {
       h('p', { class: 'hint' }, t('admin_prices.amount_hint')),
       h('div', { class: 'limit-row' }, PRICE_COLS.map((c) => field({ name: c, label: t('prices.col_' + c), value: row ? priceText(row[c + '_micros']) : '' }))),
       field({ name: 'max_output_tokens', label: t('prices.col_max_output'), value: row && row.max_output_tokens ? String(row.max_output_tokens) : '', hint: t('admin_prices.max_output_hint') }),
+      field({ name: 'video_text', label: t('admin_prices.video_label'), value: row ? row.video_text || '' : '', maxlength: 600, hint: t('admin_prices.video_hint') }),
       actions(t('common.save'), cancel));
     const dlg = h('dialog', { class: 'dialog', 'aria-labelledby': titleId }, form);
     const done = (v) => { dlg.close(); dlg.remove(); resolve(v); };
@@ -72,7 +73,8 @@ function priceDialog(ctx, row) {
         body[c] = priceMicros(v[c]);
         if (Number.isNaN(body[c])) return showError(form, { code: 'price_amount', field: c });
       }
-      if (!PRICE_COLS.some((c) => body[c] > 0)) return showError(form, { code: 'price_none', field: PRICE_COLS[0] });
+      body.video_text = String(v.video_text || '').trim(); // read by the server, which says what to fix next to the field
+      if (!PRICE_COLS.some((c) => body[c] > 0) && !body.video_text) return showError(form, { code: 'price_none', field: PRICE_COLS[0] });
       const max = String(v.max_output_tokens || '').trim();
       if (max) {
         if (!/^[1-9]\d{0,8}$/.test(max)) return showError(form, { code: 'limit_whole', field: 'max_output_tokens' });

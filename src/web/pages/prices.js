@@ -2,7 +2,7 @@
 // per unit for each model (GET /prices: the official price times its ratio,
 // already applied; no ratio is ever shown here).
 import { t } from '../i18n.js';
-import { h, heading, money, loading, problem, table, empty } from '../dom.js';
+import { h, heading, exactMoney, loading, problem, table, empty } from '../dom.js';
 
 /** The price columns of a row, in the API's order. */
 export const PRICE_COLS = ['input_per_mtok', 'output_per_mtok', 'cached_per_mtok', 'per_10k_chars', 'per_image', 'per_video', 'per_track', 'per_voice'];
@@ -15,19 +15,31 @@ const OTHER_COLS = PRICE_COLS.slice(3);
 export function priceColumns(rows, currency) {
   const cols = TOKEN_COLS.filter((c) => rows.some((r) => r[c + '_micros']))
     .map((c) => ({ label: t('prices.col_' + c), cell: (r) => priceCell(r[c + '_micros'], currency) }));
-  if (rows.some((r) => OTHER_COLS.some((c) => r[c + '_micros']))) {
+  const hasVideo = (r) => r.video && r.video.length;
+  if (rows.some((r) => hasVideo(r) || OTHER_COLS.some((c) => r[c + '_micros']))) {
     cols.push({ label: t('prices.col_other'), cell: (r) => {
       const parts = OTHER_COLS.filter((c) => r[c + '_micros']);
-      if (!parts.length) return h('span', { class: 'muted' }, '—');
-      return h('span', {}, parts.map((c, i) => h('span', { 'data-col': c }, i ? ' · ' : '', t('prices.col_' + c) + ': ', priceCell(r[c + '_micros'], currency))));
+      if (!parts.length && !hasVideo(r)) return h('span', { class: 'muted' }, '—');
+      return h('span', {}, parts.map((c, i) => h('span', { 'data-col': c }, i ? ' · ' : '', t('prices.col_' + c) + ': ', priceCell(r[c + '_micros'], currency))),
+        hasVideo(r) ? h('span', { 'data-col': 'video' }, parts.length ? ' · ' : '', t('prices.col_video') + ': ', videoText(r.video, currency)) : null);
     } });
   }
   return cols;
 }
 
+/** A row's video entries: "768P 6 s $0.25, any resolution 10 s $0.52, 2K $0.13 a second". */
+export function videoText(entries, currency) {
+  return entries.map((v) => {
+    const what = [v.resolution === '*' ? t('prices.video_any_res') : v.resolution];
+    if (v.seconds) what.push(t('prices.video_seconds', { n: v.seconds }));
+    const price = exactMoney(v.price_micros, currency);
+    return what.join(' ') + ' ' + (v.per === 'second' ? t('prices.video_per_second', { price }) : price);
+  }).join(', ');
+}
+
 /** A price in micros as money, or a dash for none. */
 export function priceCell(micros, currency) {
-  return micros ? h('span', { 'data-micros': String(micros) }, money(micros, currency)) : h('span', { class: 'muted' }, '—');
+  return micros ? h('span', { 'data-micros': String(micros) }, exactMoney(micros, currency)) : h('span', { class: 'muted' }, '—');
 }
 
 export default async function render(ctx) {
