@@ -16,6 +16,7 @@
 #include <sys/stat.h>
 #include <sys/wait.h>
 #include <unistd.h>
+#include <zlib.h>
 
 #include "billing/journal.h"
 #include "billing/meter.h"
@@ -314,11 +315,68 @@ static void estimated_mark_survives_the_journal(void **state)
     assert_int_equal(seen, 2);
 }
 
+static int tail_cb(void *arg, const struct mg_usage_event *e)
+{
+    int *seen = arg;
+    if (strcmp(e->request_id, "tail-new") == 0 && e->latency_ms == 1234 && e->video_seconds == 10 &&
+        strcmp(e->video_res, "1080P") == 0 && e->cost_micros == 5)
+        *seen |= 1;
+    if (strcmp(e->request_id, "tail-old") == 0 && e->latency_ms == 0 && e->video_seconds == 0 && e->video_res[0] == 0 &&
+        e->cost_micros == 6 && e->input_tokens == 11)
+        *seen |= 2;
+    return MG_OK;
+}
+
+/* Since migration 0010 a record ends with a tail (latency, a video's length
+ * and resolution); a record written before it, without the tail, still
+ * replays, its new fields zero. */
+static void record_tail_and_records_without_it(void **state)
+{
+    struct mg_store *s = *state;
+    char err[256];
+    struct mg_usage_event e, back;
+    struct mg_journal_seg *seg;
+    int seen = 0;
+    assert_int_equal(mkdir(journal, 0700), 0);
+    seg = mg_journal_seg_create(journal, 1, 4, err, sizeof(err));
+    assert_non_null(seg);
+    event(&e, "tail-new", 9, 5);
+    e.latency_ms = 1234;
+    e.video_seconds = 10;
+    mg_strlcpy(e.video_res, "1080P", sizeof(e.video_res));
+    assert_int_equal(mg_journal_seg_append(seg, &e), MG_OK);
+    event(&e, "tail-old", 9, 6);
+    assert_int_equal(mg_journal_seg_append(seg, &e), MG_OK);
+    /* make record 1 the older form: drop its tail (17 bytes with an empty resolution), checksum again */
+    uint8_t *rec = seg->base + 2 * MG_JOURNAL_SLOT;
+    uint32_t len, crc;
+    memcpy(&len, rec, 4);
+    len -= 17;
+    crc = (uint32_t)crc32(crc32(0L, (const Bytef *)&len, 4), rec + 8, len);
+    memcpy(rec, &len, 4);
+    memcpy(rec + 4, &crc, 4);
+    mg_journal_seg_read(seg, 0, &back);
+    assert_int_equal(back.latency_ms, 1234);
+    assert_int_equal(back.video_seconds, 10);
+    assert_string_equal(back.video_res, "1080P");
+    mg_journal_seg_read(seg, 1, &back);
+    assert_string_equal(back.request_id, "tail-old");
+    assert_int_equal(back.latency_ms, 0);
+    assert_int_equal(back.output_tokens, 22);
+    mg_journal_seg_free(seg, 0);
+    struct mg_meter *m = mg_meter_open(spec, journal, err, sizeof(err)); /* replays the segment */
+    assert_non_null(m);
+    mg_meter_close(m);
+    assert_int_equal(s->ops->usage_list(s, NULL, 100, tail_cb, &seen), MG_OK);
+    assert_int_equal(seen, 3);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test_setup_teardown(replay_after_crash, setup, teardown),
         cmocka_unit_test_setup_teardown(estimated_mark_survives_the_journal, setup, teardown),
+        cmocka_unit_test_setup_teardown(record_tail_and_records_without_it, setup, teardown),
         cmocka_unit_test_setup_teardown(torn_last_record_is_skipped, setup, teardown),
         cmocka_unit_test_setup_teardown(segments_roll, setup, teardown),
         cmocka_unit_test_setup_teardown(ceiling_refuses_and_recovers, setup, teardown),
