@@ -110,15 +110,24 @@ static _Thread_local unsigned tl_next;
 
 /* ---- spend (billing/spendtable.h) ---------------------------------------- */
 
+struct spend_load {
+    struct mg_meter *m;
+    int64_t month;
+};
+
 static int load_spend(void *arg, int64_t account_id, int64_t key_id, const char *service, int64_t micros)
 {
-    struct mg_meter *m = arg;
-    int64_t month = mg_month_of(mg_now_ms());
-    mg_spend_add_usage(m->spend, account_id, key_id, service, month, micros, NULL, NULL);
+    struct spend_load *l = arg;
+    mg_spend_add_usage(l->m->spend, account_id, key_id, service, l->month, micros, NULL, NULL);
     return MG_OK;
 }
 
 int64_t mg_meter_spend(struct mg_meter *m, int64_t account_id) { return mg_spend_get(m->spend, account_id); }
+
+int64_t mg_meter_last_month_spend(struct mg_meter *m, int64_t account_id)
+{
+    return mg_spend_get_month(m->spend, account_id, mg_month_of(mg_now_ms()) - 1);
+}
 
 int64_t mg_meter_key_spend(struct mg_meter *m, int64_t key_id)
 {
@@ -618,12 +627,15 @@ struct mg_meter *mg_meter_open_opts(const char *store_spec, const char *journal_
             mg_log(MG_LOG_WARN, "usage: %zu stream(s) were open when the previous process stopped; billed from their "
                    "last checkpoint (estimated, status 503)", settled);
     }
-    {
+    { /* this month's spend, and the last month's (a wallet's, until that month is invoiced) */
         int64_t month = mg_month_of(mg_now_ms());
-        if (m->store->ops->usage_spend_all(m->store, mg_month_start_ms(month), mg_month_start_ms(month + 1), load_spend,
-                                           m) != MG_OK) {
-            snprintf(err, errlen, "cannot read this month's spend from the database");
-            goto fail;
+        for (int64_t mo = month - 1; mo <= month; mo++) {
+            struct spend_load l = {m, mo};
+            if (m->store->ops->usage_spend_all(m->store, mg_month_start_ms(mo), mg_month_start_ms(mo + 1), load_spend,
+                                               &l) != MG_OK) {
+                snprintf(err, errlen, "cannot read this month's and the last month's spend from the database");
+                goto fail;
+            }
         }
     }
     if ((m->ready = new_segment(m)) == NULL) {

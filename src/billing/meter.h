@@ -56,6 +56,10 @@ int mg_meter_checkpoint(struct mg_meter *m, const struct mg_usage_event *ev);
  * this node knows it: the store's sum at open plus what was recorded since.
  * Lock-free. */
 int64_t mg_meter_spend(struct mg_meter *m, int64_t account_id);
+/* An account's spend in the last month (this month - 1) as this node knows
+ * it: what a wallet-only account spent that its wallet has not yet paid
+ * until the month is invoiced.  Lock-free. */
+int64_t mg_meter_last_month_spend(struct mg_meter *m, int64_t account_id);
 /* The spend table counts accounts under their id, keys (for a key's own
  * cap) under the negated key id, and an account's spend per service family
  * (for BL-4's alerts) under MG_METER_SERVICE_BIT | account id << 4 |

@@ -10,7 +10,8 @@
 
 struct spend {
     _Atomic int64_t account_id; /* the spender (spendtable.h); 0 = empty; set once by CAS */
-    _Atomic uint64_t word;      /* month << 48 | micros spent */
+    _Atomic uint64_t word[2];   /* month << 48 | micros spent, by the month's parity: the last month stays
+                                 * readable through this one (a wallet's usage not yet invoiced) */
     _Atomic uint64_t held;      /* month << 48 | micros spent + reserved */
 };
 
@@ -59,7 +60,7 @@ static void add_spend(struct mg_spend_table *t, int64_t account_id, int64_t mont
         return;
     }
     int64_t add = micros > 0 ? micros : 0;
-    mg_spendword_add(&s->word, month, add);
+    mg_spendword_add(&s->word[month & 1], month, add);
     if (hold > 0 && hold_month == month) {
         mg_spendword_add(&s->held, month, add - hold);
         return;
@@ -90,11 +91,16 @@ void mg_spend_add_usage(struct mg_spend_table *t, int64_t account_id, int64_t ke
 
 int64_t mg_spend_get(struct mg_spend_table *t, int64_t spender)
 {
+    return mg_spend_get_month(t, spender, mg_month_of(mg_now_ms()));
+}
+
+int64_t mg_spend_get_month(struct mg_spend_table *t, int64_t spender, int64_t month)
+{
     struct spend *s = spend_slot(t, spender, 0);
-    if (s == NULL)
+    if (s == NULL || month < 0)
         return 0;
-    uint64_t w = atomic_load_explicit(&s->word, memory_order_relaxed);
-    if (w == 0 || (int64_t)(w >> MG_SPENDWORD_MICROS_BITS) != mg_month_of(mg_now_ms()))
+    uint64_t w = atomic_load_explicit(&s->word[month & 1], memory_order_relaxed);
+    if (w == 0 || (int64_t)(w >> MG_SPENDWORD_MICROS_BITS) != month)
         return 0;
     return (int64_t)(w & MG_SPENDWORD_MICROS_MAX);
 }

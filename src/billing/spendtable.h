@@ -5,7 +5,8 @@
  * (mg_meter_service_spender).  An open-addressed table; each slot packs
  * (month, micros) in one 64-bit word changed by compare-and-swap, so a
  * month's rollover and an addition cannot interleave and readers take no
- * lock (billing/spendword.h).  A second word, `held`, is spend plus what
+ * lock (billing/spendword.h); the last month's spend stays beside this
+ * month's (a word per month parity) until the next rollover.  A second word, `held`, is spend plus what
  * reservations hold: an event adds its cost to both, a reservation only to
  * `held`, and settling one moves `held` by cost - hold in the same CAS, so
  * a cap checked against `held` holds at every instant.  The ceiling is
@@ -37,6 +38,9 @@ void mg_spend_add_usage(struct mg_spend_table *t, int64_t account_id, int64_t ke
                         const struct mg_meter_hold *key);
 /* A spender's spend in the month of mg_now_ms(); 0 if none. */
 int64_t mg_spend_get(struct mg_spend_table *t, int64_t spender);
+/* ... in `month`, which may be this month or the last (the table keeps two,
+ * by parity); 0 for any other. */
+int64_t mg_spend_get_month(struct mg_spend_table *t, int64_t spender, int64_t month);
 /* A spender's held word, created on first use; NULL when the table is full (logged). */
 _Atomic uint64_t *mg_spend_held(struct mg_spend_table *t, int64_t spender);
 

@@ -55,6 +55,7 @@ struct mg_key_record {
     int64_t account_cap_micros;  /* the effective cap: for a wallet_only account min(cap if > 0, max(credit, 1)) */
     int64_t account_credit_micros;
     int account_wallet_only;
+    int64_t account_closed_month; /* the last month invoiced (its usage debited from the wallet); -1 = none */
     int64_t account_ratio_ppm;   /* the account's price ratio (its own, else its plan's); -1 = the operator's */
     int64_t seq;                 /* change sequence: bumps on every change of the key or its account */
 };

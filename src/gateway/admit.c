@@ -240,10 +240,32 @@ static void credit_refused(struct relay *rl, int64_t need, int64_t left)
     rl_send_error(rl, MG_E_CREDIT_EXHAUSTED, detail);
 }
 
-/* Is the account's effective cap its wallet's balance (sq_keys.c's EFFECTIVE_CAP)? */
-static int credit_binds(const struct mg_key_record *k, int64_t cap)
+/* What a wallet-only account's balance leaves for this month: the balance
+ * less the last month's spend while that month is not yet invoiced (the
+ * close debits it from the wallet; until then the month's spend has rolled
+ * over to 0 but the balance still holds it). */
+static int64_t credit_left(struct relay *rl)
 {
-    return k->account_wallet_only && cap == MG_MAX(k->account_credit_micros, 1);
+    const struct mg_key_record *k = &rl->in.key;
+    int64_t credit = k->account_credit_micros;
+    if (k->account_closed_month < mg_month_of(mg_now_ms()) - 1)
+        credit -= mg_meter_last_month_spend(rl->gw->meter, k->account_id);
+    return MG_MAX(credit, 1);
+}
+
+/* The account's cap for this request: the key record's effective cap
+ * (sq_keys.c's EFFECTIVE_CAP: for a wallet-only account at most its
+ * balance), with the balance's last month taken off (credit_left). */
+static int64_t account_cap(struct relay *rl)
+{
+    const struct mg_key_record *k = &rl->in.key;
+    return k->account_wallet_only ? MG_MIN(k->account_cap_micros, credit_left(rl)) : k->account_cap_micros;
+}
+
+/* Is the account's cap its wallet's balance? */
+static int credit_binds(struct relay *rl, int64_t cap)
+{
+    return rl->in.key.account_wallet_only && cap == credit_left(rl);
 }
 
 /* One cap's hold; MG_ERR with the refusal answered. */
@@ -256,7 +278,7 @@ static int hold(struct relay *rl, int64_t spender, int64_t cap, int64_t need, st
         return MG_OK;
     if (rc == MG_AGAIN)
         rl_send_error(rl, MG_E_OVERLOADED, "This node tracks too many capped accounts and keys this period to hold another cap.");
-    else if (spender == rl->in.key.account_id && r == &rl->res.r && credit_binds(&rl->in.key, cap))
+    else if (spender == rl->in.key.account_id && r == &rl->res.r && credit_binds(rl, cap))
         credit_refused(rl, need, left);
     else
         cap_refused(rl, whose, cap, need, left);
@@ -275,7 +297,7 @@ static int reserve(struct relay *rl)
     if (k->account_cap_micros <= 0 && k->cap_micros <= 0)
         return MG_OK;
     int64_t need = mg_estimate_cost(rl_prices(rl), q, rl->in.ratio_ppm);
-    if (k->account_cap_micros > 0 && hold(rl, k->account_id, k->account_cap_micros, need, &rl->res.r, "account's") != MG_OK)
+    if (k->account_cap_micros > 0 && hold(rl, k->account_id, account_cap(rl), need, &rl->res.r, "account's") != MG_OK)
         return MG_ERR;
     if (k->cap_micros > 0 &&
         hold(rl, mg_meter_key_spender(k->id), k->cap_micros, need, &rl->res.kr, "key's") != MG_OK)

@@ -139,6 +139,19 @@ static int insert_line(struct mg_store *s, int64_t invoice_id, const struct mg_i
     return sq_pstep(s, st, 0, "invoice line insert");
 }
 
+static int bump_if_wallet_only(struct mg_store *s, int64_t account_id)
+{
+    sqlite3_stmt *st = sq_prep(s, "SELECT wallet_only FROM accounts WHERE id = ?");
+    int on = 0;
+    if (st == NULL)
+        return MG_ERR;
+    sqlite3_bind_int64(st, 1, account_id);
+    if (sqlite3_step(st) == SQLITE_ROW)
+        on = sqlite3_column_int(st, 0);
+    sqlite3_finalize(st);
+    return on ? sq_keys_bump_account(s, account_id) : MG_OK;
+}
+
 int sq_invoice_insert(struct mg_store *s, const struct mg_invoice_record *inv,
                       const struct mg_invoice_line_record *lines, size_t n)
 {
@@ -170,6 +183,8 @@ int sq_invoice_insert(struct mg_store *s, const struct mg_invoice_record *inv,
     rc = sq_pstep(s, st, 0, "invoice insert");
     for (size_t i = 0; i < n && rc == MG_OK; i++)
         rc = insert_line(s, inv->id, &lines[i]);
+    if (rc == MG_OK) /* a wallet-only account's keys carry the last month invoiced (the gateway's wallet check) */
+        rc = bump_if_wallet_only(s, inv->account_id);
     if (rc == MG_DECLINED) { /* that month's invoice exists (or the number): nothing written */
         sq_tx_end(s, MG_ERR);
         return MG_DECLINED;

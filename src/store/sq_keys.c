@@ -68,7 +68,8 @@ int sq_update_bumping(struct mg_store *s, const char *sql, int64_t v, int64_t id
     "k.id, k.account_id, k.public_id, k.name, k.region, k.scopes, k.status, k.expires_ms, k.created_ms, "       \
     "k.last_used_ms, k.digest, k.models, a.suspended, " EFFECTIVE_CAP ", k.seq, k.rpm, k.tpm, k.cap_micros, "    \
     "COALESCE((SELECT ratio_ppm FROM price_ratios WHERE scope = 'account:' || a.id), "                            \
-    "(SELECT ratio_ppm FROM price_ratios WHERE scope = 'plan:' || a.plan), -1), a.credit_micros, a.wallet_only " \
+    "(SELECT ratio_ppm FROM price_ratios WHERE scope = 'plan:' || a.plan), -1), a.credit_micros, a.wallet_only, "  \
+    "COALESCE((SELECT max(period) FROM invoices WHERE account_id = a.id), -1) "                                  \
     "FROM api_keys k JOIN accounts a ON a.id = k.account_id "
 
 static void key_row(sqlite3_stmt *st, struct mg_key_record *k)
@@ -96,6 +97,7 @@ static void key_row(sqlite3_stmt *st, struct mg_key_record *k)
     k->account_ratio_ppm = sqlite3_column_int64(st, 18);
     k->account_credit_micros = sqlite3_column_int64(st, 19);
     k->account_wallet_only = sqlite3_column_int(st, 20);
+    k->account_closed_month = sqlite3_column_int64(st, 21);
 }
 
 int sq_key_insert(struct mg_store *s, struct mg_key_record *k)

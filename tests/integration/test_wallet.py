@@ -14,7 +14,7 @@ import time
 
 import pytest
 
-from harness import BIN, SAN_ENV, Sim, chat
+from harness import BIN, SAN_ENV, Sim, chat, wait_for
 from pfclient import API, Platform, err, fresh_ips, skip_unless_platform
 
 skip_unless_platform()
@@ -255,3 +255,48 @@ def test_cli_operator_codes_and_credit_customer_redeem_and_wallet(pf):
     assert doc["balance_micros"] == 2000000 == sum(e["amount_micros"] for e in doc["ledger"])
     pf.answers.append(r.stdout.decode())
     assert cli(home, pf.url, "billing", "redeem").returncode == 2
+
+
+def test_a_wallet_only_account_cannot_spend_last_month_again_before_its_close(sim):
+    """Between a month's end and its close (the 5-minute grace) the last month's usage is not yet
+    debited from the wallet and the new month's spend starts at 0: the gateway counts the last
+    month's spend against the balance until the invoice is issued, then the debited balance alone."""
+    import datetime
+    p = Platform(accounts={"signup_mode": "open"}, channels=[("sim", "global", sim.url, "UP_GLOBAL", 1)],
+                 env={"UP_GLOBAL": UP}, extra={"billing": {"check_interval_ms": "200"}})
+    try:
+        email, password, s = p.user("wwindow")
+        acct = p.account_id(email)
+        admin = p.admin()
+        assert admin.patch(API + "/admin/accounts/%d" % acct, {"wallet_only": True}).status_code == 200
+        assert admin.post(API + "/admin/accounts/%d/credit" % acct,
+                          {"amount_micros": 10000, "reference": "cash 0.01"}).status_code == 201
+        r = s.post(API + "/keys", {"name": "window"})
+        assert r.status_code == 201, r.text
+        key = r.json()["key"]
+        p.remember(key)
+        ok = chat(p.gw, key, body=BODY, headers={"x-sim-tokens": "5000"})
+        assert ok.status_code == 200, ok.text
+        (spent,) = p.gw.wait_usage(ok.headers["x-request-id"])
+        assert 4000 < spent["cost_micros"] < 10000, spent  # what is left no longer fits a worst case of ~6000
+        check_credit_refusal(chat(p.gw, key, body=BODY, headers={"x-sim-tokens": "5000"}))
+        # the next month, one minute in: the last month is not closed yet
+        d = datetime.datetime.fromtimestamp(spent["ts_ms"] / 1000, datetime.timezone.utc)
+        y, m = (d.year + 1, 1) if d.month == 12 else (d.year, d.month + 1)
+        start = int(datetime.datetime(y, m, 1, tzinfo=datetime.timezone.utc).timestamp() * 1000)
+        p.advance(start - spent["ts_ms"] + 60 * 1000)
+        check_credit_refusal(chat(p.gw, key, body=BODY, headers={"x-sim-tokens": "5000"}))
+        # past the grace: the billing thread closes the month, the wallet pays the invoice
+        p.advance(5 * 60 * 1000)
+        s = p.login(email, password)
+        inv = wait_for(lambda: s.get(API + "/invoices").json()["invoices"], what="the billing thread's invoice")[0]
+        assert inv["credits_micros"] == spent["cost_micros"] and inv["total_micros"] == 0, inv
+        w = s.get(API + "/billing/wallet").json()
+        assert w["balance_micros"] == 10000 - spent["cost_micros"], w
+        check_credit_refusal(chat(p.gw, key, body=BODY, headers={"x-sim-tokens": "5000"}))  # the balance alone
+        admin = p.admin()  # the clock moved: a fresh admin session
+        assert admin.post(API + "/admin/accounts/%d/credit" % acct,
+                          {"amount_micros": 10000, "reference": "top-up"}).status_code == 201
+        assert chat(p.gw, key, body=BODY, headers={"x-sim-tokens": "5000"}).status_code == 200
+    finally:
+        p.stop()

@@ -206,6 +206,19 @@ static void month_rollover(void **state)
     assert_int_equal(mg_reserve_held(m, 9), 70);
     assert_int_equal(mg_meter_spend(m, 9), 70);
     assert_int_equal(mg_reserve_open_micros(), 0);
+    /* January's spend stays readable in February (a wallet's, until January is invoiced) */
+    assert_int_equal(mg_meter_last_month_spend(m, 9), 100);
+    event(&ev, "jan-late", 9, 5); /* a January event committed late still counts for January */
+    ev.ts_ms = JAN_END_MS;
+    assert_int_equal(mg_reserve_settle(m, NULL, NULL, &ev), MG_OK);
+    assert_int_equal(mg_meter_last_month_spend(m, 9), 105);
+    assert_int_equal(mg_meter_spend(m, 9), 70);
+    /* March: February is the last month, January is gone */
+    mg_clock_set(FEB_START_MS + 28LL * 86400000);
+    event(&ev, "mar-1", 9, 3);
+    assert_int_equal(mg_reserve_settle(m, NULL, NULL, &ev), MG_OK);
+    assert_int_equal(mg_meter_spend(m, 9), 3);
+    assert_int_equal(mg_meter_last_month_spend(m, 9), 70);
 }
 
 /* A key's own cap: its spend counts apart from its account's (and from its
