@@ -335,8 +335,10 @@ int rl_owned_answer(struct relay *rl, const char *body, size_t len)
         if (doc != NULL)
             task_state(rl, doc); /* ... but a failed task's answer says so ("Failed" with an error code) */
         json_decref(doc);
-        rl->own.n = 0;
-        if (rl->own.state[0] == '\0' || submit(rl, JOB_OWNER_RECORD) != MG_OK)
+        if (rl->own.state[0] == '\0')
+            return MG_DECLINED;
+        rl->own.n = 0; /* the job records the state only */
+        if (submit(rl, JOB_OWNER_RECORD) != MG_OK)
             return MG_DECLINED; /* a state not kept is only a stale word in the usage log */
         return MG_OK;
     }
