@@ -8,7 +8,8 @@
 #include <time.h>
 
 static const char header[] = "request_id,time,key,model,service,route,http_status,estimated,input_tokens,"
-                             "output_tokens,cached_tokens,characters,images,videos,tracks,voices,cost_micros,cost\r\n";
+                             "output_tokens,cached_tokens,characters,images,videos,tracks,voices,cost_micros,cost,"
+                             "latency_ms,video_seconds,video_resolution\r\n"; /* new columns go at the end */
 
 int mg_csv_field(struct mg_buf *b, const char *s)
 {
@@ -56,11 +57,13 @@ static int row(void *arg, const struct mg_usage_event *e)
         if ((rc = mg_csv_field(w->b, text[i])) == MG_OK)
             rc = mg_buf_append(w->b, ",", 1);
     if (rc == MG_OK)
-        rc = mg_buf_appendf(w->b, "%d,%s,%lld,%lld,%lld,%lld,%lld,%lld,%lld,%lld,%lld,%s\r\n", e->http_status,
+        rc = mg_buf_appendf(w->b, "%d,%s,%lld,%lld,%lld,%lld,%lld,%lld,%lld,%lld,%lld,%s,%lld,%lld,", e->http_status,
                             e->estimated ? "true" : "false", (long long)e->input_tokens, (long long)e->output_tokens,
                             (long long)e->cached_tokens, (long long)e->characters, (long long)e->images,
                             (long long)e->videos, (long long)e->tracks, (long long)e->voices,
-                            (long long)e->cost_micros, cost);
+                            (long long)e->cost_micros, cost, (long long)e->latency_ms, (long long)e->video_seconds);
+    if (rc == MG_OK && (rc = mg_csv_field(w->b, e->video_res)) == MG_OK) /* the client's words: quoted as text */
+        rc = mg_buf_append(w->b, "\r\n", 2);
     if (rc != MG_OK) {
         w->b->len = mark;
         w->b->data[mark] = '\0';

@@ -2,8 +2,9 @@
  * cmd_usage.c: what the signed-in account spends, from the command line:
  * `maxgate usage` (GET /platform/v1/billing/usage: the month, or --from/--to,
  * by day, service, key or model), `maxgate usage --log` (GET /usage/log: the
- * billed requests newest first, filtered, a page at a time) and `maxgate
- * billing summary` (GET /billing/summary: month to date, projected and how,
+ * billed requests newest first, filtered, a page at a time, each with its
+ * latency), `maxgate usage --tasks` (GET /usage/tasks: the async video and
+ * speech tasks with their last state) and `maxgate billing summary` (GET /billing/summary: month to date, projected and how,
  * cap and remaining, by service).  Text tables on a terminal, the API's JSON
  * with --output json.  Invoices are another group's (cmd_billing.c).
  */
@@ -34,13 +35,34 @@ static int add_params(struct mg_cli *cli, char *path, const char *const *opts, s
     return MG_EXIT_OK;
 }
 
+/* Each event's latency_ms as a person reads it, into a "latency" member the
+ * table shows: "340 ms" below a second, "1.2 s" from there. */
+static void add_latency_text(json_t *events)
+{
+    size_t i;
+    json_t *e;
+    char buf[32];
+    json_array_foreach(events, i, e)
+    {
+        json_t *v = json_object_get(e, "latency_ms");
+        if (!json_is_integer(v))
+            continue;
+        long long ms = json_integer_value(v);
+        if (ms < 1000)
+            snprintf(buf, sizeof(buf), "%lld ms", ms);
+        else
+            snprintf(buf, sizeof(buf), "%lld.%lld s", ms / 1000, ms % 1000 / 100);
+        json_object_set_new(e, "latency", json_string(buf));
+    }
+}
+
 static int usage_log(struct mg_cli *cli)
 {
     static const char *const opts[] = {"request-id", "key", "model", "service", "status", "from", "to", "cursor",
                                        "limit"};
     static const struct mg_cli_col cols[] = {
         {"TIME", "time", 20},  {"REQUEST ID", "request_id", 32}, {"KEY", "key", 12}, {"MODEL", "model", 18},
-        {"SERVICE", "service", 7}, {"STATUS", "http_status", 6}, {"COST", "cost", 0},
+        {"SERVICE", "service", 7}, {"STATUS", "http_status", 6}, {"LATENCY", "latency", 9}, {"COST", "cost", 0},
     };
     char path[PATH_CAP] = "/usage/log";
     json_t *doc;
@@ -55,8 +77,42 @@ static int usage_log(struct mg_cli *cli)
     if (cli->json) {
         mg_cli_print_json(doc);
     } else {
+        add_latency_text(json_object_get(doc, "events"));
         mg_cli_table(stdout, json_object_get(doc, "events"), cols, MG_ARRAY_SIZE(cols),
                      "no billed requests match; a request shows here a second or so after its response");
+        const char *next = json_string_value(json_object_get(doc, "next_cursor"));
+        if (next)
+            fprintf(stderr, "more: run again with --cursor %s (and the same filters)\n", next);
+    }
+    json_decref(doc);
+    return MG_EXIT_OK;
+}
+
+static int usage_tasks(struct mg_cli *cli)
+{
+    static const char *const opts[] = {"kind", "key", "cursor", "limit"};
+    static const struct mg_cli_col cols[] = {
+        {"CREATED", "created_at", 20}, {"TASK ID", "task_id", 24}, {"KIND", "kind", 6}, {"STATE", "state", 12},
+        {"MODEL", "model", 20}, {"KEY", "key", 12}, {"BILLED", "billed", 0},
+    };
+    char path[PATH_CAP] = "/usage/tasks";
+    json_t *doc;
+    int rc;
+    if (mg_cli_check_opts(cli, "kind,key,cursor,limit", "tasks") != MG_EXIT_OK)
+        return MG_EXIT_USAGE;
+    const char *kind = mg_cli_opt(cli, "kind");
+    if (kind && strcmp(kind, "video") != 0 && strcmp(kind, "speech") != 0)
+        return mg_cli_fail(cli, MG_EXIT_USAGE, "--kind is video or speech, not '%s'", kind);
+    if ((rc = add_params(cli, path, opts, MG_ARRAY_SIZE(opts))) != MG_EXIT_OK)
+        return rc;
+    if ((rc = mg_cli_platform_begin(cli, 1)) != MG_EXIT_OK ||
+        (rc = mg_cli_platform_call(cli, "GET", path, NULL, &doc)) != MG_EXIT_OK)
+        return rc;
+    if (cli->json) {
+        mg_cli_print_json(doc);
+    } else {
+        mg_cli_table(stdout, json_object_get(doc, "tasks"), cols, MG_ARRAY_SIZE(cols),
+                     "no video or speech tasks; a task shows here as soon as its creation is answered");
         const char *next = json_string_value(json_object_get(doc, "next_cursor"));
         if (next)
             fprintf(stderr, "more: run again with --cursor %s (and the same filters)\n", next);
@@ -71,8 +127,12 @@ static int usage_run(struct mg_cli *cli)
     char path[PATH_CAP] = "/billing/usage";
     json_t *doc;
     int rc;
+    if (mg_cli_flag(cli, "log") && mg_cli_flag(cli, "tasks"))
+        return mg_cli_fail(cli, MG_EXIT_USAGE, "--log and --tasks are two lists: give one of them");
     if (mg_cli_flag(cli, "log"))
         return usage_log(cli);
+    if (mg_cli_flag(cli, "tasks"))
+        return usage_tasks(cli);
     if (mg_cli_check_opts(cli, "group-by,from,to", "") != MG_EXIT_OK)
         return MG_EXIT_USAGE;
     const char *g = mg_cli_opt(cli, "group-by");
@@ -149,10 +209,13 @@ static int billing_summary(struct mg_cli *cli)
 }
 
 const struct mg_cmd mg_cli_usage_cmds[] = {
-    {"usage", usage_run, "what you spent: this month (or --from/--to) by day, service, key or model; --log: each request",
+    {"usage", usage_run,
+     "what you spent: this month (or --from/--to) by day, service, key or model; --log: each request; --tasks: async"
+     " tasks and their state",
      "[--from RFC3339] [--to RFC3339] [--group-by day|service|key|model]\n"
      "       maxgate usage --log [--request-id ID] [--key ID] [--model M] [--service S] [--status ok|error|CODE]"
-     " [--from T] [--to T] [--limit 1..200] [--cursor C]"},
+     " [--from T] [--to T] [--limit 1..200] [--cursor C]\n"
+     "       maxgate usage --tasks [--kind video|speech] [--key ID] [--limit 1..200] [--cursor C]"},
     {"billing summary", billing_summary, "month to date, projected (and how), cap and remaining, by service", ""},
     {NULL, NULL, NULL, NULL},
 };

@@ -331,9 +331,16 @@ int rl_owned_answer(struct relay *rl, const char *body, size_t len)
     }
     if (list)
         return filter_submit(rl, doc);
-    if (doc == NULL || mg_usage_base_code(doc) != 0) { /* a failed answer creates nothing */
+    if (doc == NULL || mg_usage_base_code(doc) != 0) { /* a failed answer creates nothing ... */
+        if (doc != NULL)
+            task_state(rl, doc); /* ... but a failed task's answer says so ("Failed" with an error code) */
         json_decref(doc);
-        return MG_DECLINED;
+        if (rl->own.state[0] == '\0')
+            return MG_DECLINED;
+        rl->own.n = 0; /* the job records the state only */
+        if (submit(rl, JOB_OWNER_RECORD) != MG_OK)
+            return MG_DECLINED; /* a state not kept is only a stale word in the usage log */
+        return MG_OK;
     }
     task_state(rl, doc);
     /* what the request named and the answer confirmed, then what the answer names */

@@ -44,6 +44,11 @@ static json_t *usage_json(const struct mg_usage_event *e)
     json_object_set_new(o, "cost", json_string(cost));
     json_object_set_new(o, "http_status", json_integer(e->http_status));
     json_object_set_new(o, "estimated", json_boolean(e->estimated));
+    json_object_set_new(o, "latency_ms", json_integer(e->latency_ms));
+    if (e->video_seconds || e->video_res[0]) { /* a video: its length and resolution as its creation asked */
+        json_object_set_new(o, "video_seconds", e->video_seconds ? json_integer(e->video_seconds) : json_null());
+        json_object_set_new(o, "video_resolution", e->video_res[0] ? json_string(e->video_res) : json_null());
+    }
     return o;
 }
 

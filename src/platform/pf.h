@@ -312,6 +312,8 @@ void pf_h_notification_read(struct pf_call *c);
 void pf_h_recovery_request(struct pf_call *c);
 /* h_usage.c */
 void pf_h_usage_log(struct pf_call *c);
+/* h_usage_tasks.c: the account's async tasks and their states */
+void pf_h_usage_tasks(struct pf_call *c);
 /* h_billing_usage.c: what the account spends (BL-5) */
 void pf_h_billing_summary(struct pf_call *c);
 void pf_h_billing_usage(struct pf_call *c);

@@ -113,6 +113,7 @@ static const struct pf_route routes[] = {
     {"POST", "/notifications/{id}/read", PF_SESSION, NULL, pf_h_notification_read, 0},
     {"GET", "/usage/log", PF_SESSION, NULL, pf_h_usage_log, 0},
     {"GET", "/usage/log.csv", PF_SESSION, NULL, pf_h_usage_log_csv, 0},
+    {"GET", "/usage/tasks", PF_SESSION, NULL, pf_h_usage_tasks, 0},
     /* what the account spends (BL-5) */
     {"GET", "/billing/summary", PF_SESSION, NULL, pf_h_billing_summary, 0},
     {"GET", "/billing/usage", PF_SESSION, NULL, pf_h_billing_usage, 0},

@@ -114,6 +114,7 @@ static const struct mg_store_ops ops = {
     .owner_state = sq_owner_state,
     .owner_delete = sq_owner_delete,
     .owners_lookup = sq_owners_lookup,
+    .tasks_list = sq_tasks_list,
     /* accounts: the platform's part */
     .account_insert = sq_account_insert,
     .account_get = sq_account_get,

@@ -134,6 +134,7 @@ int sq_owner_state(struct mg_store *s, enum mg_owned_kind kind, const char *id, 
 int sq_owner_delete(struct mg_store *s, enum mg_owned_kind kind, const char *id);
 int sq_owners_lookup(struct mg_store *s, enum mg_owned_kind kind, const char *const *ids, size_t n,
                      int64_t *account_out);
+int sq_tasks_list(struct mg_store *s, const struct mg_task_filter *f, size_t limit, mg_store_task_cb cb, void *arg);
 
 
 /*

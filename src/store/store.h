@@ -73,6 +73,7 @@ typedef enum mg_tx (*mg_store_tx_fn)(struct mg_store *s, void *arg);
 #define MG_ALERTS_PER_ACCOUNT 20           /* thresholds per family and in total; a 21st is refused */
 #define MG_MFA_LOGINS_PER_ACCOUNT 20       /* second steps awaiting a code at once; the oldest beyond end */
 #define MG_USAGE_LOG_MAX 200               /* usage_log rows per call: one console page of the usage log */
+#define MG_TASKS_PAGE_MAX 200              /* tasks_list rows per call: one console page of the tasks, as the log's */
 #define MG_USAGE_GROUPS_MAX 1000           /* usage_aggregate rows per call: 400 days, or keys and models to spare */
 #define MG_INVOICE_LINES_PER_INVOICE 10000 /* = the PDF renderer's MG_INVOICE_LINES_MAX; a longer invoice is refused */
 #define MG_PAYMENTS_PER_INVOICE 1000       /* partial payments of one invoice; a 1001st is refused */
@@ -120,6 +121,32 @@ struct mg_usage_filter {
     int64_t before_ts_ms;
     const char *before_id;
 };
+
+/* What tasks_list reads: one account's async tasks (video and speech; files
+ * and voices are not tasks), each filter off when 0 / NULL.  The cursor
+ * (before_id != NULL) continues after the task (before_ms, before_kind,
+ * before_id) of the previous page. */
+struct mg_task_filter {
+    int64_t account_id;
+    int kind;                  /* 0: both; MG_OWNED_VIDEO_TASK or MG_OWNED_SPEECH_TASK: that kind only */
+    const char *key_public_id; /* the key that created it */
+    int64_t before_ms;
+    int before_kind;
+    const char *before_id;
+};
+
+/* One task as tasks_list reads it: the owners row, the public id of the key
+ * that created it ("" when that key is gone) and, for a video, whether its
+ * usage event ("video-<id>", gateway/bill.c) is recorded. */
+#define MG_TASK_ID_MAX 128 /* = the gateway's MAX_RESOURCE_ID: ids it records are shorter */
+struct mg_task_record {
+    int kind;
+    char id[MG_TASK_ID_MAX];
+    char key_public_id[MG_KEY_PUBID_LEN + 1];
+    int billed;
+    struct mg_owned o;
+};
+typedef int (*mg_store_task_cb)(void *arg, const struct mg_task_record *t);
 
 struct mg_store_ops {
     /* ---- Core (sq_core.c, sq_tx.c) ---- */
@@ -257,6 +284,11 @@ struct mg_store_ops {
      * (a files/list answer is filtered with one call). */
     int (*owners_lookup)(struct mg_store *s, enum mg_owned_kind kind, const char *const *ids, size_t n,
                          int64_t *account_out);
+    /* tasks_list: one account's tasks matching f, newest first (created_ms,
+     * then id, then kind, descending), at most min(limit, MG_TASKS_PAGE_MAX)
+     * rows, each to cb (which may stop the walk). */
+    int (*tasks_list)(struct mg_store *s, const struct mg_task_filter *f, size_t limit, mg_store_task_cb cb,
+                      void *arg);
 
     /* ---- Sessions (sq_sessions.c) ---- */
     /* session_insert fills se->id and keeps at most

@@ -1,4 +1,4 @@
-"""`maxgate usage`, `maxgate usage --log` and `maxgate billing summary`
+"""`maxgate usage`, `maxgate usage --log`, `maxgate usage --tasks` and `maxgate billing summary`
 (issue 12) against the real maxgated with a maxgate-sim channel: the numbers
 are the platform API's (the JSON is its answer as it came), the text is a
 table a person reads, and bad flags are usage errors (exit 2) that never
@@ -66,7 +66,7 @@ def used(env):
         assert r.status_code == 200, r.text
         rids.append(r.headers["x-request-id"])
     wait_for(lambda: len(s.get(API + "/usage/log").json()["events"]) == 3, what="the three usage events")
-    return {"home": home, "s": s, "key_id": k.json()["id"], "rids": rids}
+    return {"home": home, "s": s, "key": key, "key_id": k.json()["id"], "rids": rids}
 
 
 def test_summary_json_is_the_api_answer(env, used):
@@ -116,6 +116,42 @@ def test_usage_log(env, used):
     cursor = r.stderr.split("--cursor ")[1].split()[0]
     r2 = cli(used["home"], env.url, "usage", "--log", "--limit", "1", "--cursor", cursor, "--output", "json")
     assert [e["request_id"] for e in json.loads(r2.stdout)["events"]] == [used["rids"][1]]
+
+
+def test_usage_log_shows_latency(env, used):
+    text = cli(used["home"], env.url, "usage", "--log", "--output", "text").stdout
+    header = text.splitlines()[0]
+    assert "LATENCY" in header and header.index("LATENCY") < header.index("COST")
+    events = used["s"].get(API + "/usage/log").json()["events"]
+    for e in events:
+        ms = e["latency_ms"]
+        shown = "%d ms" % ms if ms < 1000 else "%d.%d s" % (ms // 1000, ms % 1000 // 100)
+        assert shown in text
+    got = json.loads(cli(used["home"], env.url, "usage", "--log", "--output", "json").stdout)
+    assert [e["latency_ms"] for e in got["events"]] == [e["latency_ms"] for e in events]
+
+
+def test_usage_tasks(env, used):
+    r = requests.post(env.url + "/v1/video_generation", headers={"authorization": "Bearer " + used["key"]},
+                      json={"model": "MiniMax-Hailuo-2.3", "prompt": "a cat"}, timeout=30)
+    assert r.status_code == 200, r.text
+    task = r.json()["task_id"]
+    r = cli(used["home"], env.url, "usage", "--tasks", "--output", "json")
+    assert r.returncode == 0, r.stderr
+    got = json.loads(r.stdout)
+    assert got == used["s"].get(API + "/usage/tasks").json()
+    assert [t["task_id"] for t in got["tasks"]] == [task] and got["tasks"][0]["state"] == "submitted"
+    r = cli(used["home"], env.url, "usage", "--tasks", "--kind", "video", "--output", "text")
+    assert r.returncode == 0, r.stderr
+    assert "STATE" in r.stdout and task in r.stdout and "submitted" in r.stdout and used["key_id"] in r.stdout
+    r = cli(used["home"], env.url, "usage", "--tasks", "--kind", "speech", "--output", "text")
+    assert r.returncode == 0 and "no video or speech tasks" in r.stdout
+    r = cli(used["home"], env.url, "usage", "--tasks", "--kind", "file")
+    assert r.returncode == 2 and "video or speech" in r.stderr
+    r = cli(used["home"], env.url, "usage", "--tasks", "--log")
+    assert r.returncode == 2
+    r = cli(used["home"], env.url, "usage", "--tasks", "--model", "x")
+    assert r.returncode == 2
 
 
 def test_bad_flags(env, used):

@@ -1,6 +1,7 @@
 /* Unit tests: the usage aggregates (usage_aggregate: groups, order, the row
  * ceiling) and the usage log as CSV (RFC 4180 quoting, formula cells, paging
- * past one usage_log page, the row ceiling with its closing comment). */
+ * past one usage_log page, the row ceiling with its closing comment, the
+ * column order with the appended latency and video columns). */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -177,7 +178,7 @@ static void csv_pages_and_stops_at_its_ceiling(void **state)
     assert_int_equal(lines(b.data), total + 1);
     assert_true(strncmp(b.data, "request_id,time,key,model,service,route,http_status,", 52) == 0);
     assert_non_null(strstr(b.data, "\r\nr0429,2026-12-01T00:00:00Z,k,MiniMax-M2.7,chat,/v1/chat/completions,200,false,"
-                                   "10,5,0,0,0,0,0,0,1429,0.001429\r\n"));
+                                   "10,5,0,0,0,0,0,0,1429,0.001429,0,0,\r\n"));
     assert_non_null(strstr(b.data, "\r\nr0000,"));
     assert_null(strstr(b.data, "zz"));
     assert_null(strstr(b.data, "#"));
@@ -197,6 +198,46 @@ static void csv_pages_and_stops_at_its_ceiling(void **state)
     mg_buf_free(&b);
 }
 
+/* The columns a spreadsheet reads by position: the first ones as they were,
+ * the latency and a video's length and resolution appended after cost. */
+static void csv_columns_keep_their_order(void **state)
+{
+    struct mg_store *s = *state;
+    struct mg_buf b;
+    struct mg_usage_event e;
+    size_t rows;
+    int truncated;
+    memset(&e, 0, sizeof(e));
+    mg_strlcpy(e.request_id, "video-123", sizeof(e.request_id));
+    e.account_id = 1;
+    e.ts_ms = D0 + 5000;
+    mg_strlcpy(e.key_public_id, "k", sizeof(e.key_public_id));
+    mg_strlcpy(e.model, "MiniMax-Hailuo-2.3", sizeof(e.model));
+    mg_strlcpy(e.service, "video", sizeof(e.service));
+    mg_strlcpy(e.route, "/v1/query/video_generation", sizeof(e.route));
+    e.videos = 1;
+    e.video_seconds = 6;
+    mg_strlcpy(e.video_res, "768P", sizeof(e.video_res));
+    e.cost_micros = 250000;
+    e.latency_ms = 1234;
+    e.http_status = 200;
+    assert_int_equal(s->ops->usage_insert(s, &e, 1), MG_OK);
+    put(s, "chat1", 1, D0, "k", "MiniMax-M2.7", "chat", 7);
+    struct mg_usage_filter f = {.account_id = 1};
+    mg_buf_init(&b, MG_USAGE_CSV_MAX_BYTES);
+    assert_int_equal(mg_usage_csv(s, &f, MG_USAGE_CSV_MAX_ROWS, &b, &rows, &truncated), MG_OK);
+    assert_int_equal(rows, 2);
+    assert_string_equal(b.data,
+                        "request_id,time,key,model,service,route,http_status,estimated,input_tokens,output_tokens,"
+                        "cached_tokens,characters,images,videos,tracks,voices,cost_micros,cost,latency_ms,"
+                        "video_seconds,video_resolution\r\n"
+                        "video-123,2026-12-01T00:00:05Z,k,MiniMax-Hailuo-2.3,video,/v1/query/video_generation,200,false,"
+                        "0,0,0,0,0,1,0,0,250000,0.25,1234,6,768P\r\n"
+                        "chat1,2026-12-01T00:00:00Z,k,MiniMax-M2.7,chat,/v1/chat/completions,200,false,"
+                        "10,5,0,0,0,0,0,0,7,0.000007,0,0,\r\n");
+    mg_buf_free(&b);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -204,6 +245,7 @@ int main(void)
         cmocka_unit_test_setup_teardown(aggregates_have_a_ceiling, setup, teardown),
         cmocka_unit_test(fields_are_quoted),
         cmocka_unit_test_setup_teardown(csv_pages_and_stops_at_its_ceiling, setup, teardown),
+        cmocka_unit_test_setup_teardown(csv_columns_keep_their_order, setup, teardown),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

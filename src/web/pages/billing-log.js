@@ -2,9 +2,13 @@
 // newest first, filtered by key, model, service, status and time, found by
 // request id (the x-request-id header of a response), "Load more" through
 // next_cursor, and "Export CSV" of the same filters (GET /usage/log.csv).
+// Each request shows its latency; a video its length and resolution.  The
+// second view, "Async tasks" (billing-tasks.js), lists the video and speech
+// tasks with their state.
 import { t, has, language } from '../i18n.js';
 import { h, heading, field, actions, onSubmit, date, money, loading, empty, problem, table } from '../dom.js';
 import { qs } from '../api.js';
+import { tasksView, videoText } from './billing-tasks.js';
 
 const SERVICES = ['chat', 'speech', 'video', 'image', 'music', 'voice', 'files'];
 const PAGE = 50;
@@ -25,8 +29,16 @@ function filtersOf(v) {
     from: iso(v.from), to: iso(v.to) };
 }
 
+/** 340 -> "340 ms", 1234 -> "1.2 s": the arrival of the request to the end of its answer. */
+export function latencyText(ms) {
+  if (typeof ms !== 'number') return '—';
+  if (ms < 1000) return t('log.latency_ms', { n: num(ms) });
+  return t('log.latency_s', { n: new Intl.NumberFormat(language(), { maximumFractionDigits: 1 }).format(Math.floor(ms / 100) / 10) });
+}
+
 function units(e) {
   const u = e.units || {};
+  if (e.video_seconds || e.video_resolution) return videoText(e.video_seconds, e.video_resolution);
   if (u.input_tokens || u.output_tokens) return t('log.tokens', { input: num(u.input_tokens), output: num(u.output_tokens) });
   for (const k of ['characters', 'images', 'videos', 'tracks', 'voices']) if (u[k]) return t('log.unit_' + k, { n: num(u[k]) });
   return '—';
@@ -40,6 +52,7 @@ function rows(events) {
     { label: t('log.col_model'), cell: (e) => e.model },
     { label: t('log.col_service'), cell: (e) => (has('scope.' + e.service) ? t('scope.' + e.service) : e.service) },
     { label: t('log.col_status'), cell: (e) => String(e.http_status) + (e.estimated ? ' · ' + t('log.estimated') : '') },
+    { label: t('log.col_latency'), cell: (e) => h('span', { 'data-latency-ms': e.latency_ms }, latencyText(e.latency_ms)) },
     { label: t('log.col_units'), cell: (e) => units(e) },
     { label: t('log.col_cost'), cell: (e) => money(e.cost_micros) },
   ], events);
@@ -65,10 +78,21 @@ export default async function render(ctx) {
       field({ name: 'from', label: t('log.from'), type: 'datetime-local' }),
       field({ name: 'to', label: t('log.to'), type: 'datetime-local' }))),
     actions(t('log.apply'), exportLink));
+  // two views of the page: the billed requests (the filters, the list) and the async tasks
+  const requests = h('div', { 'data-requests-view': '' }, h('p', { class: 'intro' }, t('log.intro')), form, list,
+    h('div', { class: 'actions' }, moreSlot, moreErr));
+  const tasks = tasksView(ctx);
+  const views = h('div', { class: 'tabs', role: 'group', 'aria-label': t('log.views') },
+    [['requests', t('log.view_requests')], ['tasks', t('log.view_tasks')]].map(([v, label]) =>
+      h('button', { type: 'button', 'data-view': v, 'aria-pressed': String(v === 'requests'), onclick: () => show(v) }, label)));
+  const show = (v) => {
+    for (const b of views.children) b.setAttribute('aria-pressed', String(b.dataset.view === v));
+    requests.hidden = v !== 'requests';
+    if (v === 'tasks') tasks.show(); else tasks.hide();
+  };
   ctx.main.append(h('section', { class: 'page' },
     h('p', { class: 'crumb' }, h('a', { href: ctx.root + 'billing' }, t('log.back'))),
-    heading(t('log.title')), h('p', { class: 'intro' }, t('log.intro')), form, list,
-    h('div', { class: 'actions' }, moreSlot, moreErr)));
+    heading(t('log.title')), views, requests, tasks.el));
 
   let filters = {}, cursor = null, shown = [];
   const paint = () => {
