@@ -3,9 +3,11 @@
  * "Invoices").  One thread of its own, never a loop thread, with its own
  * store handle; every [billing] check_interval_ms (real time) it looks at the
  * injectable clock (mg_now_ms) and
- *   - closes the previous month once the clock is MG_CLOSE_GRACE_MS past
- *     its end (billing/close.h: idempotent, so a restart or a second node
- *     closing the same month issues nothing twice);
+ *   - closes every month after the newest invoiced (at the start, after
+ *     the one before the oldest usage: invoice history back to the first
+ *     usage) once the clock is MG_CLOSE_GRACE_MS past its end, at most
+ *     CLOSES_PER_TICK a check (billing/close.h: idempotent, so a restart or
+ *     a second node closing the same month issues nothing twice);
  *   - sends the one reminder of every invoice-billed invoice whose due date
  *     has passed unpaid (the reminder is marked sent before the mail is
  *     queued: at most one per invoice, even across nodes).
@@ -27,6 +29,7 @@
 #include <time.h>
 
 #define REMINDERS_PER_TICK 100 /* overdue invoices handled per check; the rest wait for the next one */
+#define CLOSES_PER_TICK 12     /* months closed per check: a year of history at once, the rest at the next */
 
 struct mg_billing_thread {
     pthread_t tid;
@@ -37,7 +40,8 @@ struct mg_billing_thread {
     char spec[MG_PATH_MAX + 16];
     struct mg_billing_config cfg;
     struct mg_mailer *mailer;
-    int64_t closed_through; /* the newest month this thread closed (-1 = none yet) */
+    int started;            /* closed_through is known (from the store, then from the closes) */
+    int64_t closed_through; /* the newest month closed */
 };
 
 void mg_server_billing_config(const struct mg_config *cfg, struct mg_billing_config *out)
@@ -90,21 +94,40 @@ static void remind(struct mg_billing_thread *t, struct mg_store *s, int64_t now)
     }
 }
 
+/* The month before the first this thread closes: the newest month
+ * invoiced, or the one before the oldest usage (history back to the first
+ * usage: months with usage that no invoice covers yet, such as those before
+ * invoices existed or missed while every node was down). */
+static int closed_before(struct mg_store *s, int64_t *month)
+{
+    int64_t first = -1, last = -1;
+    if (s->ops->billing_months(s, &first, &last) != MG_OK || (first < 0 && last < 0))
+        return MG_DECLINED; /* no usage yet (or the store failed): read again at the next check */
+    *month = first < 0 ? last : MG_MAX(last, first - 1);
+    return MG_OK;
+}
+
 static void tick(struct mg_billing_thread *t, struct mg_store *s)
 {
     int64_t now = mg_now_ms(), prev = mg_month_of(now) - 1;
-    struct mg_period p = mg_period_of_month(prev);
-    if (prev >= 0 && prev > t->closed_through && now >= p.end_ms + MG_CLOSE_GRACE_MS) {
+    if (!t->started && closed_before(s, &t->closed_through) == MG_OK)
+        t->started = 1;
+    for (int n = 0; t->started && n < CLOSES_PER_TICK && t->closed_through < prev; n++) {
+        int64_t month = t->closed_through + 1;
+        struct mg_period p = mg_period_of_month(month);
         struct mg_close_result r;
         char period[16];
-        mg_period_format(prev, period, sizeof(period));
-        if (mg_close_month(s, prev, now, t->cfg.currency, NULL, NULL, &r) == MG_OK) {
-            if (r.issued > 0 || r.failed > 0)
-                mg_log(MG_LOG_INFO, "billing: closed %s: %zu invoices issued, %zu existed, %zu failed", period,
-                       r.issued, r.existing, r.failed);
-            if (r.failed == 0) /* else the next check tries the failed accounts again */
-                t->closed_through = prev;
-        }
+        if (now < p.end_ms + MG_CLOSE_GRACE_MS)
+            break;
+        mg_period_format(month, period, sizeof(period));
+        if (mg_close_month(s, month, now, t->cfg.currency, NULL, NULL, &r) != MG_OK)
+            break;
+        if (r.issued > 0 || r.failed > 0)
+            mg_log(MG_LOG_INFO, "billing: closed %s: %zu invoices issued, %zu existed, %zu failed", period, r.issued,
+                   r.existing, r.failed);
+        if (r.failed > 0) /* the next check tries the failed accounts again */
+            break;
+        t->closed_through = month;
     }
     remind(t, s, now);
 }
@@ -146,7 +169,6 @@ struct mg_billing_thread *mg_billing_start(const struct mg_config *cfg, const ch
     pthread_cond_init(&t->cv, &ca);
     pthread_condattr_destroy(&ca);
     t->interval_ms = cfg->billing_check_ms > 0 ? cfg->billing_check_ms : 60000;
-    t->closed_through = -1;
     t->mailer = mailer;
     mg_strlcpy(t->spec, spec, sizeof(t->spec));
     mg_server_billing_config(cfg, &t->cfg);

@@ -198,6 +198,7 @@ static const struct mg_store_ops ops = {
     .payment_insert = sq_payment_insert,
     .payments_list = sq_payments_list,
     .invoices_due = sq_invoices_due,
+    .billing_months = sq_billing_months,
     .invoice_set_reminded = sq_invoice_set_reminded,
     /* the wallet */
     .ledger_add = sq_ledger_add,

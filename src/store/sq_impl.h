@@ -307,6 +307,7 @@ int sq_invoice_set_status(struct mg_store *s, int64_t id, enum mg_invoice_state 
 int sq_payment_insert(struct mg_store *s, struct mg_payment_record *p);
 int sq_payments_list(struct mg_store *s, int64_t invoice_id, mg_store_payment_cb cb, void *arg);
 int sq_invoices_due(struct mg_store *s, int64_t now_ms, size_t limit, mg_store_invoice_cb cb, void *arg);
+int sq_billing_months(struct mg_store *s, int64_t *first_usage_month, int64_t *last_invoiced_month);
 int sq_invoice_set_reminded(struct mg_store *s, int64_t id, int64_t now_ms);
 
 /* ---- The wallet (sq_wallet.c) ---- */

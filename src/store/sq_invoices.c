@@ -334,3 +334,27 @@ int sq_invoice_set_reminded(struct mg_store *s, int64_t id, int64_t now_ms)
     return sq_run2(s, "UPDATE invoices SET reminder_sent_ms = ? WHERE id = ? AND reminder_sent_ms = 0", now_ms, id, 1,
                    "invoice reminder");
 }
+
+/* The oldest usage event by usage_ts (one index probe); invoices are few per
+ * account and month, so their newest period is a short scan. */
+int sq_billing_months(struct mg_store *s, int64_t *first_usage_month, int64_t *last_invoiced_month)
+{
+    /* the UTC month as months since January 1970, as billing/spendword.h counts them */
+    sqlite3_stmt *st = sq_prep(s, "SELECT (SELECT (CAST(strftime('%Y', t / 1000, 'unixepoch') AS INTEGER) - 1970) * 12"
+                                  " + CAST(strftime('%m', t / 1000, 'unixepoch') AS INTEGER) - 1"
+                                  " FROM (SELECT min(ts_ms) AS t FROM usage_events) WHERE t IS NOT NULL),"
+                                  " (SELECT max(period) FROM invoices)");
+    int rc;
+    if (st == NULL)
+        return MG_ERR;
+    *first_usage_month = *last_invoiced_month = -1;
+    rc = sqlite3_step(st);
+    if (rc == SQLITE_ROW) {
+        if (sqlite3_column_type(st, 0) != SQLITE_NULL)
+            *first_usage_month = sqlite3_column_int64(st, 0);
+        if (sqlite3_column_type(st, 1) != SQLITE_NULL)
+            *last_invoiced_month = sqlite3_column_int64(st, 1);
+    }
+    sqlite3_finalize(st);
+    return rc == SQLITE_ROW ? MG_OK : sq_fail(s, "billing months");
+}

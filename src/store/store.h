@@ -492,7 +492,10 @@ struct mg_store_ops {
      * MG_PAYMENTS_PER_INVOICE payments.  payments_list: oldest first.
      * invoices_due: open invoices with 0 < due_ms <= now_ms and no reminder
      * sent, oldest due first, at most limit.  invoice_set_reminded: sets
-     * reminder_sent_ms if none was set; MG_DECLINED otherwise (one reminder). */
+     * reminder_sent_ms if none was set; MG_DECLINED otherwise (one reminder).
+     * billing_months: the month of the oldest usage event and the newest
+     * month invoiced (each -1 when there is none): where the billing thread
+     * starts closing months (history back to the first usage). */
     int (*account_set_invoice_billing)(struct mg_store *s, int64_t account_id, int on);
     int (*invoice_accounts)(struct mg_store *s, int64_t from_ms, int64_t to_ms, int64_t after_id, size_t limit,
                             int64_t *ids, size_t *n);
@@ -510,6 +513,7 @@ struct mg_store_ops {
     int (*payments_list)(struct mg_store *s, int64_t invoice_id, mg_store_payment_cb cb, void *arg);
     int (*invoices_due)(struct mg_store *s, int64_t now_ms, size_t limit, mg_store_invoice_cb cb, void *arg);
     int (*invoice_set_reminded)(struct mg_store *s, int64_t id, int64_t now_ms);
+    int (*billing_months)(struct mg_store *s, int64_t *first_usage_month, int64_t *last_invoiced_month);
 
     /* ---- The wallet: credit ledger and redeem codes, issue 12 / BL-7 (sq_wallet.c) ---- */
     /* accounts.credit_micros is the balance and changes only here, with a

@@ -355,3 +355,21 @@ def test_the_billing_thread_closes_the_month_and_reminds_once(sim):
         assert not [m for m in p.mailbox.mails(email) if "overdue" in str(m["msg"])]
     finally:
         p.stop()
+
+
+def test_the_billing_thread_closes_older_months_without_an_invoice(sim):
+    """History back to the first usage: a month with usage that no invoice covers (before invoices
+    existed, or missed while every node was down) is closed by the billing thread too, oldest first."""
+    p = platform(sim, 200)
+    try:
+        email, password, s = p.user("invold")
+        ev = make_usage(p, s, 2)
+        ts = max(e["ts_ms"] for e in ev)
+        later = next_month_start(next_month_start(next_month_start(ts)))  # three months on
+        p.advance(later - ts + GRACE_MS + 60 * 1000)
+        s = p.login(email, password)
+        (inv,) = wait_for(lambda: invoices_of(s), what="the old month's invoice")
+        assert inv["period"] == month_text(ts)
+        assert inv["subtotal_micros"] == sum(e["cost_micros"] for e in ev)
+    finally:
+        p.stop()
