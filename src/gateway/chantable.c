@@ -89,6 +89,14 @@ void mg_chantable_reclaim(struct mg_chantable *t)
         free_if_done(t, i);
 }
 
+void mg_chantable_try_reclaim(struct mg_chantable *t)
+{
+    if (pthread_mutex_trylock(&t->lock) != 0)
+        return;
+    mg_chantable_reclaim(t);
+    pthread_mutex_unlock(&t->lock);
+}
+
 void mg_chantable_join(struct mg_chantable *t, struct mg_chan_reader *r)
 {
     mg_chantable_lock(t);

@@ -12,7 +12,8 @@
  * its memory (name, key header, TLS context) stays until every loop thread
  * (a reader) has said, by storing the slot's generation in its acked[], that
  * it has no request on it and has closed its idle connections to it.  Only
- * then may the admin path dispose it and fill it again (mg_chantable_claim).
+ * then is it disposed (its key wiped) and may it be filled again: by the
+ * reader that let go last if the lock is free, else by the next change.
  * A reader looks again whenever the table's epoch moves (each retirement),
  * on its next request or its periodic sweep.
  */
@@ -73,6 +74,9 @@ void mg_chantable_retire(struct mg_chantable *t, int i);
 int mg_chantable_find(struct mg_chantable *t, const char *name);
 /* Disposes every retired slot that every reader let go of (its key is wiped now rather than at reuse). */
 void mg_chantable_reclaim(struct mg_chantable *t);
+/* The same from a loop thread that just let go of a slot: only when the lock is free at once (a change
+ * may be making a TLS context under it), else the next change does it.  Never waits. */
+void mg_chantable_try_reclaim(struct mg_chantable *t);
 
 /* ---- loop threads --------------------------------------------------------------------------------------- */
 /* Registers r (zeroed by the caller) for a loop thread; it has no request on any slot yet.  Takes the lock. */

@@ -95,7 +95,7 @@ void gw_thread_sweep(struct gw_thread *t)
 {
     struct mg_chantable *tab = &t->gw->tab;
     uint64_t epoch = atomic_load(&tab->epoch);
-    int done = 1;
+    int done = 1, acked = 0;
     if (epoch == t->swept)
         return;
     size_t n = mg_chantable_size(tab);
@@ -113,9 +113,12 @@ void gw_thread_sweep(struct gw_thread *t)
             t->pool_gen[i] = 0;
         }
         mg_chantable_ack(&t->rd, i, MG_SLOT_GEN(w));
+        acked = 1;
     }
     if (done)
         t->swept = epoch;
+    if (acked) /* maybe the last thread to let go: wipe the old key now rather than at the next change */
+        mg_chantable_try_reclaim(tab);
 }
 
 static void on_sweep(h2o_timeout_entry_t *e)

@@ -13,6 +13,7 @@
 #include "core/mg.h"
 #include "gateway/chantable.h"
 #include "gateway/gateway.h"
+#include "gateway/relay.h" /* the test looks at the gateway's table */
 
 static struct mg_chantable tab;        /* large: not on the stack */
 static struct mg_chan_reader ra, rb;   /* two loop threads */
@@ -76,6 +77,24 @@ static void retired_slot_waits_for_every_reader(void **state)
     mg_chantable_free(&tab);
 }
 
+static void the_last_reader_frees_without_waiting(void **state)
+{
+    mg_chantable_init(&tab);
+    memset(&ra, 0, sizeof(ra));
+    mg_chantable_join(&tab, &ra);
+    mg_chantable_lock(&tab);
+    fill("a");
+    mg_chantable_retire(&tab, 0);
+    mg_chantable_ack(&ra, 0, 1);
+    mg_chantable_try_reclaim(&tab); /* the lock is taken (a change is under way): nothing, no wait */
+    assert_int_equal(MG_SLOT_STATE(mg_chantable_word(&tab, 0)), MG_SLOT_RETIRED);
+    mg_chantable_unlock(&tab);
+    mg_chantable_try_reclaim(&tab);
+    assert_int_equal(MG_SLOT_STATE(mg_chantable_word(&tab, 0)), MG_SLOT_FREE);
+    mg_chantable_leave(&tab, &ra);
+    mg_chantable_free(&tab);
+}
+
 /* ---- through the gateway ----------------------------------------------------------------------------- */
 
 static struct mg_gateway *gateway(void)
@@ -101,8 +120,8 @@ static int put(struct mg_gateway *gw, const char *name, const char *models, char
     return mg_gateway_channel_put(gw, &s, err, errlen);
 }
 
-/* The table of a gateway, as the loop threads read it (the test sees the gateway's insides). */
-static const struct mg_chantable *table_of(struct mg_gateway *gw);
+/* The table of a gateway, as the loop threads read it. */
+static const struct mg_chantable *table_of(struct mg_gateway *gw) { return &gw->tab; }
 
 static void add_past_the_ceiling_is_refused(void **state)
 {
@@ -180,13 +199,11 @@ static void old_versions_still_in_use_fill_the_slots(void **state)
     mg_gateway_free(gw);
 }
 
-#include "gateway/relay.h"
-static const struct mg_chantable *table_of(struct mg_gateway *gw) { return &gw->tab; }
-
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(retired_slot_waits_for_every_reader),
+        cmocka_unit_test(the_last_reader_frees_without_waiting),
         cmocka_unit_test(add_past_the_ceiling_is_refused),
         cmocka_unit_test(edit_is_seen_by_the_next_pick),
         cmocka_unit_test(old_versions_still_in_use_fill_the_slots),
