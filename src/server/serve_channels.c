@@ -6,8 +6,8 @@
  * (h_channels.c): the gateway's live state and switch, running an added or
  * edited database channel and taking a removed one out (on the platform's
  * worker: the key is opened and the TLS context made there), sealing a new
- * key and opening a channel's key for its test request.  The platform never sees the
- * gateway; this file joins the two.
+ * key and opening a channel's key for its test request.  The platform never
+ * sees the gateway; this file joins the two.
  */
 #include "core/log.h"
 #include "core/mg.h"
