@@ -83,7 +83,8 @@ static void wrong_region(struct relay *rl)
     char detail[512];
     snprintf(detail, sizeof(detail), "The key is for region %s; this server%s%s serves %s.%s%s%s", mg_region_name(r),
              cfg->public_base_url[0] ? " at " : "", cfg->public_base_url,
-             cfg->serves[MG_REGION_GLOBAL] ? "global" : cfg->serves[MG_REGION_CN] ? "cn" : "no region",
+             atomic_load(&rl->gw->serves[MG_REGION_GLOBAL]) ? "global"
+             : atomic_load(&rl->gw->serves[MG_REGION_CN]) ? "cn" : "no region",
              where[0] ? " Use the base URL " : " Use a base URL that serves region ",
              where[0] ? where : mg_region_name(r), where[0] ? " for this key." : ".");
     rl_send_error(rl, MG_E_KEY_WRONG_REGION, detail);
@@ -164,7 +165,7 @@ int rl_admit_key(struct relay *rl)
         rl_send_error(rl, MG_E_KEY_EXPIRED, NULL);
         return MG_ERR;
     }
-    if (!gw->cfg.serves[key->region]) {
+    if (!atomic_load_explicit(&gw->serves[key->region], memory_order_relaxed)) {
         wrong_region(rl);
         return MG_ERR;
     }

@@ -1,5 +1,6 @@
 /* channel.c: channel set-up, choice and cool-down (see channel.h). */
 #include "gateway/channel.h"
+#include "gateway/chantable.h"
 #include "gateway/relay.h"
 #include "core/clock.h"
 #include "core/log.h"
@@ -100,58 +101,135 @@ void mg_channel_cool(struct mg_channel *c, int ms)
     atomic_store_explicit(&c->last_failure_ms, now, memory_order_relaxed);
 }
 
-static struct mg_channel *by_name(struct mg_gateway *gw, const char *name)
-{
-    for (size_t i = 0; i < gw->nch; i++)
-        if (strcmp(gw->ch[i].spec.name, name) == 0)
-            return &gw->ch[i];
-    return NULL;
-}
+/* ---- the table as the admin path changes it ------------------------------------------------------------ */
 
 int mg_gateway_channel_state(struct mg_gateway *gw, const char *name, struct mg_channel_state *out)
 {
-    struct mg_channel *c = by_name(gw, name);
     memset(out, 0, sizeof(*out));
-    if (c == NULL)
-        return MG_DECLINED;
-    int64_t until = atomic_load(&c->cool_until_ms);
-    out->enabled = atomic_load(&c->enabled);
-    out->cooling_down_until_ms = until > mg_now_ms() ? until : 0;
-    out->failures = atomic_load_explicit(&c->failures, memory_order_relaxed);
-    out->last_failure_ms = atomic_load_explicit(&c->last_failure_ms, memory_order_relaxed);
-    return MG_OK;
+    mg_chantable_lock(&gw->tab);
+    int i = mg_chantable_find(&gw->tab, name);
+    if (i >= 0) {
+        struct mg_channel *c = &gw->tab.slot[i].ch;
+        int64_t until = atomic_load(&c->cool_until_ms);
+        out->enabled = atomic_load(&c->enabled);
+        out->cooling_down_until_ms = until > mg_now_ms() ? until : 0;
+        out->failures = atomic_load_explicit(&c->failures, memory_order_relaxed);
+        out->last_failure_ms = atomic_load_explicit(&c->last_failure_ms, memory_order_relaxed);
+    }
+    mg_chantable_unlock(&gw->tab);
+    return i >= 0 ? MG_OK : MG_DECLINED;
 }
 
 int mg_gateway_channel_set_enabled(struct mg_gateway *gw, const char *name, int on)
 {
-    struct mg_channel *c = by_name(gw, name);
-    if (c == NULL)
+    mg_chantable_lock(&gw->tab);
+    int i = mg_chantable_find(&gw->tab, name);
+    if (i >= 0)
+        atomic_store(&gw->tab.slot[i].ch.enabled, on ? 1 : 0);
+    mg_chantable_unlock(&gw->tab);
+    if (i < 0)
         return MG_DECLINED;
-    atomic_store(&c->enabled, on ? 1 : 0);
     mg_log(MG_LOG_INFO, "channel %s: %s", name, on ? "enabled" : "disabled (picks skip it)");
     return MG_OK;
 }
 
-int mg_channel_pick(struct mg_channel *ch, size_t n, enum mg_region region, const char *model, uint64_t tried,
+static void wipe_key(struct mg_channel_spec *spec)
+{
+    if (spec->api_key == NULL)
+        return;
+    sodium_memzero(spec->api_key, strlen(spec->api_key));
+    free(spec->api_key);
+    spec->api_key = NULL;
+}
+
+int mg_gateway_channel_put_locked(struct mg_gateway *gw, struct mg_channel_spec *spec, int replace, char *err,
+                                  size_t errlen)
+{
+    struct mg_chantable *t = &gw->tab;
+    int old = replace ? mg_chantable_find(t, spec->name) : -1;
+    if (old < 0 && t->live >= MG_MAX_CHANNELS) {
+        snprintf(err, errlen, "The gateway runs at most %d channels; remove one first.", MG_MAX_CHANNELS);
+        wipe_key(spec);
+        return MG_DECLINED;
+    }
+    mg_chantable_reclaim(t);
+    int i = mg_chantable_claim(t);
+    if (i < 0) {
+        snprintf(err, errlen, "Earlier versions of %d channels still finish their requests; try again in a minute.",
+                 MG_CHANNEL_SLOTS - MG_MAX_CHANNELS);
+        wipe_key(spec);
+        return MG_DECLINED;
+    }
+    struct mg_channel *c = &t->slot[i].ch;
+    int rc = mg_channel_setup(c, spec, gw->cfg.upstream_ca_file, err, errlen); /* c owns the key now */
+    if (rc != MG_OK) {
+        mg_channel_dispose(c); /* wipes the key; the slot stays free */
+        return rc;
+    }
+    if (old >= 0) { /* a new version: the failures so far are still this channel's */
+        struct mg_channel *o = &t->slot[old].ch;
+        atomic_store(&c->failures, atomic_load(&o->failures));
+        atomic_store(&c->last_failure_ms, atomic_load(&o->last_failure_ms));
+    }
+    if (c->target.proxy.host[0])
+        mg_log(MG_LOG_INFO, "channel %s: through proxy %s:%u (CONNECT)", c->spec.name, c->target.proxy.host,
+               c->target.proxy.port);
+    atomic_store(&gw->serves[c->spec.region], 1);
+    mg_chantable_publish(t, i); /* the next pick sees the new version ... */
+    if (old >= 0)
+        mg_chantable_retire(t, old); /* ... and no longer the old one, whose requests finish on it */
+    return MG_OK;
+}
+
+int mg_gateway_channel_put(struct mg_gateway *gw, struct mg_channel_spec *spec, char *err, size_t errlen)
+{
+    mg_chantable_lock(&gw->tab);
+    int edit = mg_chantable_find(&gw->tab, spec->name) >= 0;
+    int rc = mg_gateway_channel_put_locked(gw, spec, 1, err, errlen);
+    mg_chantable_unlock(&gw->tab);
+    if (rc == MG_OK)
+        mg_log(MG_LOG_INFO, "channel %s: %s (from the next request)", spec->name, edit ? "changed" : "added");
+    return rc == MG_OK ? MG_OK : MG_DECLINED;
+}
+
+int mg_gateway_channel_remove(struct mg_gateway *gw, const char *name)
+{
+    mg_chantable_lock(&gw->tab);
+    int i = mg_chantable_find(&gw->tab, name);
+    if (i >= 0)
+        mg_chantable_retire(&gw->tab, i);
+    mg_chantable_reclaim(&gw->tab);
+    mg_chantable_unlock(&gw->tab);
+    if (i < 0)
+        return MG_DECLINED;
+    mg_log(MG_LOG_INFO, "channel %s: removed (requests on it finish)", name);
+    return MG_OK;
+}
+
+/* ---- the pick (loop threads, no lock) ---------------------------------------------------------------------- */
+
+int mg_channel_pick(const struct mg_chantable *t, enum mg_region region, const char *model, int skip,
                     int *unknown_model)
 {
     int64_t now = mg_now_ms();
     int region_seen = 0, disabled_lists = 0;
+    size_t n = mg_chantable_size(t);
     *unknown_model = 0;
     for (int pass = 0; pass < 2; pass++) { /* pass 1 admits cooling channels */
         uint64_t total = 0, r;
-        int ok[MG_MAX_CHANNELS];
+        int ok[MG_CHANNEL_SLOTS];
         for (size_t i = 0; i < n; i++) {
-            struct mg_channel *c = &ch[i];
+            const struct mg_channel *c = &t->slot[i].ch;
             ok[i] = 0;
-            if (c->spec.region != region)
+            /* acquire: a LIVE word makes the channel written before it visible */
+            if (MG_SLOT_STATE(mg_chantable_word(t, i)) != MG_SLOT_LIVE || c->spec.region != region)
                 continue;
             if (!atomic_load_explicit(&c->enabled, memory_order_relaxed)) { /* off: no channel, not an unknown model */
                 disabled_lists |= mg_models_admit(c->spec.models, model);
                 continue;
             }
             region_seen = 1;
-            if ((tried & (1ull << i)) || !mg_models_admit(c->spec.models, model))
+            if ((int)i == skip || !mg_models_admit(c->spec.models, model))
                 continue;
             if (pass == 0 && atomic_load(&c->cool_until_ms) > now)
                 continue;
@@ -164,11 +242,11 @@ int mg_channel_pick(struct mg_channel *ch, size_t n, enum mg_region region, cons
         for (size_t i = 0; i < n; i++) {
             if (!ok[i])
                 continue;
-            if (r < (uint64_t)ch[i].spec.weight)
+            if (r < (uint64_t)t->slot[i].ch.spec.weight)
                 return (int)i;
-            r -= (uint64_t)ch[i].spec.weight;
+            r -= (uint64_t)t->slot[i].ch.spec.weight;
         }
     }
-    *unknown_model = region_seen && tried == 0 && !disabled_lists;
+    *unknown_model = region_seen && skip < 0 && !disabled_lists;
     return -1;
 }

@@ -12,8 +12,6 @@
 #include "gateway/gateway.h"
 #include "net/upclient.h"
 
-#define MG_MAX_CHANNELS 64 /* per gateway; far beyond a reseller's upstream accounts */
-
 struct mg_channel {
     struct mg_channel_spec spec;
     h2o_url_t url;
@@ -39,13 +37,16 @@ int mg_channel_setup(struct mg_channel *c, const struct mg_channel_spec *spec, c
 /* Frees what setup made and wipes the key. */
 void mg_channel_dispose(struct mg_channel *c);
 
+struct mg_chantable;
+
 /*
- * Picks an enabled channel of `region` that lists `model` and is not in `tried` (bit
- * per index), weighted, preferring ones not cooling down (a cooling one is
- * still better than a 503).  -1 if none; *unknown_model is then set when the
- * region has channels but none lists the model (and nothing was tried yet).
+ * Picks a live, enabled channel of `region` that lists `model` and is not slot
+ * `skip` (the one a retry leaves; -1 = none), weighted, preferring ones not
+ * cooling down (a cooling one is still better than a 503).  Its slot, or -1 if
+ * none; *unknown_model is then set when the region has channels but none lists
+ * the model (and nothing was tried yet).  No lock: see chantable.h.
  */
-int mg_channel_pick(struct mg_channel *ch, size_t n, enum mg_region region, const char *model, uint64_t tried,
+int mg_channel_pick(const struct mg_chantable *t, enum mg_region region, const char *model, int skip,
                     int *unknown_model);
 
 /* Lets channel c rest for ms (a failure, counted): picks avoid it while another one is healthy. */

@@ -6,6 +6,8 @@
  *
  * Per-thread state (upstream socket pools, the worker pool attachment,
  * timers) is created by the handler's on_context_init on each loop thread.
+ * Channels change while it runs (mg_gateway_channel_put / _remove; the slot
+ * table of chantable.h).
  */
 #ifndef MG_GATEWAY_GATEWAY_H
 #define MG_GATEWAY_GATEWAY_H
@@ -88,6 +90,9 @@ void mg_gateway_begin_drain(struct mg_gateway *gw);
  * for the last writes (the requests leave mg_gateway_inflight when done). */
 void mg_gateway_cut_streams(struct mg_gateway *gw, h2o_context_t *ctx);
 
+/* How many channels run now (any thread; no lock). */
+size_t mg_gateway_live_channels(struct mg_gateway *gw);
+
 /* A channel's live state (for the console; any thread). */
 struct mg_channel_state {
     int enabled;
@@ -95,11 +100,24 @@ struct mg_channel_state {
     uint64_t failures;             /* failed attempts since start (each one started a cool-down) */
     int64_t last_failure_ms;       /* 0 = none */
 };
-/* The state of the channel named name: MG_OK, or MG_DECLINED when this gateway has no such channel
- * (added after the start, or its base URL was refused). */
+/* The state of the running channel named name: MG_OK, or MG_DECLINED when this gateway runs no such channel
+ * (removed, its base URL was refused, or its stored key could not be opened at the start). */
 int mg_gateway_channel_state(struct mg_gateway *gw, const char *name, struct mg_channel_state *out);
 /* Takes channel name into picks (on = 1) or out of them (0) from the next request on; requests already
  * on it finish.  An atomic flag the pick reads (no lock).  MG_OK, or MG_DECLINED when there is no such channel. */
 int mg_gateway_channel_set_enabled(struct mg_gateway *gw, const char *name, int on);
+/*
+ * Runs channel spec from the next request on this node: a new channel, or a new version of the running
+ * channel of that name (its base URL, key, weight, models or switch changed; requests already on the old
+ * version finish on it, the failure count carries over, a cool-down does not).  The gateway takes
+ * ownership of spec->api_key, also on failure (it is wiped then).  The set-up (TLS context, proxy) runs on
+ * the caller's thread: call it from a worker, never from a loop thread.  MG_OK; MG_DECLINED with a
+ * sentence in err that never holds the key: the gateway runs MG_MAX_CHANNELS (64) channels already, too
+ * many old versions still finish requests, or the base URL, TLS or proxy setting cannot work.
+ */
+int mg_gateway_channel_put(struct mg_gateway *gw, struct mg_channel_spec *spec, char *err, size_t errlen);
+/* Takes channel name out of the gateway: no new request goes to it, those on it finish, its memory and key
+ * go once no loop thread uses it.  MG_OK, or MG_DECLINED when it is not running. */
+int mg_gateway_channel_remove(struct mg_gateway *gw, const char *name);
 
 #endif

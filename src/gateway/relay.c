@@ -106,7 +106,7 @@ void rl_finish(struct relay *rl, int status)
         .account_id = rl->in.authed ? rl->in.key.account_id : 0,
         .region = rl->in.authed ? mg_region_name(rl->in.key.region) : NULL,
         .model = rl->in.model[0] ? rl->in.model : NULL,
-        .channel = rl->up.status ? rl->gw->ch[rl->up.channel].spec.name : NULL,
+        .channel = rl->up.status ? gw_channel(rl->gw, rl->up.channel)->spec.name : NULL,
         .error = rl->error,
         .status = status,
         .upstream_status = rl->up.status,
@@ -160,6 +160,8 @@ static void relay_dispose(void *p)
     if (rl->st.sse_init)
         mg_sse_free(&rl->st.sse);
     mg_upc_dispose(&rl->up.upc);
+    if (rl->up.holding) /* after the exchange gave its connection back */
+        gw_thread_release(rl->t, rl->up.channel);
     h2o_doublebuffer_dispose(&rl->st.sending);
 }
 

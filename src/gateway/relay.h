@@ -30,6 +30,7 @@
 #include "billing/pricebook.h"
 #include "billing/reserve.h"
 #include "gateway/channel.h"
+#include "gateway/chantable.h"
 #include "gateway/delivered.h"
 #include "core/apikey.h"
 #include "core/err.h"
@@ -50,8 +51,8 @@
 
 struct mg_gateway {
     struct mg_gateway_config cfg;
-    struct mg_channel *ch;
-    size_t nch;
+    struct mg_chantable tab;     /* the channels, changed while running (chantable.h) */
+    _Atomic int serves[MG_REGION__COUNT]; /* 1 once a channel of the region ran (cfg.serves at the start) */
     struct mg_keycache *keys;
     struct mg_meter *meter;
     struct mg_pool *pool;
@@ -72,9 +73,31 @@ struct gw_thread {
     h2o_timeout_t connect_to, first_byte_to, io_to, keepalive_to, zero_to, send_to, drain_to;
     h2o_linklist_t streams;      /* open streams (relay.st.link), including those draining for usage */
     struct mg_upc_timeouts upc_to;
-    struct mg_upc_pool pools[MG_MAX_CHANNELS];
     struct mg_pool_loop *pl;
+    /* per channel slot, made lazily by the first request on it (gw_thread_hold) */
+    struct mg_upc_pool pools[MG_CHANNEL_SLOTS];
+    uint32_t pool_gen[MG_CHANNEL_SLOTS]; /* the slot generation pools[i] goes to; 0 = none */
+    uint32_t busy[MG_CHANNEL_SLOTS];     /* this thread's requests holding each slot */
+    struct mg_chan_reader rd;            /* what it told the table it let go of */
+    uint64_t swept;                      /* the table's epoch it let go of everything retired by */
+    h2o_timeout_t sweep_to;
+    h2o_timeout_entry_t sweep;           /* an idle thread lets go too */
 };
+
+/* The channel of slot i (a LIVE slot the caller picked, or one it holds). */
+static inline struct mg_channel *gw_channel(struct mg_gateway *gw, size_t i) { return &gw->tab.slot[i].ch; }
+/* Request rl now uses slot i (and no longer the one it held): this thread's pool for it, made if new. */
+struct mg_upc_pool *gw_thread_hold(struct gw_thread *t, size_t i);
+/* A request lets go of slot i (it ended, or its retry went elsewhere). */
+void gw_thread_release(struct gw_thread *t, size_t i);
+/* Lets go of retired slots this thread no longer uses (their idle connections are closed); cheap when the
+ * table's epoch did not move. */
+void gw_thread_sweep(struct gw_thread *t);
+/* Under the table's lock: mg_gateway_channel_put's work (replace = 0 at the start: a channel of the same name
+ * is not replaced, as before channels could change); MG_DECLINED (left out) or MG_ERR (a TLS or proxy
+ * setting that cannot work). */
+int mg_gateway_channel_put_locked(struct mg_gateway *gw, struct mg_channel_spec *spec, int replace, char *err,
+                                  size_t errlen);
 
 enum rl_phase {
     RL_ADMIT,        /* on_req: route, credential, body, cap */
@@ -130,9 +153,9 @@ struct relay {
     struct {                     /* RL_UPSTREAM and the answer's head */
         struct mg_upc upc;
         h2o_iovec_t bufs[2];
-        size_t channel;
+        size_t channel;          /* its slot in gw->tab */
+        int holding;             /* 1: the request holds slot `channel` (gw_thread_hold) */
         int attempt;
-        uint64_t tried;          /* bit per channel */
         int status;              /* the upstream's status; 0 = none yet */
         int64_t ttfb_us;
     } up;

@@ -50,8 +50,8 @@ static void on_body(struct mg_upc *u, const char *err)
     }
     if (err != mg_upc_eos) {
         mg_log(MG_LOG_WARN, "request %s: channel %s: answer broke: %s%s%s", rl->request_id,
-               rl->gw->ch[rl->up.channel].spec.name, err, u->detail ? ": " : "", u->detail ? u->detail : "");
-        mg_channel_cool(&rl->gw->ch[rl->up.channel], rl->gw->cfg.cooldown_ms);
+               gw_channel(rl->gw, rl->up.channel)->spec.name, err, u->detail ? ": " : "", u->detail ? u->detail : "");
+        mg_channel_cool(gw_channel(rl->gw, rl->up.channel), rl->gw->cfg.cooldown_ms);
         rl_send_error(rl, rl_upstream_err(err), NULL);
         return;
     }

@@ -230,8 +230,8 @@ static void on_body(struct mg_upc *u, const char *err)
         if (err != mg_upc_eos) {
             rl->st.broken = 1;
             mg_log(MG_LOG_WARN, "request %s: channel %s: stream broke: %s%s%s", rl->request_id,
-                   rl->gw->ch[rl->up.channel].spec.name, err, u->detail ? ": " : "", u->detail ? u->detail : "");
-            mg_channel_cool(&rl->gw->ch[rl->up.channel], rl->gw->cfg.cooldown_ms);
+                   gw_channel(rl->gw, rl->up.channel)->spec.name, err, u->detail ? ": " : "", u->detail ? u->detail : "");
+            mg_channel_cool(gw_channel(rl->gw, rl->up.channel), rl->gw->cfg.cooldown_ms);
         }
     } else if (waiting(rl) >= rl->gw->cfg.stream_high_water) {
         mg_upc_pause(u);

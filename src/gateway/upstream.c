@@ -145,12 +145,12 @@ static int retry_channel(struct relay *rl)
     int unknown;
     if (rl->up.attempt != 0)
         return -1;
-    return mg_channel_pick(rl->gw->ch, rl->gw->nch, rl->in.key.region, rl->in.model, rl->up.tried, &unknown);
+    return mg_channel_pick(&rl->gw->tab, rl->in.key.region, rl->in.model, (int)rl->up.channel, &unknown);
 }
 
 static void attempt_failed(struct relay *rl, enum mg_err e, const char *err, const char *detail)
 {
-    struct mg_channel *c = &rl->gw->ch[rl->up.channel];
+    struct mg_channel *c = gw_channel(rl->gw, rl->up.channel);
     int next;
     mg_metrics_upstream(c->spec.name, 0);
     mg_log(MG_LOG_WARN, "request %s: channel %s failed: %s%s%s", rl->request_id, c->spec.name, err,
@@ -169,7 +169,7 @@ static void attempt_failed(struct relay *rl, enum mg_err e, const char *err, con
 static void on_head(struct mg_upc *u, const char *err)
 {
     struct relay *rl = u->data;
-    struct mg_channel *c = &rl->gw->ch[rl->up.channel];
+    struct mg_channel *c = gw_channel(rl->gw, rl->up.channel);
     assert(rl->phase == RL_UPSTREAM);
     if (err != NULL) {
         attempt_failed(rl, rl_upstream_err(err), err, u->detail);
@@ -204,23 +204,27 @@ static void on_head(struct mg_upc *u, const char *err)
 
 static void start_attempt(struct relay *rl, int i)
 {
-    struct mg_channel *c = &rl->gw->ch[i];
+    struct mg_channel *c = gw_channel(rl->gw, (size_t)i);
+    struct mg_upc_pool *pool = gw_thread_hold(rl->t, (size_t)i);
     size_t n = 1;
+    if (rl->up.holding)
+        gw_thread_release(rl->t, rl->up.channel); /* a retry: the first slot is this request's no more */
     rl->phase = RL_UPSTREAM;
     rl->up.channel = (size_t)i;
-    rl->up.tried |= 1ull << i;
+    rl->up.holding = 1;
     rl->up.bufs[0] = build_request(rl, c);
     if (rl->req->entity.base != NULL && rl->req->entity.len != 0)
         rl->up.bufs[n++] = rl->req->entity;
     rl->up.upc.data = rl;
     rl->up.upc.on_head = on_head;
-    mg_upc_start(&rl->up.upc, &rl->t->pools[i], rl->up.bufs, n);
+    mg_upc_start(&rl->up.upc, pool, rl->up.bufs, n);
 }
 
 void rl_forward(struct relay *rl)
 {
     int unknown;
-    int i = mg_channel_pick(rl->gw->ch, rl->gw->nch, rl->in.key.region, rl->in.model, 0, &unknown);
+    gw_thread_sweep(rl->t); /* a channel changed since: let go of what was retired first */
+    int i = mg_channel_pick(&rl->gw->tab, rl->in.key.region, rl->in.model, -1, &unknown);
     if (i < 0) {
         rl_send_error(rl, unknown ? MG_E_UNKNOWN_MODEL : MG_E_NO_CHANNEL, NULL);
         return;

@@ -6,11 +6,15 @@
  * one on or off, and a test request (h_channels_test.c).
  *
  * The gateway is the server's: this file reaches it only through the
- * callbacks of struct mg_platform_channel_ops.  Turning a channel on or off
- * takes effect now (and is stored for a database channel); adding, removing
- * or editing base URL, weight or models is stored and takes effect at the
- * next start, which every answer says ("applies_at").  Nothing here puts a
- * key, or a part of one, into an answer, a log line or the audit log.
+ * callbacks of struct mg_platform_channel_ops.  Every change is stored and
+ * takes effect on this node's next request ("applies_at": "now"): turning a
+ * channel on or off flips its switch; adding, editing (base URL, weight,
+ * models) and removing a database channel run it, publish a new version of
+ * it, or take it out of the gateway while the server runs (requests already
+ * on the old version finish on it).  When the gateway refuses a change (its
+ * ceiling, a setting that cannot work) the stored row is put back, so the
+ * database and the running gateway agree.  Nothing here puts a key, or a part
+ * of one, into an answer, a log line or the audit log.
  */
 #include "core/log.h"
 #include "core/mg.h"
@@ -67,9 +71,8 @@ static json_t *channel_json(struct pf_call *c, const struct mg_channel_record *r
         pf_set_time(st, "cooling_down_until", live.cooling_down_until_ms);
         json_object_set_new(st, "failures", json_integer((json_int_t)live.failures));
         pf_set_time(st, "last_failure_at", live.last_failure_ms);
-    } else {
+    } else { /* its stored key could not be opened, or its base URL was refused, at the start */
         json_object_set_new(st, "cooling_down_until", json_null());
-        json_object_set_new(st, "pending", json_string("restart")); /* added (or its URL refused) since the start */
     }
     json_object_set_new(o, "state", st);
     return o;
@@ -171,6 +174,17 @@ static void reply_channel(struct pf_call *c, int status, const struct mg_channel
 
 /* ---- add, edit, remove ------------------------------------------------------------------------------ */
 
+/* Runs stored channel r in the gateway now; MG_DECLINED with 409 answered (the gateway's sentence) when it
+ * refuses. */
+static int run_now(struct pf_call *c, const struct mg_channel_record *r)
+{
+    char why[300];
+    if (c->pf->chan.apply(c->pf->chan.arg, r, why, sizeof(why)) == MG_OK)
+        return MG_OK;
+    pf_fail(c, MG_E_CONFLICT, NULL, why);
+    return MG_DECLINED;
+}
+
 void pf_h_admin_channel_create(struct pf_call *c)
 {
     struct mg_channel_record r;
@@ -231,6 +245,11 @@ void pf_h_admin_channel_create(struct pf_call *c)
         return;
     }
     rc = c->store->ops->channel_insert(c->store, &r);
+    if (rc == MG_OK && run_now(c, &r) != MG_OK) { /* refused (answered): not stored either */
+        sodium_memzero(r.key_enc, sizeof(r.key_enc));
+        c->store->ops->channel_delete(c->store, r.name);
+        return;
+    }
     sodium_memzero(r.key_enc, sizeof(r.key_enc));
     if (rc == MG_DECLINED) {
         pf_fail(c, MG_E_CONFLICT, "name", "A channel of this name exists.");
@@ -242,12 +261,12 @@ void pf_h_admin_channel_create(struct pf_call *c)
     }
     snprintf(detail, sizeof(detail), "channel %s, region %s, weight %d", r.name, mg_region_name(r.region), r.weight);
     pf_audit(c, "channel.added", 0, detail);
-    reply_channel(c, 201, &r, 0, "restart");
+    reply_channel(c, 201, &r, 0, "now");
 }
 
 void pf_h_admin_channel_patch(struct pf_call *c)
 {
-    struct mg_channel_record r;
+    struct mg_channel_record r, was;
     int from_config;
     char detail[200];
     int has_enabled = pf_has(c, "enabled"), has_url = pf_has(c, "base_url"), has_weight = pf_has(c, "weight"),
@@ -267,6 +286,7 @@ void pf_h_admin_channel_patch(struct pf_call *c)
         return;
     if (has_models && pf_body_models(c, r.models, sizeof(r.models)) != MG_OK)
         return;
+    was = r;
     if (has_url)
         mg_strlcpy(r.base_url, pf_str(c, "base_url"), sizeof(r.base_url));
     if (has_weight)
@@ -280,11 +300,25 @@ void pf_h_admin_channel_patch(struct pf_call *c)
                 pf_fail(c, MG_E_RESOURCE_NOT_FOUND, NULL, "No such channel.");
             else
                 pf_store_failed(c, rc);
+            sodium_memzero(&was, sizeof(was));
+            sodium_memzero(&r, sizeof(r));
             return;
         }
     }
-    /* on or off: now, when the gateway runs it (a config channel's switch lasts until the next start) */
-    int live = has_enabled && c->pf->chan.set_enabled(c->pf->chan.arg, r.name, r.enabled) == MG_OK;
+    /* on or off alone: the running channel's switch (a config channel's lasts until the next start); any
+     * other change, or switching on a database channel that is not running: a new version of it, now */
+    int live;
+    if (has_url || has_weight || has_models)
+        live = run_now(c, &r) == MG_OK;
+    else if ((live = c->pf->chan.set_enabled(c->pf->chan.arg, r.name, r.enabled) == MG_OK) == 0 && !from_config)
+        live = r.enabled ? run_now(c, &r) == MG_OK : 1; /* not running: on, it starts; off, nothing runs */
+    int refused = c->err != MG_E_NONE;
+    if (refused && !from_config)
+        c->store->ops->channel_update(c->store, &was); /* the gateway refused: the stored row is as it was */
+    sodium_memzero(&was, sizeof(was));
+    sodium_memzero(r.key_enc, sizeof(r.key_enc));
+    if (refused)
+        return;
     if (from_config && !live) {
         pf_fail(c, MG_E_CONFLICT, "enabled", "This config channel is not running (its base URL was refused).");
         return;
@@ -293,7 +327,7 @@ void pf_h_admin_channel_patch(struct pf_call *c)
              has_enabled ? (r.enabled ? " enabled" : " disabled") : "", has_url ? " base_url" : "",
              has_weight ? " weight" : "", has_models ? " models" : "");
     pf_audit(c, "channel.updated", 0, detail);
-    reply_channel(c, 200, &r, from_config, (has_url || has_weight || has_models || !live) ? "restart" : "now");
+    reply_channel(c, 200, &r, from_config, "now");
 }
 
 void pf_h_admin_channel_delete(struct pf_call *c)
@@ -317,9 +351,10 @@ void pf_h_admin_channel_delete(struct pf_call *c)
             pf_store_failed(c, rc);
         return;
     }
-    /* it takes no request from now on; the gateway forgets it at the next start */
+    /* it takes no request from now on; requests on it finish (not running: nothing to take out) */
     if (c->pf->has_chan)
-        c->pf->chan.set_enabled(c->pf->chan.arg, r.name, 0);
+        c->pf->chan.remove(c->pf->chan.arg, r.name);
+    sodium_memzero(r.key_enc, sizeof(r.key_enc));
     snprintf(detail, sizeof(detail), "channel %s", r.name);
     pf_audit(c, "channel.removed", 0, detail);
     pf_no_content(c);

@@ -80,11 +80,18 @@ struct mg_platform_channel_ops {
     const struct mg_channel_record *config; /* the [channel.NAME] sections (key_ref "env:VAR" / "file:PATH") */
     size_t nconfig;
     size_t max_channels;                     /* config + database channels the gateway takes */
-    /* The running gateway's state of channel name: MG_OK, or MG_DECLINED when it is not running (added
-     * after the start). */
+    /* The running gateway's state of channel name: MG_OK, or MG_DECLINED when it is not running (its
+     * stored key could not be opened at the start, or its base URL was refused). */
     int (*state)(void *arg, const char *name, struct mg_platform_channel_live *out);
     /* Takes the running channel name into picks or out of them now: MG_OK, or MG_DECLINED when not running. */
     int (*set_enabled)(void *arg, const char *name, int on);
+    /* Runs database channel r (its key sealed in r, or env/file) from the next request on: added, or a new
+     * version of the running one (requests on the old one finish on it).  Opens the key and makes the TLS
+     * context here (call it on a worker).  MG_OK, or MG_DECLINED with a sentence in err (the ceiling of
+     * channels, a setting that cannot work, a key that cannot be opened), never holding the key. */
+    int (*apply)(void *arg, const struct mg_channel_record *r, char *err, size_t errlen);
+    /* Takes the running channel name out of picks for good; requests on it finish.  MG_OK or MG_DECLINED. */
+    int (*remove)(void *arg, const char *name);
     /* Seals an upstream key with the server secret into out: its length, 0 when it does not fit. */
     size_t (*seal)(void *arg, const char *plain, uint8_t *out, size_t cap);
     /* The plaintext key of r (env, file or sealed), malloc'd (wipe and free it); NULL with a sentence in

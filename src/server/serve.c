@@ -112,7 +112,7 @@ static int on_healthz(h2o_handler_t *self, h2o_req_t *req)
 static int on_readyz(h2o_handler_t *self, h2o_req_t *req)
 {
     add_request_id(req);
-    if (srv.ready && !atomic_load(&srv.stopping))
+    if (srv.ready && mg_gateway_live_channels(srv.gw) > 0 && !atomic_load(&srv.stopping))
         mg_http_respond(req, 200, "text/plain", "ready\n", 6);
     else
         mg_http_respond(req, 503, "text/plain", "not ready: no upstream channel, or shutting down\n", 49);
@@ -282,10 +282,11 @@ int mg_cmd_serve(const struct mg_config *cfg)
     for (size_t i = 0; i < nchannels; i++)
         mg_log(MG_LOG_INFO, "channel %s: region %s, %s, weight %d", channels[i].name,
                mg_region_name(channels[i].region), channels[i].base_url, channels[i].weight);
-    srv.ready = nchannels > 0;
+    srv.ready = 1; /* and a channel runs: /readyz asks the gateway, channels come and go while it runs */
     if (nchannels == 0)
         mg_log(MG_LOG_WARN, "no upstream channel configured: API calls will get 503 until one is added "
-                            "([channel.NAME] in the config or `maxgated admin channel add`) and the server restarted");
+                            "(Admin > Channels in the console, or [channel.NAME] in the config or `maxgated admin "
+                            "channel add` and a restart)");
     srv.gw = mg_gateway_new(&gc, channels, nchannels, keys, meter, pool, prices, secret, sizeof(secret));
     if (srv.gw == NULL) {
         sodium_memzero(secret, sizeof(secret));

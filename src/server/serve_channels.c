@@ -3,13 +3,16 @@
  * them at the start (the config's [channel.NAME] sections, then the
  * database's, each with its key from the environment, a file, or sealed with
  * the server secret), and the callbacks the platform's channel routes use
- * (h_channels.c): the gateway's live state and switch, sealing a new key and
- * opening a channel's key for its test request.  The platform never sees the
- * gateway; this file joins the two.
+ * (h_channels.c): the gateway's live state and switch, running an added or
+ * edited database channel and taking a removed one out (on the platform's
+ * worker: the key is opened and the TLS context made there), sealing a new
+ * key and opening a channel's key for its test request.  The platform never
+ * sees the gateway; this file joins the two.
  */
 #include "core/log.h"
 #include "core/mg.h"
 #include "gateway/channel.h"
+#include "gateway/chantable.h"
 #include "gateway/gateway.h"
 #include "server/server.h"
 
@@ -66,6 +69,18 @@ static char *record_key(const struct mg_channel_record *c, const uint8_t secret[
     return resolve_key(env, file, c->key_enc, c->key_enc_len, secret, c->name, err, errlen);
 }
 
+/* A database channel as the gateway takes it, without its key. */
+static void record_spec(const struct mg_channel_record *c, struct mg_channel_spec *v)
+{
+    memset(v, 0, sizeof(*v));
+    mg_strlcpy(v->name, c->name, sizeof(v->name));
+    v->region = c->region;
+    mg_strlcpy(v->base_url, c->base_url, sizeof(v->base_url));
+    v->weight = c->weight > 0 ? c->weight : 1;
+    mg_strlcpy(v->models, c->models, sizeof(v->models));
+    v->disabled = !c->enabled;
+}
+
 int mg_server_load_channels(const struct mg_config *cfg, struct mg_store *s, const uint8_t secret[MG_SECRET_LEN],
                             struct mg_channel_spec **out, size_t *n, char *err, size_t errlen)
 {
@@ -90,12 +105,7 @@ int mg_server_load_channels(const struct mg_config *cfg, struct mg_store *s, con
     }
     for (size_t i = 0; i < ndb; i++) {
         const struct mg_channel_record *c = &db[i];
-        mg_strlcpy(v[k].name, c->name, sizeof(v[k].name));
-        v[k].region = c->region;
-        mg_strlcpy(v[k].base_url, c->base_url, sizeof(v[k].base_url));
-        v[k].weight = c->weight > 0 ? c->weight : 1;
-        mg_strlcpy(v[k].models, c->models, sizeof(v[k].models));
-        v[k].disabled = !c->enabled;
+        record_spec(c, &v[k]);
         if ((v[k].api_key = record_key(c, secret, err, errlen)) == NULL) {
             if (c->enabled)
                 goto fail;
@@ -144,6 +154,17 @@ static int op_set_enabled(void *arg, const char *name, int on)
     return mg_gateway_channel_set_enabled(ops_state.gw, name, on);
 }
 
+static int op_apply(void *arg, const struct mg_channel_record *r, char *err, size_t errlen)
+{
+    struct mg_channel_spec spec;
+    record_spec(r, &spec);
+    if ((spec.api_key = record_key(r, ops_state.secret, err, errlen)) == NULL)
+        return MG_DECLINED;
+    return mg_gateway_channel_put(ops_state.gw, &spec, err, errlen); /* owns the key now */
+}
+
+static int op_remove(void *arg, const char *name) { return mg_gateway_channel_remove(ops_state.gw, name); }
+
 static size_t op_seal(void *arg, const char *plain, uint8_t *out, size_t cap)
 {
     return mg_secret_seal(ops_state.secret, plain, out, cap);
@@ -182,6 +203,8 @@ void mg_server_channel_ops(const struct mg_config *cfg, struct mg_gateway *gw, s
     ops.max_channels = MG_MAX_CHANNELS;
     ops.state = op_state;
     ops.set_enabled = op_set_enabled;
+    ops.apply = op_apply;
+    ops.remove = op_remove;
     ops.seal = op_seal;
     ops.open_key = op_open_key;
     ops.connect_timeout_ms = (int)cfg->connect_timeout_ms;

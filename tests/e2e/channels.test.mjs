@@ -2,9 +2,11 @@
 // (a maxgate-sim behind maxgated), adds a database channel (the key typed
 // into a password field, never on the page afterwards; a bad base URL is
 // refused under its field), tests both (the upstream's status and the
-// latency beside the row), turns the config channel off (the gateway answers
-// 503: no channel left) and on again (200).  Screenshots at desktop and
-// phone, in English and Chinese.
+// latency beside the row; the new channel runs at once), turns the config
+// channel off (the database channel still answers), removes the database
+// channel (the gateway answers 503: no channel left, without a restart) and
+// turns the config channel on again (200).  Screenshots at desktop and phone,
+// in English and Chinese.
 import { test, after, before } from 'node:test';
 import assert from 'node:assert/strict';
 import { Server, launch, openPage, startSim, stopSim, waitFor, DESKTOP, PHONE } from './lib.mjs';
@@ -96,9 +98,9 @@ test('add, test, turn off and on a channel in the console', async (t) => {
     await dlg.getByLabel('Base URL').fill(sim.url);
     await dlg.getByRole('button', { name: 'Add channel' }).click();
     await dlg.waitFor({ state: 'detached' });
-    await page.getByText('Channel backup added. It applies at the next restart.').waitFor();
+    await page.getByText('Channel backup added: it takes requests now.').waitFor();
     const backupRow = page.locator('tr[data-channel="backup"]');
-    await backupRow.locator('[data-state="pending"]').waitFor();
+    await backupRow.locator('[data-state="on"]').waitFor();
     await backupRow.locator('[data-source="database"]').waitFor();
     assert.ok((await backupRow.innerText()).includes('encrypted'));
     assert.ok(!(await page.content()).includes(UPSTREAM_KEY), 'the upstream key is nowhere on the page');
@@ -111,21 +113,24 @@ test('add, test, turn off and on a channel in the console', async (t) => {
     }
     await p.shot('channels-desktop');
 
-    // off: the only running channel, so the gateway has none; on again
+    // the config channel off: the database channel added a moment ago answers
     await simRow.getByRole('button', { name: 'Turn off' }).click();
     await page.getByText('Channel sim is off: requests go to the other channels.').waitFor();
     await simRow.locator('[data-state="off"]').waitFor();
-    assert.equal(await chat(), 503);
-    await simRow.getByRole('button', { name: 'Turn on' }).click();
-    await page.getByText('Channel sim is on.').waitFor();
-    await simRow.locator('[data-state="on"]').waitFor();
-    await waitFor(async () => (await chat()) === 200, 10000, 'the gateway to take requests again');
+    assert.equal(await chat(), 200);
 
-    // remove the database channel (confirmed)
+    // remove the database channel (confirmed): no channel is left, at once
     await backupRow.getByRole('button', { name: 'Remove' }).click();
     await page.getByRole('dialog', { name: 'Remove channel backup?' }).getByRole('button', { name: 'Remove' }).click();
     await page.getByText('Channel backup removed.').waitFor();
     await backupRow.waitFor({ state: 'detached' });
+    assert.equal(await chat(), 503);
+
+    // on again
+    await simRow.getByRole('button', { name: 'Turn on' }).click();
+    await page.getByText('Channel sim is on.').waitFor();
+    await simRow.locator('[data-state="on"]').waitFor();
+    await waitFor(async () => (await chat()) === 200, 10000, 'the gateway to take requests again');
     assert.deepEqual(p.problems(), []);
   } finally { await p.close(); }
 });

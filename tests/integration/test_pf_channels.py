@@ -1,8 +1,8 @@
 """Issue 12: the upstream channels through the platform's admin API (GW-7) —
 the list (config and database channels with their live state, never a
 key), adding a database channel (its key sealed with the server secret: in
-no answer, log or file of the server in plaintext; it runs from the next
-start), switching a channel off and on live (requests go to the other
+no answer, log or file of the server in plaintext; it runs at once, and
+after a restart), switching a channel off and on live (requests go to the other
 channel, or 503 no_channel when none is left), editing and removing (a
 config channel answers 409), the test request (status and latency against
 the simulator, a clear error against a dead port or a refused key), the
@@ -92,18 +92,18 @@ def test_add_database_channel_key_never_shown(pf, sims):
     r = add(s, base_url=sims[1].url, weight=3, models=["MiniMax-M2.7"])
     assert r.status_code == 201, r.text
     doc = r.json()
-    assert doc["applies_at"] == "restart"
+    assert doc["applies_at"] == "now"
     c = doc["channel"]
     assert c["source"] == "database" and c["key"] == "stored encrypted" and c["key_source"] == "database"
     assert c["weight"] == 3 and c["models"] == ["MiniMax-M2.7"]
-    assert c["state"] == {"running": False, "cooling_down_until": None, "pending": "restart"}
+    assert c["state"]["running"] is True and c["state"]["cooling_down_until"] is None and c["enabled"] is True
     assert "dbc" in channels(s)
     assert err(add(s, base_url=sims[1].url))[:3] == (409, "conflict", "name")
     assert err(add(s, name="a", base_url=sims[1].url))[:3] == (409, "conflict", "name")
     # audited, without the key
     ev = [e for e in pf.audit(type="channel.added") if "dbc" in str(e)]
     assert ev and DB_KEY not in str(ev)
-    # its test works before the restart (the key is opened from the database)
+    # its test works (the key is opened from the database)
     r = s.post(API + "/admin/channels/dbc/test")
     assert r.status_code == 200 and r.json()["status"] == 200, r.text
     assert DB_KEY not in r.text
@@ -143,14 +143,18 @@ def test_disable_live_then_enable(pf, sims, api_key):
             assert chat(pf.gw, api_key).status_code == 200
         assert served_by(a) == before_a, "a disabled channel got requests"
         assert channels(s)["a"]["enabled"] is False
-        # the last one off: 503 no_channel
+        # the last ones off (the database channel added earlier runs too): 503 no_channel
         assert s.patch(API + "/admin/channels/b", {"enabled": False}).status_code == 200
+        if "dbc" in channels(s):
+            assert s.patch(API + "/admin/channels/dbc", {"enabled": False}).status_code == 200
         r = chat(pf.gw, api_key)
         assert r.status_code == 503, r.text
         assert "No healthy upstream channel" in r.text  # NO_CHANNEL
     finally:
         assert s.patch(API + "/admin/channels/a", {"enabled": True}).status_code == 200
         assert s.patch(API + "/admin/channels/b", {"enabled": True}).status_code == 200
+        if "dbc" in channels(s):
+            assert s.patch(API + "/admin/channels/dbc", {"enabled": True}).status_code == 200
     before_a = served_by(a)
     wait_for(lambda: chat(pf.gw, api_key).status_code == 200 and served_by(a) > before_a or None, 30,
              "channel a to take requests again")
@@ -184,8 +188,9 @@ def test_edit_and_restart(pf, sims, api_key):
     if "dbc" not in channels(s):
         assert add(s, base_url=sims[1].url).status_code == 201
     r = s.patch(API + "/admin/channels/dbc", {"weight": 7, "models": []})
-    assert r.status_code == 200 and r.json()["applies_at"] == "restart", r.text
-    assert r.json()["channel"]["weight"] == 7
+    assert r.status_code == 200 and r.json()["applies_at"] == "now", r.text
+    assert r.json()["channel"]["weight"] == 7 and r.json()["channel"]["state"]["running"] is True
+    # stored too: after a restart it runs as edited
     pf.gw.stop()
     pf.gw.start()
     s = pf.admin_login()
@@ -256,7 +261,7 @@ def test_ceiling_of_channels(pf, sims):
             assert r.status_code == 201, r.text
             made.append("fill%d" % i)
         r = add(s, name="one-too-many", base_url=sims[1].url)
-        assert err(r)[:2] == (409, "conflict") and "at most" in r.json()["error"]["message"], r.text
+        assert err(r)[:2] == (409, "conflict") and "at most 64 channels" in r.json()["error"]["message"], r.text
     finally:
         for n in made:
             assert s.delete(API + "/admin/channels/" + n).status_code == 204

@@ -3,8 +3,9 @@
 // a password field, stored encrypted, never shown again; step-up), Edit
 // (base URL, weight, models of a database channel), the on/off switch (live),
 // Remove (a database channel), and Test (one request through the channel:
-// the upstream's status and the latency beside the row).  Adding, removing
-// and editing apply at the next restart, and the page says so.
+// the upstream's status and the latency beside the row).  Every change
+// applies from the gateway's next request (requests already on a channel
+// finish on it); a channel the gateway could not start shows "Not running".
 import { t, errorText, has, language } from '../i18n.js';
 import { h, heading, field, actions, onSubmit, showError, date, loading, empty, problem, table, confirmDialog, id } from '../dom.js';
 import { withStepUp } from '../stepup.js';
@@ -83,7 +84,7 @@ function addDialog(ctx) {
 
 function editDialog(ctx, c) {
   return formDialog(t('channels.edit_title', { name: c.name }), [
-    h('p', { class: 'hint' }, t('channels.edit_restart')),
+    h('p', { class: 'hint' }, t('channels.edit_now')),
     field({ name: 'base_url', label: t('channels.base_url'), required: true, maxlength: 511, value: c.base_url }),
     field({ name: 'weight', label: t('channels.weight'), value: String(c.weight), hint: t('channels.weight_hint') }),
     field({ name: 'models', label: t('channels.models'), hint: t('channels.models_hint'), value: (c.models || []).join(', ') }),
@@ -99,7 +100,7 @@ function editDialog(ctx, c) {
 function stateCell(c) {
   const st = c.state || {};
   const parts = [];
-  if (!st.running) parts.push(h('span', { class: 'tag warn', 'data-state': 'pending' }, t('channels.pending_restart')));
+  if (!st.running) parts.push(h('span', { class: 'tag warn', 'data-state': 'not-running' }, t('channels.not_running')));
   else if (!c.enabled) parts.push(h('span', { class: 'tag off', 'data-state': 'off' }, t('channels.state_off')));
   else if (st.cooling_down_until) parts.push(h('span', { class: 'tag warn', 'data-state': 'cooling' }, t('channels.state_cooling')), date(st.cooling_down_until));
   else parts.push(h('span', { class: 'tag', 'data-state': 'on' }, t('channels.state_on')));
@@ -137,8 +138,7 @@ export default async function render(ctx) {
       return h('div', { class: 'channel-actions' }, h('span', { class: 'row-actions' },
         b(c.enabled ? 'turn_off' : 'turn_on', async () => {
           const r = await ctx.api.patch('/admin/channels/' + encodeURIComponent(c.name), { enabled: !c.enabled });
-          await load(t(r.channel.enabled ? 'channels.turned_on' : 'channels.turned_off', { name: c.name }) +
-            (r.applies_at === 'restart' ? ' ' + t('channels.applies_restart') : ''));
+          await load(t(r.channel.enabled ? 'channels.turned_on' : 'channels.turned_off', { name: c.name }));
         }),
         b('test', async (o) => {
           say(o, t('channels.testing'), true);
@@ -148,7 +148,7 @@ export default async function render(ctx) {
         }),
         db ? b('edit', async () => {
           const r = await editDialog(ctx, c);
-          if (r) await load(t('channels.updated', { name: c.name }) + ' ' + t('channels.applies_restart'));
+          if (r) await load(t('channels.updated', { name: c.name }));
         }) : null,
         db ? b('remove', async (o) => {
           const ok = await confirmDialog({ title: t('channels.remove_title', { name: c.name }), body: t('channels.remove_body'), confirm: t('channels.remove') });
@@ -175,7 +175,7 @@ export default async function render(ctx) {
   };
   addBtn.addEventListener('click', async () => {
     const r = await addDialog(ctx);
-    if (r) await load(t('channels.added', { name: r.channel.name }) + ' ' + t('channels.applies_restart'));
+    if (r) await load(t('channels.added', { name: r.channel.name }));
     else addBtn.focus();
   });
   ctx.main.append(h('section', { class: 'page' }, heading(t('channels.title')), h('p', { class: 'hint' }, t('channels.intro')), note,
