@@ -91,6 +91,21 @@ static int hexval(char ch)
     return -1;
 }
 
+int pf_query_limit(struct pf_call *c, int64_t dflt, int64_t max, int64_t *limit)
+{
+    char buf[24], detail[64];
+    *limit = dflt;
+    pf_query(c, "limit", buf, sizeof(buf));
+    if (buf[0] == '\0')
+        return MG_OK;
+    if (mg_parse_i64(buf, strlen(buf), limit) != MG_OK || *limit < 1 || *limit > max) {
+        snprintf(detail, sizeof(detail), "limit is a number from 1 to %lld.", (long long)max);
+        pf_fail(c, MG_E_FIELD_INVALID, "limit", detail);
+        return MG_DECLINED;
+    }
+    return MG_OK;
+}
+
 void pf_query(const struct pf_call *c, const char *name, char *out, size_t cap)
 {
     size_t nlen = strlen(name);

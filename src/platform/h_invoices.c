@@ -147,16 +147,10 @@ static int list_params(struct pf_call *c, size_t *limit, int64_t *before)
 {
     char buf[32];
     int64_t v;
-    *limit = LIST_DEFAULT;
     *before = 0;
-    pf_query(c, "limit", buf, sizeof(buf));
-    if (buf[0]) {
-        if (mg_parse_i64(buf, strlen(buf), &v) != MG_OK || v < 1 || v > MG_INVOICES_PAGE_MAX) {
-            pf_fail(c, MG_E_FIELD_INVALID, "limit", "limit is a number from 1 to 1000.");
-            return MG_DECLINED;
-        }
-        *limit = (size_t)v;
-    }
+    if (pf_query_limit(c, LIST_DEFAULT, MG_INVOICES_PAGE_MAX, &v) != MG_OK)
+        return MG_DECLINED;
+    *limit = (size_t)v;
     pf_query(c, "before", buf, sizeof(buf));
     if (buf[0]) {
         if (mg_parse_i64(buf, strlen(buf), &v) != MG_OK || v < 1) {

@@ -155,8 +155,8 @@ void pf_h_usage_log(struct pf_call *c)
 {
     struct mg_usage_filter f;
     struct pf_usage_query q;
-    char cur[128], lim[16], before_id[40];
-    int64_t limit = PAGE_DEFAULT;
+    char cur[128], before_id[40];
+    int64_t limit;
     if (pf_usage_filter(c, &f, &q) != MG_OK)
         return;
     pf_query(c, "cursor", cur, sizeof(cur));
@@ -165,11 +165,8 @@ void pf_h_usage_log(struct pf_call *c)
         return;
     }
     f.before_id = cur[0] ? before_id : NULL;
-    pf_query(c, "limit", lim, sizeof(lim));
-    if (lim[0] && (mg_parse_i64(lim, strlen(lim), &limit) != MG_OK || limit < 1 || limit > MG_USAGE_LOG_MAX)) {
-        pf_fail(c, MG_E_FIELD_INVALID, "limit", "limit is 1 to 200.");
+    if (pf_query_limit(c, PAGE_DEFAULT, MG_USAGE_LOG_MAX, &limit) != MG_OK)
         return;
-    }
     struct page p = {.arr = json_array()};
     int rc = c->store->ops->usage_log(c->store, &f, (size_t)limit, add_event, &p);
     if (rc != MG_OK) {

@@ -112,8 +112,8 @@ static int filters(struct pf_call *c, struct mg_task_filter *f, char *keybuf, si
 void pf_h_usage_tasks(struct pf_call *c)
 {
     struct mg_task_filter f = {.account_id = c->acct.id};
-    char key[MG_KEY_PUBID_LEN + 1], cur[256], lim[16], before_id[MG_TASK_ID_MAX];
-    int64_t limit = PAGE_DEFAULT;
+    char key[MG_KEY_PUBID_LEN + 1], cur[256], before_id[MG_TASK_ID_MAX];
+    int64_t limit;
     if (filters(c, &f, key, sizeof(key)) != MG_OK)
         return;
     pf_query(c, "cursor", cur, sizeof(cur));
@@ -121,11 +121,8 @@ void pf_h_usage_tasks(struct pf_call *c)
         pf_fail(c, MG_E_FIELD_INVALID, "cursor", "cursor is the next_cursor of the previous page, unchanged.");
         return;
     }
-    pf_query(c, "limit", lim, sizeof(lim));
-    if (lim[0] && (mg_parse_i64(lim, strlen(lim), &limit) != MG_OK || limit < 1 || limit > MG_TASKS_PAGE_MAX)) {
-        pf_fail(c, MG_E_FIELD_INVALID, "limit", "limit is 1 to 200.");
+    if (pf_query_limit(c, PAGE_DEFAULT, MG_TASKS_PAGE_MAX, &limit) != MG_OK)
         return;
-    }
     struct page p = {.arr = json_array()};
     int rc = c->store->ops->tasks_list(c->store, &f, (size_t)limit, add_task, &p);
     if (rc != MG_OK) {

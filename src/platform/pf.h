@@ -182,6 +182,8 @@ int64_t pf_param_id(const struct pf_call *c, int i);
 int pf_body_models(struct pf_call *c, char *out, size_t cap);
 /* A query parameter, percent-decoded, into out ("" when absent). */
 void pf_query(const struct pf_call *c, const char *name, char *out, size_t cap);
+/* ?limit: 1..max, dflt when absent; MG_OK, or MG_DECLINED with the 400 answered. */
+int pf_query_limit(struct pf_call *c, int64_t dflt, int64_t max, int64_t *limit);
 
 /* obj[key] = the RFC 3339 UTC time of ms, or null for 0. */
 void pf_set_time(json_t *obj, const char *key, int64_t ms);
