@@ -192,8 +192,9 @@ int rl_admit_key(struct relay *rl)
 /* ---- BL-3: the worst case reserved against the cap (billing/reserve.h) ---- */
 
 /* What a route's request can cost by itself.  A video is billed when a query
- * first reports it done, so its create reserves one video for the check and
- * releases it with the create's answer (the query's event is not reserved). */
+ * first reports it done: its creation reserves the video it asks, and the
+ * hold moves to the task with the creation's answer (gateway/videotasks.h)
+ * until that query settles it. */
 static enum mg_estimate_kind estimate_kind(const struct mg_route *r)
 {
     static const enum mg_estimate_kind by_usage[MG_USAGE_NKINDS] = {
@@ -296,6 +297,10 @@ static int reserve(struct relay *rl)
     if (k->tpm > 0 && admit_tpm(rl) != MG_OK)
         return MG_ERR;
     if (k->account_cap_micros <= 0 && k->cap_micros <= 0)
+        return MG_OK;
+    /* a video's query bills what its creation held (gateway/videotasks.h): a full cap, held by the
+     * videos themselves, must not keep their owner from asking for them */
+    if (rl->route->usage == MG_USAGE_VIDEO)
         return MG_OK;
     int64_t need = mg_estimate_cost(rl_prices(rl), q, rl->in.ratio_ppm);
     if (k->account_cap_micros > 0 && hold(rl, k->account_id, account_cap(rl), need, &rl->res.r, "account's") != MG_OK)

@@ -8,22 +8,26 @@
 #include "core/mg.h"
 #include "core/clock.h"
 
-#include <pthread.h>
 #include <stdio.h>
 #include <string.h>
 
-static int video_already_billed(struct mg_gateway *gw, const char *task_id)
+/* A video's bill settles what its creation held (videotasks.h) in place of
+ * the query's own holds (none: a query costs nothing by itself).  The key's
+ * hold goes back apart when another key of the account asks: the event
+ * counts for the key that asked. */
+static void video_holds(struct relay *rl)
 {
-    int found = 0;
-    pthread_mutex_lock(&gw->billed_lock);
-    for (size_t i = 0; i < BILLED_VIDEOS && !found; i++)
-        found = strcmp(gw->billed[i], task_id) == 0;
-    if (!found) {
-        mg_strlcpy(gw->billed[gw->billed_next], task_id, MAX_RESOURCE_ID);
-        gw->billed_next = (gw->billed_next + 1) % BILLED_VIDEOS;
-    }
-    pthread_mutex_unlock(&gw->billed_lock);
-    return found;
+    struct mg_reservation acct, key;
+    int64_t key_id = 0;
+    if (!mg_video_tasks_take(rl->gw->videos, rl->in.res_id, &acct, &key, &key_id))
+        return;
+    mg_reserve_release(&rl->res.r);
+    mg_reserve_release(&rl->res.kr);
+    rl->res.r = acct;
+    if (key_id == rl->in.key.id)
+        rl->res.kr = key;
+    else
+        mg_reserve_release(&key);
 }
 
 /* Who and what an event is about: the key, its account, the route. */
@@ -44,8 +48,9 @@ void rl_bill(struct relay *rl, int status)
         return;
     rl->bill.done = 1;
     if (rl->route->usage == MG_USAGE_VIDEO) {
-        if (video_already_billed(rl->gw, rl->in.res_id))
+        if (mg_video_tasks_billed(rl->gw->videos, rl->in.res_id))
             return;
+        video_holds(rl);
         snprintf(ev->request_id, sizeof(ev->request_id), "video-%.33s", rl->in.res_id);
         mg_strlcpy(ev->model, rl->own.first.model[0] ? rl->own.first.model : "MiniMax-Hailuo-2.3", sizeof(ev->model));
         ev->video_seconds = rl->own.first.video_seconds;

@@ -146,7 +146,7 @@ struct mg_gateway *mg_gateway_new(const struct mg_gateway_config *cfg, struct mg
     gw->pool = pool;
     gw->prices = prices;
     mg_key_hasher_init(&gw->hasher, secret, secret_len);
-    pthread_mutex_init(&gw->billed_lock, NULL);
+    gw->videos = mg_video_tasks_new();
     mg_chantable_init(&gw->tab);
     for (size_t r = 0; r < MG_REGION__COUNT; r++)
         atomic_store(&gw->serves[r], cfg->serves[r]);
@@ -178,6 +178,7 @@ void mg_gateway_free(struct mg_gateway *gw)
         return;
     mg_chantable_free(&gw->tab);
     mg_key_hasher_free(&gw->hasher);
+    mg_video_tasks_free(gw->videos);
     free(gw);
 }
 

@@ -240,6 +240,27 @@ static void task_state(struct relay *rl, json_t *doc)
             return;
     if (strcmp(v, rl->own.first.state) != 0)
         memcpy(rl->own.state, v, n + 1);
+    if (o[0].kind == MG_OWNED_VIDEO_TASK && (strcmp(v, "Fail") == 0 || strcmp(v, "Failed") == 0)) {
+        struct mg_reservation acct, key; /* a failed video is never billed: its creation's holds go back */
+        int64_t key_id;
+        if (mg_video_tasks_take(rl->gw->videos, rl->in.res_id, &acct, &key, &key_id)) {
+            mg_reserve_release(&acct);
+            mg_reserve_release(&key);
+        }
+    }
+}
+
+/* A video's creation answered with its task id: the creation's holds on the
+ * caps stay with the task until its bill (videotasks.h), not with this answer. */
+static void video_created(struct relay *rl)
+{
+    for (size_t i = 0; i < rl->own.n; i++) {
+        const struct rl_owned *it = &rl->own.items[i];
+        if (it->rule->op == MG_OWN_CREATE && it->rule->kind == MG_OWNED_VIDEO_TASK) {
+            mg_video_tasks_hold(rl->gw->videos, it->id.id, rl->in.key.id, &rl->res.r, &rl->res.kr, mg_now_ms());
+            return;
+        }
+    }
 }
 
 static int filter_submit(struct relay *rl, json_t *doc)
@@ -368,8 +389,10 @@ int rl_owned_answer(struct relay *rl, const char *body, size_t len)
         puts |= rl->own.items[i].rule->op != MG_OWN_DELETE;
     if (k == 0 && rl->own.state[0] == '\0')
         return MG_DECLINED;
-    if (submit(rl, JOB_OWNER_RECORD) == MG_OK)
+    if (submit(rl, JOB_OWNER_RECORD) == MG_OK) {
+        video_created(rl);
         return MG_OK;
+    }
     if (!puts) /* a stale record of a deleted resource only hides it from its owner */
         return MG_DECLINED;
     rl_send_error(rl, MG_E_OVERLOADED, NULL); /* an unrecorded resource would be nobody's: refuse rather than leak */

@@ -39,6 +39,7 @@
 #include "gateway/ratelimit.h"
 #include "gateway/routes.h"
 #include "gateway/sse.h"
+#include "gateway/videotasks.h"
 #include "net/upclient.h"
 
 #include <assert.h>
@@ -47,7 +48,6 @@
 #define REQUEST_ID_BYTES 16      /* 128 bits, hex on the wire */
 #define MAX_RESOURCE_ID 128      /* task/file/voice ids are short numbers or names */
 #define ERR_BODY_MAX 2048
-#define BILLED_VIDEOS 4096       /* recent video tasks already billed by this node (the DB dedups across restarts) */
 
 struct mg_gateway {
     struct mg_gateway_config cfg;
@@ -61,9 +61,7 @@ struct mg_gateway {
     h2o_handler_t *handler;
     _Atomic size_t inflight;
     _Atomic int draining;
-    pthread_mutex_t billed_lock;
-    char billed[BILLED_VIDEOS][MAX_RESOURCE_ID];
-    size_t billed_next;
+    struct mg_video_tasks *videos; /* video tasks' holds until billed, and those billed (videotasks.h) */
 };
 
 /* Per loop thread. */

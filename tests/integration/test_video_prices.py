@@ -98,19 +98,46 @@ def test_videos_are_billed_by_resolution_and_length(pf):
     assert r.status_code == 400 and "resolution" in r.text
 
 
-def test_the_cap_reserves_the_video_asked(pf):
+def query(pf, key, task):
+    r = requests.get(pf.gw.url + "/v1/query/video_generation?task_id=" + task,
+                     headers={"authorization": "Bearer " + key}, timeout=10)
+    assert r.status_code == 200, r.text
+    return r.json()["status"]
+
+
+def refused_by_cap(r, need="0.25"):
+    return r.status_code == 429 and r.json()["base_resp"]["status_code"] == 1008 and ("up to " + need) in r.text
+
+
+def test_the_cap_holds_each_video_until_it_is_billed(pf):
+    """BL-3 for videos: a creation holds the price of the video it asks until the query that bills it
+    (or reports it failed), so concurrent creations cannot pass the cap together."""
     admin = pf.admin()
     assert admin.request("PUT", API + "/admin/prices/" + MODEL,
                          {"video_text": "768P/6s=0.25, 1080P/10s=0.80"}).status_code == 200
     email, _, s = pf.user("videocap")
     key = new_key(pf, s)
     assert admin.patch(API + "/admin/accounts/%d" % pf.account_id(email), {"plan": "professional"}).status_code == 200
-    r = s.request("PUT", API + "/billing/cap", {"cap_micros": 500000})
+    r = s.request("PUT", API + "/billing/cap", {"cap_micros": 750000})
     assert r.status_code == 200, r.text
-    r = create(pf, key, resolution="1080P", duration=10)  # 0.80 does not fit a cap of 0.50
-    assert r.status_code == 429 and r.json()["base_resp"]["status_code"] == 1008 and "up to 0.80" in r.text, r.text
-    r = create(pf, key, resolution="768P", duration=6)  # 0.25 does
+    r = create(pf, key, resolution="1080P", duration=10)  # 0.80 does not fit a cap of 0.75
+    assert refused_by_cap(r, "0.80"), r.text
+    tasks = []
+    for prompt in ("a cat", "please fail", "a dog"):  # three videos of 0.25 hold the whole cap
+        r = create(pf, key, resolution="768P", duration=6, prompt=prompt)
+        assert r.status_code == 200, r.text
+        tasks.append(r.json()["task_id"])
+    assert refused_by_cap(create(pf, key, resolution="768P", duration=6))
+    # the failed one is never billed: its hold goes back when a query reports it
+    assert [query(pf, key, tasks[1]) for _ in range(4)][-1] == "Failed"
+    r = create(pf, key, resolution="768P", duration=6)
     assert r.status_code == 200, r.text
+    # a billed one: its hold becomes its cost, so the cap stays full
+    bill = finish(pf, key, tasks[0])
+    assert bill["cost_micros"] == 250000
+    assert refused_by_cap(create(pf, key, resolution="768P", duration=6))
+    r = s.get(API + "/billing/cap")
+    assert r.status_code == 200 and r.json()["spent_micros"] == 250000, r.text
 
 
 def test_bad_video_prices_say_what_to_fix(pf):
