@@ -75,9 +75,27 @@ static enum mg_pay_verdict manual_record(struct mg_store *s, struct mg_payment_r
     return m.verdict;
 }
 
-static const struct mg_payment_provider manual = {"manual", manual_record};
+/* Bank transfer (or ACH) to the operator's account on file, the invoice number as the reference. */
+static size_t manual_methods(const struct mg_billing_config *cfg, struct mg_pay_method *out)
+{
+    if (cfg->bank_details[0] == '\0')
+        return 0;
+    out[0].kind = "bank_transfer";
+    out[0].details = cfg->bank_details;
+    out[0].instructions = "Transfer the invoice's total to this account with the invoice number as the reference; "
+                          "the payment is recorded against the invoice when it arrives.";
+    return 1;
+}
+
+static const struct mg_payment_provider manual = {"manual", manual_methods, manual_record};
 
 const struct mg_payment_provider *mg_payment_provider(const char *name)
 {
     return name != NULL && strcmp(name, "manual") == 0 ? &manual : NULL;
+}
+
+const struct mg_payment_provider *const *mg_payment_providers(void)
+{
+    static const struct mg_payment_provider *const all[] = {&manual, NULL};
+    return all;
 }

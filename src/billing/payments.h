@@ -16,6 +16,7 @@
 
 #include <stddef.h>
 #include <stdint.h>
+#include "billing/close.h"
 #include "core/invoice_records.h"
 #include "store/store.h"
 
@@ -41,8 +42,20 @@ static inline int64_t mg_invoice_due_micros(const struct mg_invoice_record *inv)
 /* The pure decision for amount_micros against inv (MG_PAY_OK, _SETTLED, _OVER, _NOT_OPEN, _BAD_AMOUNT). */
 enum mg_pay_verdict mg_payment_check(const struct mg_invoice_record *inv, int64_t amount_micros);
 
+/* One way a customer can pay, as the console and the CLI show it. */
+struct mg_pay_method {
+    const char *kind;         /* "bank_transfer" */
+    const char *details;      /* the operator's details (IBAN, BIC, ACH routing...) */
+    const char *instructions; /* what the customer does, in a sentence */
+};
+
+#define MG_PAY_METHODS_MAX 4 /* ways to pay one provider offers */
+
 struct mg_payment_provider {
     const char *name; /* "manual" */
+    /* The ways to pay this provider offers with cfg (at most MG_PAY_METHODS_MAX; its strings live as
+     * long as cfg); how many. */
+    size_t (*methods)(const struct mg_billing_config *cfg, struct mg_pay_method *out);
     /* Records p (invoice_id, amount_micros, reference, recorded_by, created_ms set by the caller) in one
      * transaction: the check above, the payment row, the invoice's paid sum and, when covered, its
      * status.  *inv gets the invoice as it is afterwards (when it exists). */
@@ -51,6 +64,8 @@ struct mg_payment_provider {
 
 /* The provider called name, or NULL. */
 const struct mg_payment_provider *mg_payment_provider(const char *name);
+/* Every provider, NULL-terminated (the ways to pay are theirs together). */
+const struct mg_payment_provider *const *mg_payment_providers(void);
 
 /* A sentence for a refusal verdict (for error messages). */
 const char *mg_pay_verdict_text(enum mg_pay_verdict v);

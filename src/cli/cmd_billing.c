@@ -171,6 +171,38 @@ static int wallet_show(struct mg_cli *cli)
     return MG_EXIT_OK;
 }
 
+/* How to pay (GET /billing/payment-methods): the terms and each way on file. */
+static int payment_methods(struct mg_cli *cli)
+{
+    json_t *doc, *m;
+    size_t i;
+    int rc;
+    if (mg_cli_check_opts(cli, "", "") != MG_EXIT_OK)
+        return MG_EXIT_USAGE;
+    if ((rc = mg_cli_platform_begin(cli, 1)) != MG_EXIT_OK ||
+        (rc = mg_cli_platform_call(cli, "GET", "/billing/payment-methods", NULL, &doc)) != MG_EXIT_OK)
+        return rc;
+    if (cli->json) {
+        mg_cli_print_json(doc);
+    } else {
+        const char *mode = json_string_value(json_object_get(doc, "billing_mode"));
+        printf("billing: %s, %s\n", mode && strcmp(mode, "invoice") == 0 ? "by invoice" : "prepaid",
+               json_string_value(json_object_get(doc, "terms")));
+        json_t *methods = json_object_get(doc, "methods");
+        if (json_array_size(methods) == 0)
+            printf("no payment details on file yet: ask the operator how to pay\n");
+        json_array_foreach(methods, i, m) printf("\n%s:\n  %s\n  %s\n",
+                                                 strcmp(json_string_value(json_object_get(m, "kind")), "bank_transfer") == 0
+                                                     ? "bank transfer or ACH"
+                                                     : json_string_value(json_object_get(m, "kind")),
+                                                 json_string_value(json_object_get(m, "details")),
+                                                 json_string_value(json_object_get(m, "instructions")));
+        printf("\nprepaid credit: `maxgate billing redeem CODE`, or ask the operator for a top-up\n");
+    }
+    json_decref(doc);
+    return MG_EXIT_OK;
+}
+
 static int redeem(struct mg_cli *cli)
 {
     char line[128];
@@ -209,6 +241,7 @@ const struct mg_cmd mg_cli_billing_cmds[] = {
     {"billing wallet", wallet_show, "your prepaid credit: the balance and its ledger, newest first", ""},
     {"billing redeem", redeem, "redeem a code into your wallet (- reads it from stdin)", "CODE"},
     {"billing invoices", invoices_list, "your invoices, newest first", ""},
+    {"billing payment-methods", payment_methods, "how to pay: your terms and the payment details on file", ""},
     {"billing invoice", invoice_show, "one invoice with its lines, or its PDF with --pdf FILE (- = stdout)",
      "ID [--pdf FILE]"},
     {NULL, NULL, NULL, NULL},

@@ -398,6 +398,7 @@ void pf_h_admin_key_revoke_leaked(struct pf_call *c);
 
 /* h_invoices.c: invoices and payments (BL-6, BL-7) */
 void pf_h_invoices_list(struct pf_call *c);
+void pf_h_payment_methods(struct pf_call *c);
 void pf_h_invoice_get(struct pf_call *c);
 void pf_h_invoice_pdf(struct pf_call *c);
 void pf_h_admin_invoices(struct pf_call *c);

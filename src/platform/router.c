@@ -142,6 +142,7 @@ static const struct pf_route routes[] = {
     /* the wallet: balance, ledger, redeeming a code (issue 12) */
     {"GET", "/billing/wallet", PF_SESSION, NULL, pf_h_wallet, 0},
     {"POST", "/billing/redeem", PF_SESSION, f_redeem, pf_h_redeem, 0},
+    {"GET", "/billing/payment-methods", PF_SESSION, NULL, pf_h_payment_methods, 0},
     /* invoices of the signed-in account */
     {"GET", "/invoices", PF_SESSION, NULL, pf_h_invoices_list, 0},
     {"GET", "/invoices/{id}", PF_SESSION, NULL, pf_h_invoice_get, 0},

@@ -124,6 +124,12 @@ test('usage, close, the customer downloads the PDF, the admin records payments u
     const text = execFileSync('pdftotext', ['-layout', file, '-'], { encoding: 'utf8' });
     for (const want of [inv.number, 'Example Gateway Ltd', 'London', 'MiniMax-M2.7', 'Sort code 12-34-56'])
       assert.ok(text.includes(want), `the PDF shows ${want}`);
+    // how to pay (BL-7): the terms and the bank details on file, beside the list
+    const pay = c.page.locator('[data-how-to-pay]');
+    await pay.getByRole('heading', { name: 'How to pay' }).waitFor();
+    await pay.locator('[data-method="bank_transfer"]', { hasText: 'Sort code 12-34-56, account 12345678' }).waitFor();
+    assert.match(await pay.innerText(), /Invoices are due on receipt/);
+    assert.match(await pay.innerText(), /invoice number as the reference/);
     await c.shot('invoices-desktop');
     assert.deepEqual(c.problems(), []);
   } finally { await c.context.close(); }

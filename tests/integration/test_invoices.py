@@ -302,6 +302,9 @@ def test_cli_lists_shows_and_downloads(pf, closed):
     r = cli(home, pf.url, "billing", "invoice", "999999", "--pdf", out)  # another's or none: 404, exit 1
     assert r.returncode == 1 and b"No such invoice" in r.stderr, r.stderr
     assert cli(home, pf.url, "billing", "invoice", "abc").returncode == 2
+    r = cli(home, pf.url, "billing", "payment-methods", "--output", "text")
+    assert r.returncode == 0 and b"bank transfer or ACH" in r.stdout, r.stdout
+    assert BILLING["bank_details"].encode() in r.stdout and b"due on receipt" in r.stdout, r.stdout
 
 
 def test_void(pf, closed):
@@ -373,3 +376,27 @@ def test_the_billing_thread_closes_older_months_without_an_invoice(sim):
         assert inv["subtotal_micros"] == sum(e["cost_micros"] for e in ev)
     finally:
         p.stop()
+
+
+def test_payment_methods_say_how_to_pay(pf):
+    """BL-7: the manual provider's way to pay (the bank details on file) and the account's terms."""
+    email, password, s = pf.user("invpay")
+    r = s.get(API + "/billing/payment-methods")
+    assert r.status_code == 200, r.text
+    doc = r.json()
+    assert (doc["billing_mode"], doc["terms"], doc["currency"]) == ("prepaid", "due on receipt", "EUR")
+    assert doc["methods"] == [{"provider": "manual", "kind": "bank_transfer", "details": BILLING["bank_details"],
+                               "instructions": doc["methods"][0]["instructions"]}]
+    assert "invoice number as the reference" in doc["methods"][0]["instructions"]
+    adm = pf.admin_login()
+    acct = pf.account_id(email)
+    r = adm.patch(API + "/admin/accounts/%d" % acct, {"plan": "enterprise", "billing_mode": "invoice"})
+    assert r.status_code == 200, r.text
+    doc = pf.login(email, password).get(API + "/billing/payment-methods").json()
+    assert (doc["billing_mode"], doc["terms"]) == ("invoice", "net 30")
+    assert err(requests_get_anon(pf))[0] == 401
+
+
+def requests_get_anon(pf):
+    import requests
+    return requests.get(pf.gw.url + API + "/billing/payment-methods", timeout=10)

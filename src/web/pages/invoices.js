@@ -19,11 +19,26 @@ export function pdfLink(path, inv) {
     t('invoices.pdf'));
 }
 
+/** How to pay (BL-7): the account's terms, each way to pay on file, and prepaid credit. */
+async function howToPay(ctx, card) {
+  let pm;
+  try { pm = await ctx.api.get('/billing/payment-methods'); } catch (err) { card.append(problem(err)); return; }
+  card.append(h('p', { 'data-terms': pm.billing_mode }, t(pm.billing_mode === 'invoice' ? 'invoices.terms_net30' : 'invoices.terms_receipt')));
+  if (!pm.methods.length) card.append(h('p', { class: 'hint', 'data-methods': 'none' }, t('invoices.no_methods')));
+  for (const m of pm.methods) {
+    card.append(h('div', { class: 'pay-method', 'data-method': m.kind },
+      h('h3', {}, t('invoices.method_' + m.kind)), h('p', { class: 'mono pay-details' }, m.details), h('p', { class: 'hint' }, t('invoices.method_' + m.kind + '_how'))));
+  }
+  card.append(h('p', {}, t('invoices.prepaid'), ' ', h('a', { href: ctx.root + 'billing/wallet' }, t('invoices.wallet_open'))));
+}
+
 export default async function render(ctx) {
   const slot = h('div', { class: 'list-slot' }, loading(3));
+  const pay = h('section', { class: 'card', 'aria-labelledby': 'pay-h', 'data-how-to-pay': '' }, h('h2', { id: 'pay-h' }, t('invoices.pay_title')));
   ctx.main.append(h('section', { class: 'page' },
     h('p', { class: 'crumb' }, t('nav.billing')), heading(t('invoices.title')),
-    h('section', { class: 'card' }, h('p', { class: 'hint' }, t('invoices.intro')), slot)));
+    h('section', { class: 'card' }, h('p', { class: 'hint' }, t('invoices.intro')), slot), pay));
+  howToPay(ctx, pay);
   let r;
   try { r = await ctx.api.get('/invoices'); } catch (err) { slot.replaceChildren(problem(err)); return; }
   if (!r.invoices.length) { slot.replaceChildren(empty(t('invoices.empty'))); return; }
