@@ -106,6 +106,22 @@ int pf_query_limit(struct pf_call *c, int64_t dflt, int64_t max, int64_t *limit)
     return MG_OK;
 }
 
+int pf_query_page(struct pf_call *c, int64_t dflt, int64_t max, size_t *limit, int64_t *before)
+{
+    char buf[24];
+    int64_t v;
+    *before = 0;
+    if (pf_query_limit(c, dflt, max, &v) != MG_OK)
+        return MG_DECLINED;
+    *limit = (size_t)v;
+    pf_query(c, "before", buf, sizeof(buf));
+    if (buf[0] && (mg_parse_i64(buf, strlen(buf), before) != MG_OK || *before < 1)) {
+        pf_fail(c, MG_E_FIELD_INVALID, "before", "before is an id (the last one of the previous page).");
+        return MG_DECLINED;
+    }
+    return MG_OK;
+}
+
 void pf_query(const struct pf_call *c, const char *name, char *out, size_t cap)
 {
     size_t nlen = strlen(name);

@@ -201,6 +201,20 @@ void pf_h_admin_account_patch(struct pf_call *c)
                                                   "plan to enterprise first (or in the same request).");
         return;
     }
+    /* the price ratio and the wallet's balance, as their own routes set them (step-up, audited) */
+    json_t *ratio = json_object_get(c->body, "ratio_ppm"), *credit = json_object_get(c->body, "credit_micros");
+    if ((ratio != NULL || (credit != NULL && !json_is_null(credit))) && pf_step_up(c) != MG_OK)
+        return;
+    if (ratio != NULL) {
+        char scope[32];
+        snprintf(scope, sizeof(scope), "account:%lld", (long long)a.id);
+        if (pf_ratio_store(c, scope, json_is_integer(ratio) ? (int64_t)json_integer_value(ratio) : -1, a.id) != MG_OK)
+            return;
+    }
+    int64_t balance;
+    if (credit != NULL && json_is_integer(credit) &&
+        pf_wallet_set(c, a.id, (int64_t)json_integer_value(credit), &balance) != MG_OK)
+        return;
     int is_admin = role ? strcmp(role, "admin") == 0 : -1;
     int rc = c->store->ops->account_set_plan_role(c->store, a.id, plan, is_admin);
     if (rc == MG_OK && mode)
@@ -222,7 +236,10 @@ void pf_h_admin_account_patch(struct pf_call *c)
     snprintf(detail, sizeof(detail), "plan %s, role %s, billing %s%s", a.plan, a.is_admin ? "admin" : "user",
              a.invoice_billing ? "invoice" : "prepaid", a.wallet_only ? ", wallet only" : "");
     pf_audit(c, "account.updated", a.id, detail);
-    pf_reply(c, 200, admin_account_json(c, &a));
+    json_t *o = admin_account_json(c, &a);
+    if (ratio != NULL) /* the account's own ratio as set (null: removed, its plan's or the operator's applies) */
+        json_object_set(o, "ratio_ppm", json_is_integer(ratio) ? ratio : json_null());
+    pf_reply(c, 200, o);
 }
 
 /* ---- access and recovery requests ------------------------------------------------------- */

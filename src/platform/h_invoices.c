@@ -142,31 +142,11 @@ static int add_invoice(void *arg, const struct mg_invoice_record *v)
     return MG_OK;
 }
 
-/* ?limit (1..MG_INVOICES_PAGE_MAX) and ?before (an id: older than it) of the list endpoints. */
-static int list_params(struct pf_call *c, size_t *limit, int64_t *before)
-{
-    char buf[32];
-    int64_t v;
-    *before = 0;
-    if (pf_query_limit(c, LIST_DEFAULT, MG_INVOICES_PAGE_MAX, &v) != MG_OK)
-        return MG_DECLINED;
-    *limit = (size_t)v;
-    pf_query(c, "before", buf, sizeof(buf));
-    if (buf[0]) {
-        if (mg_parse_i64(buf, strlen(buf), &v) != MG_OK || v < 1) {
-            pf_fail(c, MG_E_FIELD_INVALID, "before", "before is an invoice id (the last one of the previous page).");
-            return MG_DECLINED;
-        }
-        *before = v;
-    }
-    return MG_OK;
-}
-
 static void list_of(struct pf_call *c, int64_t account_id, int status)
 {
     size_t limit;
     int64_t before;
-    if (list_params(c, &limit, &before) != MG_OK)
+    if (pf_query_page(c, LIST_DEFAULT, MG_INVOICES_PAGE_MAX, &limit, &before) != MG_OK)
         return;
     struct list_ctx l = {json_array()};
     int rc = c->store->ops->invoices_list(c->store, account_id, status, before, limit, add_invoice, &l);

@@ -282,20 +282,13 @@ void pf_h_admin_price_delete(struct pf_call *c)
     pf_no_content(c);
 }
 
-/* A ratio of scope from body.ratio_ppm (null or absent on a plan or account: removed). */
-static void set_ratio(struct pf_call *c, const char *scope, int64_t account_id)
+int pf_ratio_store(struct pf_call *c, const char *scope, int64_t ppm, int64_t account_id)
 {
     char detail[128], text[32];
-    json_t *v = json_object_get(c->body, "ratio_ppm");
-    int64_t ppm = json_is_integer(v) ? (int64_t)json_integer_value(v) : -1;
-    if (ppm < 0 && strcmp(scope, "global") == 0) {
-        pf_fail(c, MG_E_FIELD_MISSING, "ratio_ppm", "Send 'ratio_ppm': 400000 is 40 % of the official price.");
-        return;
-    }
     int rc = c->store->ops->ratio_set(c->store, scope, ppm, c->now);
     if (rc != MG_OK) {
         pf_store_failed(c, rc);
-        return;
+        return MG_DECLINED;
     }
     /* a plan's or an account's ratio is in the key records: this node's next request has it */
     if (c->pf->keys != NULL && strcmp(scope, "global") != 0 && mg_keycache_sync(c->pf->keys, c->store) != MG_OK)
@@ -304,6 +297,20 @@ static void set_ratio(struct pf_call *c, const char *scope, int64_t account_id)
     snprintf(detail, sizeof(detail), "ratio %s: %s", scope, ppm < 0 ? "removed" : text);
     pf_audit(c, "price.ratio_set", account_id ? account_id : c->acct.id, detail);
     publish(c);
+    return MG_OK;
+}
+
+/* A ratio of scope from body.ratio_ppm (null or absent on a plan or account: removed). */
+static void set_ratio(struct pf_call *c, const char *scope, int64_t account_id)
+{
+    json_t *v = json_object_get(c->body, "ratio_ppm");
+    int64_t ppm = json_is_integer(v) ? (int64_t)json_integer_value(v) : -1;
+    if (ppm < 0 && strcmp(scope, "global") == 0) {
+        pf_fail(c, MG_E_FIELD_MISSING, "ratio_ppm", "Send 'ratio_ppm': 400000 is 40 % of the official price.");
+        return;
+    }
+    if (pf_ratio_store(c, scope, ppm, account_id) != MG_OK)
+        return;
     json_t *o = json_object();
     json_object_set_new(o, "scope", json_string(scope));
     json_object_set_new(o, "ratio_ppm", ppm < 0 ? json_null() : json_integer(ppm));

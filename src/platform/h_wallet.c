@@ -120,6 +120,49 @@ int pf_wallet_add(struct pf_call *c, struct mg_ledger_entry *e, int64_t *balance
     return MG_OK;
 }
 
+struct wallet_set {
+    struct mg_ledger_entry e;
+    int64_t target, balance;
+    int changed;
+};
+
+/* Inside one transaction: the balance read and the entry that moves it to the target. */
+static enum mg_tx wallet_set_tx(struct mg_store *s, void *arg)
+{
+    struct wallet_set *w = arg;
+    struct mg_account a;
+    int rc = s->ops->account_get(s, w->e.account_id, &a);
+    if (rc != MG_OK)
+        return rc == MG_AGAIN ? MG_TX_RETRY : MG_TX_HARD;
+    w->balance = a.credit_micros;
+    w->changed = w->target != a.credit_micros;
+    if (!w->changed)
+        return MG_TX_OK;
+    w->e.amount_micros = w->target - a.credit_micros;
+    mg_strlcpy(w->e.kind, w->e.amount_micros > 0 ? "topup" : "adjustment", sizeof(w->e.kind));
+    rc = s->ops->ledger_add(s, &w->e, &w->balance);
+    return rc == MG_OK ? MG_TX_OK : rc == MG_AGAIN ? MG_TX_RETRY : MG_TX_HARD;
+}
+
+int pf_wallet_set(struct pf_call *c, int64_t account_id, int64_t target_micros, int64_t *balance)
+{
+    char money[32];
+    struct wallet_set w = {.e = {.account_id = account_id, .actor_account_id = c->acct.id, .created_ms = c->now},
+                           .target = target_micros};
+    mg_money_format(target_micros, money, sizeof(money));
+    snprintf(w.e.reference, sizeof(w.e.reference), "balance set to %s by an admin", money);
+    if (c->store->ops->run_tx(c->store, "wallet set", wallet_set_tx, &w) != MG_OK) {
+        pf_store_failed(c, MG_ERR);
+        return MG_DECLINED;
+    }
+    if (w.changed) {
+        sync_keys(c, account_id);
+        audit_entry(c, &w.e, w.balance);
+    }
+    *balance = w.balance;
+    return MG_OK;
+}
+
 static json_t *entry_json(const struct mg_ledger_entry *e)
 {
     json_t *o = json_object();
@@ -138,33 +181,6 @@ static int add_entry(void *arg, const struct mg_ledger_entry *e)
     return MG_OK;
 }
 
-/* ?limit (1..max) and ?before (an id) of a list. */
-static int page_params(struct pf_call *c, size_t dflt, size_t max, size_t *limit, int64_t *before)
-{
-    char buf[32], msg[80];
-    int64_t v;
-    *limit = dflt;
-    *before = 0;
-    pf_query(c, "limit", buf, sizeof(buf));
-    if (buf[0]) {
-        if (mg_parse_i64(buf, strlen(buf), &v) != MG_OK || v < 1 || v > (int64_t)max) {
-            snprintf(msg, sizeof(msg), "limit is a number from 1 to %zu.", max);
-            pf_fail(c, MG_E_FIELD_INVALID, "limit", msg);
-            return MG_DECLINED;
-        }
-        *limit = (size_t)v;
-    }
-    pf_query(c, "before", buf, sizeof(buf));
-    if (buf[0]) {
-        if (mg_parse_i64(buf, strlen(buf), &v) != MG_OK || v < 1) {
-            pf_fail(c, MG_E_FIELD_INVALID, "before", "before is an id (the last one of the previous page).");
-            return MG_DECLINED;
-        }
-        *before = v;
-    }
-    return MG_OK;
-}
-
 static void next_before(json_t *o, json_t *arr, size_t limit)
 {
     size_t n = json_array_size(arr);
@@ -178,7 +194,7 @@ void pf_h_wallet(struct pf_call *c)
     struct mg_account a;
     size_t limit;
     int64_t before;
-    if (page_params(c, LEDGER_DEFAULT, MG_LEDGER_PAGE_MAX, &limit, &before) != MG_OK)
+    if (pf_query_page(c, LEDGER_DEFAULT, MG_LEDGER_PAGE_MAX, &limit, &before) != MG_OK)
         return;
     json_t *arr = json_array();
     int rc = c->store->ops->account_get(c->store, c->acct.id, &a);
@@ -332,7 +348,7 @@ void pf_h_admin_redeem_list(struct pf_call *c)
     char batch[MG_REDEEM_BATCH_MAX + 1];
     size_t limit;
     int64_t before;
-    if (page_params(c, CODES_DEFAULT, MG_REDEEM_LIST_MAX, &limit, &before) != MG_OK)
+    if (pf_query_page(c, CODES_DEFAULT, MG_REDEEM_LIST_MAX, &limit, &before) != MG_OK)
         return;
     pf_query(c, "batch", batch, sizeof(batch));
     json_t *arr = json_array();

@@ -184,6 +184,8 @@ int pf_body_models(struct pf_call *c, char *out, size_t cap);
 void pf_query(const struct pf_call *c, const char *name, char *out, size_t cap);
 /* ?limit: 1..max, dflt when absent; MG_OK, or MG_DECLINED with the 400 answered. */
 int pf_query_limit(struct pf_call *c, int64_t dflt, int64_t max, int64_t *limit);
+/* ?limit as above and ?before (an id, older than it; 0 when absent): MG_OK, or MG_DECLINED answered. */
+int pf_query_page(struct pf_call *c, int64_t dflt, int64_t max, size_t *limit, int64_t *before);
 
 /* obj[key] = the RFC 3339 UTC time of ms, or null for 0. */
 void pf_set_time(json_t *obj, const char *key, int64_t ms);
@@ -399,6 +401,12 @@ void pf_h_admin_key_revoke_leaked(struct pf_call *c);
 /* h_invoices.c: invoices and payments (BL-6, BL-7) */
 void pf_h_invoices_list(struct pf_call *c);
 void pf_h_payment_methods(struct pf_call *c);
+/* Stores the price ratio of scope ("global", "plan:NAME", "account:ID"; ppm < 0 removes a plan's or an
+ * account's), syncs the key cache, audits and republishes the prices: MG_OK, or MG_DECLINED answered. */
+int pf_ratio_store(struct pf_call *c, const char *scope, int64_t ppm, int64_t account_id);
+/* Sets an account's wallet balance to target_micros (>= 0) with one ledger entry of the difference, read
+ * and written in one transaction (audited): MG_OK (*balance the new one), or MG_DECLINED answered. */
+int pf_wallet_set(struct pf_call *c, int64_t account_id, int64_t target_micros, int64_t *balance);
 void pf_h_invoice_get(struct pf_call *c);
 void pf_h_invoice_pdf(struct pf_call *c);
 void pf_h_admin_invoices(struct pf_call *c);

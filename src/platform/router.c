@@ -39,7 +39,9 @@ static const struct pf_field f_key_add[] = {{"name", PF_STR, 1, 1, 64}, {"creden
 static const struct pf_field f_password[] = {SECRET("current_password", 1), SECRET("new_password", 1), F_END};
 static const struct pf_field f_account_patch[] = {{"plan", PF_STR, 0, 1, 16}, {"role", PF_STR, 0, 1, 16},
                                                   {"billing_mode", PF_STR, 0, 1, 16},
-                                                  {"wallet_only", PF_BOOL, 0, 0, 0}, F_END};
+                                                  {"wallet_only", PF_BOOL, 0, 0, 0},
+                                                  {"ratio_ppm", PF_INT, 0, 0, 100000000LL},
+                                                  {"credit_micros", PF_INT, 0, 0, MG_INVOICE_AMOUNT_MAX}, F_END};
 static const struct pf_field f_payment[] = {{"amount_micros", PF_INT, 1, 1, MG_INVOICE_AMOUNT_MAX},
                                             {"reference", PF_STR, 1, 1, MG_PAYMENT_REFERENCE_MAX}, F_END};
 static const struct pf_field f_redeem[] = {{"code", PF_SECRET, 1, 1, 64}, F_END};

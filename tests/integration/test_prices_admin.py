@@ -160,3 +160,29 @@ def test_revenue_report_against_the_official_price(pf):
     assert any(m["model"] == "MiniMax-M2.7" and m["requests"] >= 3 for m in doc["by_model"])
     assert err(admin.get(API + "/admin/reports/revenue", params={"period": "2026-13"}))[2] == "period"
     assert err(s.get(API + "/admin/reports/revenue"))[0] == 403
+
+
+def test_the_account_patch_sets_the_ratio_and_the_balance(pf):
+    """PLATFORM-API.md: PATCH /admin/accounts/{id} {ratio_ppm?, credit_micros?} beside the plan and role;
+    the ratio as PUT .../price-ratio sets it, the balance as one ledger entry of the difference."""
+    admin = pf.admin()
+    email, _, s = pf.user("patchratio")
+    aid = pf.account_id(email)
+    r = admin.patch(API + "/admin/accounts/%d" % aid, {"ratio_ppm": 250000})
+    assert r.status_code == 200 and r.json()["ratio_ppm"] == 250000, r.text
+    assert price_of(s)["input_per_mtok_micros"] == 75000
+    r = admin.patch(API + "/admin/accounts/%d" % aid, {"ratio_ppm": None})  # removed: the operator's applies
+    assert r.status_code == 200 and r.json()["ratio_ppm"] is None, r.text
+    assert price_of(s)["input_per_mtok_micros"] == 300000
+    r = admin.patch(API + "/admin/accounts/%d" % aid, {"credit_micros": 3000000})
+    assert r.status_code == 200 and r.json()["credit_micros"] == 3000000, r.text
+    r = admin.patch(API + "/admin/accounts/%d" % aid, {"credit_micros": 1000000})
+    assert r.status_code == 200 and r.json()["credit_micros"] == 1000000, r.text
+    assert admin.patch(API + "/admin/accounts/%d" % aid, {"credit_micros": 1000000}).status_code == 200  # no change
+    w = s.get(API + "/billing/wallet").json()
+    assert w["balance_micros"] == 1000000
+    assert [(e["kind"], e["amount_micros"]) for e in w["ledger"]] == [("adjustment", -2000000), ("topup", 3000000)]
+    assert w["ledger"][0]["reference"] == "balance set to 1.00 by an admin"
+    assert err(admin.patch(API + "/admin/accounts/%d" % aid, {"credit_micros": -1}))[2] == "credit_micros"
+    assert err(admin.patch(API + "/admin/accounts/%d" % aid, {"ratio_ppm": -5}))[2] == "ratio_ppm"
+    assert err(s.patch(API + "/admin/accounts/%d" % aid, {"ratio_ppm": 1}))[0] == 403
