@@ -77,10 +77,11 @@ size_t mg_invoice_units(const struct mg_invoice_line_record *l, char *out, size_
         {l->cached_tokens, "cached token", "cached tokens"},
         {l->characters, "character", "characters"},
         {l->images, "image", "images"},
-        {l->videos, "video", "videos"},
+        {l->videos, "video", "videos"}, /* VIDEO_PART */
         {l->tracks, "track", "tracks"},
         {l->voices, "voice", "voices"},
     };
+    enum { VIDEO_PART = 6 };
     size_t o = 0;
     if (cap == 0)
         return 0;
@@ -89,8 +90,13 @@ size_t mg_invoice_units(const struct mg_invoice_line_record *l, char *out, size_
         char num[32];
         if (parts[i].n <= 0 && i > 0)
             continue;
+        char what[48] = ""; /* videos: the length and resolution they were priced by */
+        if (i == VIDEO_PART && (l->video_res[0] || l->video_seconds > 0))
+            snprintf(what, sizeof(what), " (%s%s%.0lld%s)", l->video_res, l->video_res[0] && l->video_seconds ? ", " : "",
+                     (long long)l->video_seconds, l->video_seconds ? " s" : "");
         count_text(parts[i].n, num, sizeof(num));
-        int w = snprintf(out + o, cap - o, "%s%s %s", o ? ", " : "", num, parts[i].n == 1 ? parts[i].one : parts[i].many);
+        int w = snprintf(out + o, cap - o, "%s%s %s%s", o ? ", " : "", num, parts[i].n == 1 ? parts[i].one : parts[i].many,
+                         what);
         if (w < 0 || (size_t)w >= cap - o) {
             o = cap - 1;
             break;

@@ -36,6 +36,8 @@ struct mg_invoice_line_record {
     char units[160];         /* "1,234 input tokens, 56 output tokens" */
     int64_t requests, input_tokens, output_tokens, cached_tokens, characters, images, videos, tracks, voices;
     int64_t amount_micros;
+    int64_t video_seconds;   /* a line of videos is one length and resolution (their price's) */
+    char video_res[8];
 };
 
 struct mg_payment_record {

@@ -81,9 +81,10 @@ int sq_invoice_usage_lines(struct mg_store *s, int64_t account_id, int64_t from_
     struct mg_invoice_line_record l;
     sqlite3_stmt *st = sq_prep(s, "SELECT service, model, count(*), sum(input_tokens), sum(output_tokens),"
                                   " sum(cached_tokens), sum(characters), sum(images), sum(videos), sum(tracks),"
-                                  " sum(voices), sum(cost_micros) FROM usage_events"
+                                  " sum(voices), sum(cost_micros), video_seconds, video_res FROM usage_events"
                                   " WHERE account_id = ? AND ts_ms >= ? AND ts_ms < ?"
-                                  " GROUP BY service, model ORDER BY service, model");
+                                  " GROUP BY service, model, video_res, video_seconds"
+                                  " ORDER BY service, model, video_res, video_seconds");
     if (st == NULL)
         return MG_ERR;
     sqlite3_bind_int64(st, 1, account_id);
@@ -103,6 +104,8 @@ int sq_invoice_usage_lines(struct mg_store *s, int64_t account_id, int64_t from_
         l.tracks = sqlite3_column_int64(st, 9);
         l.voices = sqlite3_column_int64(st, 10);
         l.amount_micros = sqlite3_column_int64(st, 11);
+        l.video_seconds = sqlite3_column_int64(st, 12);
+        mg_strlcpy(l.video_res, sq_text(st, 13), sizeof(l.video_res));
         if (cb(arg, &l) != MG_OK)
             break;
     }

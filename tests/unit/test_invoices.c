@@ -66,6 +66,18 @@ static void period_number_units(void **state)
     assert_string_equal(buf, "3 requests, 1,234,567 input tokens, 1 output token");
     char small[12];
     assert_int_equal(mg_invoice_units(&l, small, sizeof(small)), sizeof(small) - 1); /* cut, still a string */
+    /* a line of videos says the length and resolution they were priced by */
+    memset(&l, 0, sizeof(l));
+    l.requests = 3;
+    l.videos = 3;
+    l.video_seconds = 10;
+    strcpy(l.video_res, "1080P");
+    mg_invoice_units(&l, buf, sizeof(buf));
+    assert_string_equal(buf, "3 requests, 3 videos (1080P, 10 s)");
+    l.video_res[0] = '\0';
+    l.videos = 1;
+    mg_invoice_units(&l, buf, sizeof(buf));
+    assert_string_equal(buf, "3 requests, 1 video (10 s)");
     assert_int_equal(mg_invoice_due(T0, 0), 0);
     assert_int_equal(mg_invoice_due(T0, 1), T0 + 30 * MG_DAY_MS);
 }
