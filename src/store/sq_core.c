@@ -30,6 +30,8 @@ static void close_store(struct mg_store *s)
 {
     if (s == NULL)
         return;
+    for (size_t i = 0; i < SQ_KEPT__COUNT; i++)
+        sqlite3_finalize(SQ(s)->kept[i]);
     sqlite3_close(DB(s));
     free(s);
 }

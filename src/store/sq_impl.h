@@ -19,6 +19,10 @@
 #include "core/mg.h"
 #include "store/store.h"
 
+/* Statements a handle keeps prepared: the usage writer's, run for every
+ * batch (preparing them cost more than binding and stepping them). */
+enum sq_kept { SQ_KEPT_USAGE_INS, SQ_KEPT_CKPT_PUT, SQ_KEPT_CKPT_DEL, SQ_KEPT_CKPT_COUNT, SQ_KEPT__COUNT };
+
 struct sq_store {
     struct mg_store base;
     sqlite3 *db;
@@ -27,9 +31,17 @@ struct sq_store {
     int64_t ckpt_rows;
     int depth; /* open transaction levels: 0 none, 1 BEGIN, more are SAVEPOINTs */
     int soft;  /* the last failure was SQLITE_BUSY/LOCKED (mg_store_soft) */
+    sqlite3_stmt *kept[SQ_KEPT__COUNT]; /* the usage writer's statements, prepared once (sq_prep_kept) */
 };
 
 #define SQ(s) ((struct sq_store *)(s))
+
+/* The handle's kept statement `which` of sql (always the same text for one
+ * `which`), prepared on first use: reset and unbound, ready to bind.  Never
+ * finalized by the caller (close does it).  NULL on failure (logged). */
+sqlite3_stmt *sq_prep_kept(struct mg_store *s, enum sq_kept which, const char *sql);
+/* Resets every kept statement and clears its bindings (after a use that bound SQLITE_STATIC data). */
+void sq_kept_release(struct mg_store *s);
 #define DB(s) (SQ(s)->db)
 
 /* The kind of an outermost transaction: a writer takes the write lock up

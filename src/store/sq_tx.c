@@ -48,6 +48,32 @@ sqlite3_stmt *sq_prep(struct mg_store *s, const char *sql)
     return st;
 }
 
+sqlite3_stmt *sq_prep_kept(struct mg_store *s, enum sq_kept which, const char *sql)
+{
+    sqlite3_stmt **st = &SQ(s)->kept[which];
+    if (*st != NULL) {
+        sqlite3_reset(*st);
+        sqlite3_clear_bindings(*st);
+        return *st;
+    }
+    if (sqlite3_prepare_v3(DB(s), sql, -1, SQLITE_PREPARE_PERSISTENT, st, NULL) != SQLITE_OK) {
+        sq_fail(s, "prepare");
+        *st = NULL;
+        return NULL;
+    }
+    return *st;
+}
+
+void sq_kept_release(struct mg_store *s)
+{
+    for (size_t i = 0; i < SQ_KEPT__COUNT; i++) {
+        if (SQ(s)->kept[i] != NULL) {
+            sqlite3_reset(SQ(s)->kept[i]);
+            sqlite3_clear_bindings(SQ(s)->kept[i]);
+        }
+    }
+}
+
 int sq_step_done(struct mg_store *s, sqlite3_stmt *st, const char *what)
 {
     int rc = sqlite3_step(st);

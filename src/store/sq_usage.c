@@ -48,9 +48,11 @@ int sq_usage_insert(struct mg_store *s, const struct mg_usage_event *ev, size_t 
         return MG_OK;
     if (sq_tx_begin(s, SQ_WRITE) != MG_OK)
         return MG_ERR;
-    ins = sq_prep(s, "INSERT OR IGNORE INTO usage_events VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)");
-    ckpt = sq_prep(s, "INSERT OR REPLACE INTO stream_checkpoints VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)");
-    del = sq_prep(s, "DELETE FROM stream_checkpoints WHERE request_id = ?");
+    ins = sq_prep_kept(s, SQ_KEPT_USAGE_INS, "INSERT OR IGNORE INTO usage_events VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,"
+                                            "?,?,?,?,?,?,?)");
+    ckpt = sq_prep_kept(s, SQ_KEPT_CKPT_PUT, "INSERT OR REPLACE INTO stream_checkpoints VALUES (?,?,?,?,?,?,?,?,?,?,?,"
+                                             "?,?,?,?,?,?,?,?,?,?,?)");
+    del = sq_prep_kept(s, SQ_KEPT_CKPT_DEL, "DELETE FROM stream_checkpoints WHERE request_id = ?");
     if (ins == NULL || ckpt == NULL || del == NULL)
         rc = MG_ERR;
     for (size_t i = 0; i < n && rc == MG_OK; i++) {
@@ -69,14 +71,11 @@ int sq_usage_insert(struct mg_store *s, const struct mg_usage_event *ev, size_t 
         }
     }
     if (rc == MG_OK && SQ(s)->ckpt_rows != 0) { /* one count a batch, not a delete an event */
-        sqlite3_stmt *cnt = sq_prep(s, "SELECT count(*) FROM stream_checkpoints");
+        sqlite3_stmt *cnt = sq_prep_kept(s, SQ_KEPT_CKPT_COUNT, "SELECT count(*) FROM stream_checkpoints");
         if (cnt != NULL && sqlite3_step(cnt) == SQLITE_ROW)
             SQ(s)->ckpt_rows = sqlite3_column_int64(cnt, 0);
-        sqlite3_finalize(cnt);
     }
-    sqlite3_finalize(ins);
-    sqlite3_finalize(ckpt);
-    sqlite3_finalize(del);
+    sq_kept_release(s); /* kept for the next batch, holding no read and no pointer into ev */
     return sq_tx_end(s, rc);
 }
 

@@ -2,6 +2,7 @@
 strict response parsing, backpressure toward a slow client, the send
 timeout, the per-channel connection cap, and the CONNECT egress proxy."""
 import json
+import os
 import socket
 import threading
 import time
@@ -215,6 +216,10 @@ def test_stalled_readers_do_not_grow_memory(sim_global):
     socks = []
     try:
         assert chat(g, key, stream=True).status_code == 200  # warm up pools and caches
+        # after the loop thread's first event the usage writer prepares that lane's spare segment and
+        # one for the next lane (4 MiB each, faulted in ahead): measure once both exist
+        jdir = os.path.join(g.dir, "usage.journal")
+        wait_for(lambda: len([f for f in os.listdir(jdir) if f.endswith(".jnl")]) >= 3, what="the spare segments")
         before = rss_kib(g.proc.pid)
         socks = [stalled_stream(g, key) for _ in range(5)]
         # wait until the sim has pushed all it can (its bytes written stop moving)
