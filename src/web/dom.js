@@ -91,6 +91,14 @@ export function field(o) {
   return h('div', { class: 'field', 'data-field': o.name }, h('label', { for: fid }, o.label), hint, input, err);
 }
 
+/** A labelled <select> of [value, text] options with its error slot, as field() is for an input. */
+export function selectField(name, label, options) {
+  const fid = id('f-' + name);
+  const err = h('p', { class: 'field-error', id: fid + '-err', 'aria-live': 'polite' });
+  return h('div', { class: 'field', 'data-field': name }, h('label', { for: fid }, label),
+    h('select', { name, id: fid, 'aria-describedby': err.id }, options.map(([v, text]) => h('option', { value: v }, text))), err);
+}
+
 /** The action row: the button and, beside it, the action's error or result. */
 export function actions(label, extra) {
   return h('div', { class: 'actions' },

@@ -231,6 +231,16 @@ test('the usage log shows each request\'s latency, and the async tasks with thei
     assert.equal(await failedRow.locator('[data-state]').innerText(), 'Failed');
     assert.ok((await failedRow.innerText()).includes('Not billed'));
     assert.equal(await tasks.locator('tbody tr').count(), 2);
+    // the filters: no speech task here (and the way back said), both videos of this key
+    const tf = page.locator('[data-tasks-filters]');
+    await tf.getByLabel('Kind').selectOption('speech');
+    await tf.getByRole('button', { name: 'Show' }).click();
+    await tasks.getByText('No task matches these filters. Choose Any to see them all.').waitFor();
+    await tf.getByLabel('Kind').selectOption('video');
+    await tf.getByLabel('Key').selectOption(keyId);
+    await tf.getByRole('button', { name: 'Show' }).click();
+    await failedRow.waitFor();
+    assert.equal(await tasks.locator('tbody tr').count(), 2);
     await p.shot('billing-tasks-desktop');
     // back to the requests: the video's bill with its length and resolution in its usage
     await page.getByRole('button', { name: 'Requests' }).click();

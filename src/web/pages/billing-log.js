@@ -6,7 +6,7 @@
 // second view, "Async tasks" (billing-tasks.js), lists the video and speech
 // tasks with their state.
 import { t, has, language } from '../i18n.js';
-import { h, heading, field, actions, onSubmit, date, money, loading, empty, problem, table } from '../dom.js';
+import { h, heading, field, selectField, actions, onSubmit, date, money, loading, empty, problem, table } from '../dom.js';
 import { qs } from '../api.js';
 import { tasksView, videoText } from './billing-tasks.js';
 
@@ -14,13 +14,6 @@ const SERVICES = ['chat', 'speech', 'video', 'image', 'music', 'voice', 'files']
 const PAGE = 50;
 
 const num = (v) => new Intl.NumberFormat(language()).format(v);
-
-function select(name, label, options) {
-  const sid = 'log-' + name;
-  return h('div', { class: 'field', 'data-field': name }, h('label', { for: sid }, label),
-    h('select', { name, id: sid }, options.map(([v, text]) => h('option', { value: v }, text))),
-    h('p', { class: 'field-error', 'aria-live': 'polite' }));
-}
 
 /** The form's values as the API's filters (local datetimes become UTC). */
 function filtersOf(v) {
@@ -71,17 +64,17 @@ export default async function render(ctx) {
     // the other filters: open on a desktop, folded on a phone so the events are on the first screen
     h('details', { class: 'more-filters', open: !window.matchMedia('(max-width: 760px)').matches },
       h('summary', {}, t('log.more_filters')), h('div', { class: 'filters' },
-      select('key', t('log.key'), [['', t('log.any')], ...keys.map((k) => [k.id, `${k.name} (${k.id})`])]),
+      selectField('key', t('log.key'), [['', t('log.any')], ...keys.map((k) => [k.id, `${k.name} (${k.id})`])]),
       field({ name: 'model', label: t('log.model'), autocomplete: 'off', maxlength: 95 }),
-      select('service', t('log.service'), [['', t('log.any')], ...SERVICES.map((s) => [s, t('scope.' + s)])]),
-      select('status', t('log.status'), [['', t('log.any')], ['ok', t('log.status_ok')], ['error', t('log.status_error')]]),
+      selectField('service', t('log.service'), [['', t('log.any')], ...SERVICES.map((s) => [s, t('scope.' + s)])]),
+      selectField('status', t('log.status'), [['', t('log.any')], ['ok', t('log.status_ok')], ['error', t('log.status_error')]]),
       field({ name: 'from', label: t('log.from'), type: 'datetime-local' }),
       field({ name: 'to', label: t('log.to'), type: 'datetime-local' }))),
     actions(t('log.apply'), exportLink));
   // two views of the page: the billed requests (the filters, the list) and the async tasks
   const requests = h('div', { 'data-requests-view': '' }, h('p', { class: 'intro' }, t('log.intro')), form, list,
     h('div', { class: 'actions' }, moreSlot, moreErr));
-  const tasks = tasksView(ctx);
+  const tasks = tasksView(ctx, keys);
   const views = h('div', { class: 'tabs', role: 'group', 'aria-label': t('log.views') },
     [['requests', t('log.view_requests')], ['tasks', t('log.view_tasks')]].map(([v, label]) =>
       h('button', { type: 'button', 'data-view': v, 'aria-pressed': String(v === 'requests'), onclick: () => show(v) }, label)));

@@ -3,9 +3,10 @@
 // /usage/tasks) with the last state the gateway saw in a query answer —
 // "submitted" until someone queries it — as a labelled tag (the word is the
 // information, the colour only repeats it), model, key, created, a video's
-// length and whether it is billed, and "Load more" through next_cursor.
+// length and whether it is billed, filtered by kind and key, and "Load more"
+// through next_cursor.
 import { t, has, language } from '../i18n.js';
-import { h, date, loading, empty, problem, table } from '../dom.js';
+import { h, date, selectField, actions, onSubmit, loading, empty, problem, table } from '../dom.js';
 import { qs } from '../api.js';
 
 const PAGE = 50;
@@ -49,24 +50,31 @@ function rows(tasks) {
   ], tasks);
 }
 
-/** The view: a section whose list loads when show() is first called. */
-export function tasksView(ctx) {
+/** The view: a section whose list loads when show() is first called; keys are the account's (GET /keys),
+ * for the key filter. */
+export function tasksView(ctx, keys = []) {
   const list = h('div', { class: 'list-slot', 'data-tasks': '' }, loading(3));
   const more = h('button', { type: 'button', 'data-tasks-more': '' }, t('log.load_more'));
   const moreSlot = h('span', {});
   const moreErr = h('span', { class: 'action-error', role: 'status', 'aria-live': 'polite' });
   const refresh = h('button', { type: 'button', class: 'small', 'data-tasks-refresh': '' }, t('billing.refresh'));
+  const form = h('form', { class: 'form log-filters', novalidate: true, 'data-tasks-filters': '' },
+    h('div', { class: 'filters' },
+      selectField('kind', t('tasks.col_kind'), [['', t('log.any')], ['video', t('scope.video')], ['speech', t('scope.speech')]]),
+      selectField('key', t('log.key'), [['', t('log.any')], ...keys.map((k) => [k.id, `${k.name} (${k.id})`])])),
+    actions(t('log.apply'), refresh));
   const el = h('section', { 'data-tasks-view': '', 'aria-labelledby': 'tasks-h', hidden: true },
     h('h2', { id: 'tasks-h', class: 'sr-only' }, t('tasks.title')),
-    h('p', { class: 'intro' }, t('tasks.intro')), h('div', { class: 'actions' }, refresh), list,
+    h('p', { class: 'intro' }, t('tasks.intro')), form, list,
     h('div', { class: 'actions' }, moreSlot, moreErr));
-  let cursor = null, shown = [], started = false;
+  let filters = {}, cursor = null, shown = [], started = false;
   const paint = () => {
-    list.replaceChildren(shown.length ? rows(shown) : empty(t('tasks.empty')));
+    const any = filters.kind || filters.key;
+    list.replaceChildren(shown.length ? rows(shown) : empty(any ? t('tasks.none_match') : t('tasks.empty')));
     moreSlot.replaceChildren(...(cursor ? [more] : []));
   };
   const page = async () => {
-    const r = await ctx.api.get('/usage/tasks' + qs({ limit: PAGE, cursor }));
+    const r = await ctx.api.get('/usage/tasks' + qs({ ...filters, limit: PAGE, cursor }));
     shown = shown.concat(r.tasks);
     cursor = r.next_cursor;
     paint();
@@ -75,19 +83,23 @@ export function tasksView(ctx) {
     cursor = null;
     shown = [];
     list.setAttribute('aria-busy', 'true');
-    try { await page(); } catch (err) { list.replaceChildren(problem(err)); } finally { list.removeAttribute('aria-busy'); }
+    try { await page(); } finally { list.removeAttribute('aria-busy'); }
   };
+  onSubmit(form, async (v) => {
+    filters = { kind: v.kind, key: v.key };
+    await reload();
+  });
+  refresh.addEventListener('click', () => reload().catch((err) => list.replaceChildren(problem(err))));
   more.addEventListener('click', async () => {
     moreErr.textContent = '';
     more.disabled = true;
     try { await page(); } catch (err) { moreErr.append(problem(err)); } finally { more.disabled = false; }
   });
-  refresh.addEventListener('click', reload);
   return {
     el,
     show() {
       el.hidden = false;
-      if (!started) { started = true; reload(); }
+      if (!started) { started = true; reload().catch((err) => list.replaceChildren(problem(err))); }
     },
     hide() { el.hidden = true; },
   };
