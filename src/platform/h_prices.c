@@ -48,23 +48,36 @@ static void video_json(json_t *o, const struct mg_price *p, int64_t ratio_ppm)
     json_object_set_new(o, "video_text", json_string(text));
 }
 
-/* PUT's video entries: "video_text" in the text form, else "video" as
- * objects {resolution, seconds, per, price_micros}.  MG_OK, or answered. */
-static int video_from_body(struct pf_call *c, struct mg_price *p)
+/* A fault of a row's field: the field named after where ("" for a row's own PUT, "prices[3]." in a table). */
+static void row_fail(struct pf_call *c, enum mg_err e, const char *where, const char *field, const char *detail)
+{
+    char name[sizeof(c->field)], text[sizeof(c->detail)];
+    size_t w = strlen(where);
+    if (field != NULL)
+        snprintf(name, sizeof(name), "%s%s", where, field);
+    else /* the row itself: "prices[3]" */
+        snprintf(name, sizeof(name), "%.*s", (int)(w && where[w - 1] == '.' ? w - 1 : w), where);
+    snprintf(text, sizeof(text), "%s%s%s", w ? name : "", w ? ": " : "", detail);
+    pf_fail(c, e, name[0] ? name : NULL, text);
+}
+
+/* A row's video entries from body: "video_text" in the text form, else "video"
+ * as objects {resolution, seconds, per, price_micros}.  MG_OK, or answered. */
+static int video_from(struct pf_call *c, json_t *body, const char *where, struct mg_price *p)
 {
     char err[160], text[MG_VIDEO_PRICES_MAX * 48];
-    json_t *t = json_object_get(c->body, "video_text"), *arr = json_object_get(c->body, "video"), *v;
+    json_t *t = json_object_get(body, "video_text"), *arr = json_object_get(body, "video"), *v;
     size_t i, used = 0;
     if (json_is_string(t)) {
         if (mg_video_prices_parse(json_string_value(t), p, err, sizeof(err)) == MG_OK)
             return MG_OK;
-        pf_fail(c, MG_E_FIELD_INVALID, "video_text", err);
+        row_fail(c, MG_E_FIELD_INVALID, where, "video_text", err);
         return MG_DECLINED;
     }
     if (arr == NULL || json_is_null(arr))
         return MG_OK;
     if (!json_is_array(arr)) {
-        pf_fail(c, MG_E_FIELD_INVALID, "video", "'video' is a list of {resolution, seconds, per, price_micros}.");
+        row_fail(c, MG_E_FIELD_INVALID, where, "video", "'video' is a list of {resolution, seconds, per, price_micros}.");
         return MG_DECLINED;
     }
     text[0] = '\0';
@@ -78,7 +91,7 @@ static int video_from_body(struct pf_call *c, struct mg_price *p)
             strchr(res, '=') || strchr(res, '/')) {
             snprintf(err, sizeof(err), "video[%zu] needs 'resolution' (768P, or * for any), 'price_micros', and "
                      "optionally 'seconds' (0 = any length) and 'per' (video or second).", i);
-            pf_fail(c, MG_E_FIELD_INVALID, "video", err);
+            row_fail(c, MG_E_FIELD_INVALID, where, "video", err);
             return MG_DECLINED;
         }
         mg_money_format((int64_t)json_integer_value(micros), money, sizeof(money));
@@ -87,14 +100,14 @@ static int video_from_body(struct pf_call *c, struct mg_price *p)
         int n = snprintf(text + used, sizeof(text) - used, "%s%.15s%s=%s%s", i ? "," : "", res, len,
                          json_integer_value(micros) < 0 ? "-" : money, per && strcmp(per, "second") == 0 ? "/s" : "");
         if (n < 0 || (size_t)n >= sizeof(text) - used) {
-            pf_fail(c, MG_E_FIELD_INVALID, "video", "Too many video prices: a row has at most 12.");
+            row_fail(c, MG_E_FIELD_INVALID, where, "video", "Too many video prices: a row has at most 12.");
             return MG_DECLINED;
         }
         used += (size_t)n;
     }
     if (mg_video_prices_parse(text, p, err, sizeof(err)) == MG_OK)
         return MG_OK;
-    pf_fail(c, MG_E_FIELD_INVALID, "video", err);
+    row_fail(c, MG_E_FIELD_INVALID, where, "video", err);
     return MG_DECLINED;
 }
 
@@ -222,32 +235,41 @@ static void publish(struct pf_call *c)
         mg_log(MG_LOG_WARN, "prices: the change is stored; this node's gateway takes it at its next price poll");
 }
 
+/* A price row of model from body (checked against its spec): MG_OK, or answered. */
+static int price_from(struct pf_call *c, json_t *body, const char *model, const char *where, struct mg_price *p)
+{
+    memset(p, 0, sizeof(*p));
+    if (!mg_model_name_valid(model, strlen(model), 1)) {
+        row_fail(c, MG_E_FIELD_INVALID, where, "model",
+                 "A model is 1 to 64 characters of letters, digits and . _ : / -, with at most one * (a pattern).");
+        return MG_DECLINED;
+    }
+    mg_strlcpy(p->model, model, sizeof(p->model));
+    int any = 0;
+    for (size_t i = 0; i < MG_ARRAY_SIZE(cols); i++) { /* each 0..MG_PRICE_MAX_MICROS (router.c's f_price) */
+        json_t *v = json_object_get(body, cols[i].name);
+        *col_of(p, i) = json_is_integer(v) ? (int64_t)json_integer_value(v) : 0;
+        any |= *col_of(p, i) > 0;
+    }
+    json_t *mo = json_object_get(body, "max_output_tokens");
+    p->max_output_tokens = json_is_integer(mo) ? (int64_t)json_integer_value(mo) : 0;
+    if (video_from(c, body, where, p) != MG_OK)
+        return MG_DECLINED;
+    if (!any && p->nvideo == 0) {
+        row_fail(c, MG_E_FIELD_MISSING, where, NULL,
+                 "Give at least one price above 0 (e.g. input_per_mtok and output_per_mtok in micro-units, or "
+                 "video_text such as \"768P/6s=0.25\").");
+        return MG_DECLINED;
+    }
+    return MG_OK;
+}
+
 void pf_h_admin_price_put(struct pf_call *c)
 {
     struct mg_price p;
     char detail[160];
-    const char *model = c->params[0];
-    memset(&p, 0, sizeof(p));
-    if (!mg_model_name_valid(model, strlen(model), 1)) {
-        pf_fail(c, MG_E_FIELD_INVALID, "model",
-                "A model is 1 to 64 characters of letters, digits and . _ : / -, with at most one * (a pattern).");
+    if (price_from(c, c->body, c->params[0], "", &p) != MG_OK)
         return;
-    }
-    mg_strlcpy(p.model, model, sizeof(p.model));
-    int any = 0;
-    for (size_t i = 0; i < MG_ARRAY_SIZE(cols); i++) { /* each 0..MG_PRICE_MAX_MICROS (router.c's f_price) */
-        *col_of(&p, i) = pf_int(c, cols[i].name, 0);
-        any |= *col_of(&p, i) > 0;
-    }
-    p.max_output_tokens = pf_int(c, "max_output_tokens", 0);
-    if (video_from_body(c, &p) != MG_OK)
-        return;
-    if (!any && p.nvideo == 0) {
-        pf_fail(c, MG_E_FIELD_MISSING, NULL,
-                "Give at least one price above 0 (e.g. input_per_mtok and output_per_mtok in micro-units, or "
-                "video_text such as \"768P/6s=0.25\").");
-        return;
-    }
     int rc = c->store->ops->price_put(c->store, &p, c->now);
     if (rc == MG_AGAIN) {
         pf_fail(c, MG_E_CONFLICT, NULL, "The price table has 1000 rows of its own, the most it may; remove one first.");
@@ -261,6 +283,132 @@ void pf_h_admin_price_put(struct pf_call *c)
     pf_audit(c, "price.set", c->acct.id, detail);
     publish(c);
     pf_reply(c, 200, row_json(&p, MG_RATIO_ONE));
+}
+
+/* ---- the whole table: PUT /admin/prices {prices?, ratio_ppm?} ---------------------------------------- */
+
+struct table_put {
+    struct mg_price *rows; /* NULL: the body gave no 'prices', the rows stay */
+    size_t n;
+    int64_t ratio_ppm; /* -1: not given */
+    int64_t now;
+    json_t *before;    /* the database's models when the transaction read them */
+    json_t *removed;   /* those of them not in rows */
+};
+
+static int before_row(void *arg, const struct mg_price *p)
+{
+    json_array_append_new(arg, json_string(p->model));
+    return MG_OK;
+}
+
+static int listed(const struct table_put *t, const char *model)
+{
+    for (size_t i = 0; i < t->n; i++)
+        if (strcmp(t->rows[i].model, model) == 0)
+            return 1;
+    return 0;
+}
+
+/* The database's rows become t->rows (those not listed removed) and the ratio is set, all or nothing. */
+static enum mg_tx table_tx(struct mg_store *s, void *arg)
+{
+    struct table_put *t = arg;
+    size_t i;
+    json_t *v;
+    json_array_clear(t->before); /* it may run again */
+    json_array_clear(t->removed);
+    if (t->rows != NULL) {
+        if (s->ops->prices_list(s, before_row, t->before) != MG_OK)
+            return mg_store_soft(s) ? MG_TX_RETRY : MG_TX_HARD;
+        json_array_foreach(t->before, i, v) {
+            if (listed(t, json_string_value(v)))
+                continue;
+            int rc = s->ops->price_delete(s, json_string_value(v));
+            if (rc != MG_OK && rc != MG_DECLINED)
+                return mg_store_soft(s) ? MG_TX_RETRY : MG_TX_HARD;
+            json_array_append(t->removed, v);
+        }
+        for (i = 0; i < t->n; i++)
+            if (s->ops->price_put(s, &t->rows[i], t->now) != MG_OK) /* never MG_AGAIN: at most 1000, the rest gone */
+                return mg_store_soft(s) ? MG_TX_RETRY : MG_TX_HARD;
+    }
+    if (t->ratio_ppm >= 0 && s->ops->ratio_set(s, "global", t->ratio_ppm, t->now) != MG_OK)
+        return mg_store_soft(s) ? MG_TX_RETRY : MG_TX_HARD;
+    return MG_TX_OK;
+}
+
+/* The body's rows, each checked as PUT /admin/prices/{model} checks its own, and no model twice. */
+static int table_rows(struct pf_call *c, json_t *arr, struct table_put *t)
+{
+    char where[32];
+    size_t i;
+    json_t *row;
+    t->rows = mg_calloc(json_array_size(arr) + 1, sizeof(*t->rows));
+    json_array_foreach(arr, i, row) {
+        snprintf(where, sizeof(where), "prices[%zu].", i);
+        if (pf_body_check(c, pf_price_row_fields, row) != MG_OK) {
+            char field[sizeof(c->field)], detail[sizeof(c->detail)];
+            mg_strlcpy(field, c->field, sizeof(field));
+            mg_strlcpy(detail, c->detail, sizeof(detail));
+            row_fail(c, c->err, where, field[0] ? field : NULL, detail);
+            return MG_DECLINED;
+        }
+        if (price_from(c, row, json_string_value(json_object_get(row, "model")), where, &t->rows[i]) != MG_OK)
+            return MG_DECLINED;
+        if (listed(t, t->rows[i].model)) {
+            row_fail(c, MG_E_FIELD_INVALID, where, "model", "This model is listed twice; give each row once.");
+            return MG_DECLINED;
+        }
+        t->n = i + 1;
+    }
+    return MG_OK;
+}
+
+void pf_h_admin_prices_put(struct pf_call *c)
+{
+    json_t *arr = json_object_get(c->body, "prices");
+    struct table_put t = {.ratio_ppm = pf_has(c, "ratio_ppm") ? pf_int(c, "ratio_ppm", -1) : -1,
+                          .now = c->now, .before = json_array(), .removed = json_array()};
+    char detail[160], text[32];
+    size_t i;
+    if (!json_is_array(arr) && t.ratio_ppm < 0) {
+        pf_fail(c, MG_E_FIELD_MISSING, "prices",
+                "Send 'prices' (the database's rows: each {model, input_per_mtok, ...} as PUT /admin/prices/{model} "
+                "takes it; [] removes them all) and/or 'ratio_ppm' (400000 is 40 % of the official price).");
+        goto done;
+    }
+    if (json_is_array(arr) && table_rows(c, arr, &t) != MG_OK)
+        goto done;
+    int rc = c->store->ops->run_tx(c->store, "price table", table_tx, &t);
+    if (rc != MG_OK) {
+        pf_store_failed(c, rc);
+        goto done;
+    }
+    json_t *o = json_object(), *stored = json_array();
+    if (t.rows != NULL) {
+        snprintf(detail, sizeof(detail), "price table set: %zu rows of the database, %zu removed", t.n,
+                 json_array_size(t.removed));
+        pf_audit(c, "price.table_set", c->acct.id, detail);
+        for (i = 0; i < t.n; i++)
+            json_array_append_new(stored, row_json(&t.rows[i], MG_RATIO_ONE));
+        json_object_set_new(o, "prices", stored);
+        json_object_set(o, "removed", t.removed);
+    } else {
+        json_decref(stored);
+    }
+    if (t.ratio_ppm >= 0) {
+        mg_money_format(t.ratio_ppm, text, sizeof(text));
+        snprintf(detail, sizeof(detail), "ratio global: %s", text);
+        pf_audit(c, "price.ratio_set", c->acct.id, detail);
+        json_object_set_new(o, "ratio_ppm", json_integer(t.ratio_ppm));
+    }
+    publish(c);
+    pf_reply(c, 200, o);
+done:
+    free(t.rows);
+    json_decref(t.before);
+    json_decref(t.removed);
 }
 
 void pf_h_admin_price_delete(struct pf_call *c)

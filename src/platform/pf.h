@@ -80,6 +80,8 @@ const struct pf_route *pf_route_find(const char *method, size_t mlen, const char
  * spec: an object with only declared fields of the declared types and bounds.
  * MG_OK, or MG_DECLINED with the error filled in c. */
 int pf_body_check(struct pf_call *c, const struct pf_field *spec, json_t *body);
+/* A price row as PUT /admin/prices takes each: {model} and PUT /admin/prices/{model}'s fields (router.c). */
+extern const struct pf_field pf_price_row_fields[];
 
 /* ---- one call ------------------------------------------------------------------ */
 
@@ -220,6 +222,7 @@ void pf_h_admin_report_revenue(struct pf_call *c);
 void pf_h_prices(struct pf_call *c);
 void pf_h_admin_prices(struct pf_call *c);
 void pf_h_admin_price_put(struct pf_call *c);
+void pf_h_admin_prices_put(struct pf_call *c); /* the whole table and/or the operator's ratio */
 void pf_h_admin_price_delete(struct pf_call *c);
 void pf_h_admin_ratio_global(struct pf_call *c);
 void pf_h_admin_ratio_plan(struct pf_call *c);

@@ -64,12 +64,14 @@ static const struct pf_field f_cap[] = {{"cap_micros", PF_INT, 0, 1, MG_KEY_CAP_
 static const struct pf_field f_alert[] = {{"service", PF_STR, 0, 1, 16}, {"threshold_percent", PF_INT, 1, 1, 100},
                                           {"channels", PF_LIST, 1, 1, 2}, F_END};
 #define PRICE_COL(n) {n, PF_INT, 0, 0, 1000000000000LL}
-static const struct pf_field f_price[] = {PRICE_COL("input_per_mtok"), PRICE_COL("output_per_mtok"),
-                                          PRICE_COL("cached_per_mtok"), PRICE_COL("per_10k_chars"),
-                                          PRICE_COL("per_image"), PRICE_COL("per_video"), PRICE_COL("per_track"),
-                                          PRICE_COL("per_voice"), {"max_output_tokens", PF_INT, 0, 0, 10000000},
-                                          {"video", PF_OBJS, 0, 0, MG_VIDEO_PRICES_MAX},
-                                          {"video_text", PF_STR, 0, 0, 600}, F_END};
+#define PRICE_FIELDS PRICE_COL("input_per_mtok"), PRICE_COL("output_per_mtok"), PRICE_COL("cached_per_mtok"), \
+    PRICE_COL("per_10k_chars"), PRICE_COL("per_image"), PRICE_COL("per_video"), PRICE_COL("per_track"),     \
+    PRICE_COL("per_voice"), {"max_output_tokens", PF_INT, 0, 0, 10000000},                                  \
+    {"video", PF_OBJS, 0, 0, MG_VIDEO_PRICES_MAX}, {"video_text", PF_STR, 0, 0, 600}
+static const struct pf_field f_price[] = {PRICE_FIELDS, F_END};
+const struct pf_field pf_price_row_fields[] = {{"model", PF_STR, 1, 1, 95}, PRICE_FIELDS, F_END};
+static const struct pf_field f_price_table[] = {{"prices", PF_OBJS, 0, 0, MG_PRICE_ROWS_MAX},
+                                                {"ratio_ppm", PF_INT, 0, 0, 100000000LL}, F_END};
 static const struct pf_field f_ratio[] = {{"ratio_ppm", PF_INT, 0, 0, 100000000LL}, F_END};
 static const struct pf_field f_apikey_rotate[] = {{"window_seconds", PF_INT, 0, 0, 30LL * 24 * 3600}, F_END};
 static const struct pf_field f_apikey_leaked[] = {{"key", PF_SECRET, 1, 0, 128}, F_END};
@@ -130,6 +132,7 @@ static const struct pf_route routes[] = {
     {"GET", "/prices", PF_SESSION, NULL, pf_h_prices, 0},
     {"GET", "/admin/prices", PF_ADMIN, NULL, pf_h_admin_prices, 0},
     {"GET", "/admin/reports/revenue", PF_ADMIN, NULL, pf_h_admin_report_revenue, 0},
+    {"PUT", "/admin/prices", PF_ADMIN, f_price_table, pf_h_admin_prices_put, PF_STEP_UP},
     {"PUT", "/admin/prices/{model}", PF_ADMIN, f_price, pf_h_admin_price_put, PF_STEP_UP},
     {"DELETE", "/admin/prices/{model}", PF_ADMIN, NULL, pf_h_admin_price_delete, PF_STEP_UP},
     {"PUT", "/admin/price-ratio", PF_ADMIN, f_ratio, pf_h_admin_ratio_global, PF_STEP_UP},

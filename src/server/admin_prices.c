@@ -1,15 +1,19 @@
 /*
- * admin_prices.c: `maxgated admin price list|set|remove|ratio` (BL-1).
- * list prints the table this config and database give (what a server
- * started now prices with); the changes run the platform's admin price
- * routes in this process (validated and audited as through the API), and a
- * running server publishes them within its price poll (1 s).
+ * admin_prices.c: `maxgated admin price list|set|remove|ratio|export|import`
+ * (BL-1).  list prints the table this config and database give (what a
+ * server started now prices with); export prints the database's own rows and
+ * the operator's ratio as the JSON document PUT /admin/prices takes, and
+ * import sends such a document back (the database's rows become exactly its
+ * rows).  The changes run the platform's admin price routes in this process
+ * (validated and audited as through the API), and a running server
+ * publishes them within its price poll (1 s).
  */
 #include "server/server.h"
 #include "core/mg.h"
 #include "core/money.h"
 
 #include <getopt.h>
+#include <jansson.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -150,6 +154,86 @@ static int ratio(const struct mg_config *cfg, struct mg_store *s, int argc, char
     return rc;
 }
 
+/* ---- export / import: the document of PUT /admin/prices ---------------------------------------------- */
+
+static int export_row(void *arg, const struct mg_price *p)
+{
+    json_t *o = json_object();
+    const int64_t v[] = {p->input_per_mtok, p->output_per_mtok, p->cached_per_mtok, p->per_10k_chars,
+                         p->per_image,      p->per_video,       p->per_track,       p->per_voice};
+    json_object_set_new(o, "model", json_string(p->model));
+    for (size_t i = 0; i < MG_ARRAY_SIZE(money_flags); i++)
+        if (v[i] != 0)
+            json_object_set_new(o, money_flags[i].field, json_integer(v[i]));
+    if (p->max_output_tokens != 0)
+        json_object_set_new(o, "max_output_tokens", json_integer(p->max_output_tokens));
+    if (p->nvideo > 0) {
+        char text[MG_VIDEO_PRICES_MAX * 40];
+        mg_video_prices_format(p, MG_RATIO_ONE, text, sizeof(text));
+        json_object_set_new(o, "video_text", json_string(text));
+    }
+    json_array_append_new(arg, o);
+    return MG_OK;
+}
+
+static int export_ratio(void *arg, const char *scope, int64_t ppm)
+{
+    if (strcmp(scope, "global") == 0)
+        json_object_set_new(arg, "ratio_ppm", json_integer(ppm));
+    return MG_OK;
+}
+
+static int export_doc(struct mg_store *s)
+{
+    json_t *doc = json_object(), *rows = json_array();
+    json_object_set_new(doc, "prices", rows);
+    if (s->ops->ratios_list(s, export_ratio, doc) != MG_OK || s->ops->prices_list(s, export_row, rows) != MG_OK) {
+        fprintf(stderr, "maxgated: cannot read the price table from the database\n");
+        json_decref(doc);
+        return 1;
+    }
+    int rc = json_dumpf(doc, stdout, JSON_INDENT(2) | JSON_PRESERVE_ORDER) == 0 && fputc('\n', stdout) != EOF ? 0 : 1;
+    json_decref(doc);
+    return rc;
+}
+
+static int import_doc(const struct mg_config *cfg, struct mg_store *s, int argc, char **argv)
+{
+    const char *names[] = {"file", "config"};
+    const char *v[2] = {0};
+    json_error_t jerr;
+    json_t *body, *doc;
+    if (mg_admin_flags(argc, argv, names, v, 2) != MG_OK || v[0] == NULL) {
+        fprintf(stderr, "maxgated: give --file PRICES.json (as 'maxgated admin price export' writes it; - reads "
+                        "standard input)\n");
+        return 2;
+    }
+    body = strcmp(v[0], "-") == 0 ? json_loadf(stdin, JSON_REJECT_DUPLICATES, &jerr)
+                                  : json_load_file(v[0], JSON_REJECT_DUPLICATES, &jerr);
+    if (body == NULL || !json_is_object(body)) {
+        fprintf(stderr, "maxgated: %s is not a JSON object {\"prices\": [...], \"ratio_ppm\": ...}: %s (line %d)\n", v[0],
+                body ? "another JSON value" : jerr.text, body ? 0 : jerr.line);
+        json_decref(body);
+        return 2;
+    }
+    int rc = mg_admin_platform_call(cfg, s, "PUT", "/admin/prices", body, &doc);
+    json_decref(body);
+    if (rc == 0) {
+        json_t *stored = json_object_get(doc, "prices"), *removed = json_object_get(doc, "removed");
+        if (stored != NULL)
+            fprintf(stderr, "price table set: %zu rows of the database, %zu removed", json_array_size(stored),
+                    json_array_size(removed));
+        if (json_object_get(doc, "ratio_ppm") != NULL) {
+            char r[32];
+            mg_money_format((int64_t)json_integer_value(json_object_get(doc, "ratio_ppm")), r, sizeof(r));
+            fprintf(stderr, "%soperator ratio %s", stored != NULL ? "; " : "", r);
+        }
+        fprintf(stderr, "; a running server uses it within a second\n");
+    }
+    json_decref(doc);
+    return rc;
+}
+
 int mg_cmd_admin_price(const struct mg_config *cfg, struct mg_store *s, const char *noun, int argc, char **argv)
 {
     (void)noun;
@@ -160,6 +244,10 @@ int mg_cmd_admin_price(const struct mg_config *cfg, struct mg_store *s, const ch
         return set(cfg, s, argc, argv);
     if (strcmp(verb, "ratio") == 0)
         return ratio(cfg, s, argc, argv);
+    if (strcmp(verb, "export") == 0)
+        return export_doc(s);
+    if (strcmp(verb, "import") == 0)
+        return import_doc(cfg, s, argc, argv);
     if (strcmp(verb, "remove") == 0) {
         const char *names[] = {"model", "config"};
         const char *v[2] = {0};
@@ -174,6 +262,6 @@ int mg_cmd_admin_price(const struct mg_config *cfg, struct mg_store *s, const ch
         json_decref(doc);
         return rc;
     }
-    fprintf(stderr, "maxgated: unknown command 'admin price %s' (list, set, remove, ratio)\n", verb);
+    fprintf(stderr, "maxgated: unknown command 'admin price %s' (list, set, remove, ratio, export, import)\n", verb);
     return 2;
 }

@@ -4,6 +4,8 @@ account's, else the plan's, else the operator's), a request billed at the
 ratio in force when it was admitted, a new model priced live, removed
 again, and a change made by another process (`maxgated admin price`) picked
 up by the running server's price poll."""
+import json
+
 import pytest
 
 from harness import WAIT_S, Sim, chat, wait_for
@@ -186,3 +188,92 @@ def test_the_account_patch_sets_the_ratio_and_the_balance(pf):
     assert err(admin.patch(API + "/admin/accounts/%d" % aid, {"credit_micros": -1}))[2] == "credit_micros"
     assert err(admin.patch(API + "/admin/accounts/%d" % aid, {"ratio_ppm": -5}))[2] == "ratio_ppm"
     assert err(s.patch(API + "/admin/accounts/%d" % aid, {"ratio_ppm": 1}))[0] == 403
+
+
+def test_the_whole_table_in_one_put(pf):
+    """PUT /admin/prices: the database's rows become the list (all or nothing), with the operator's ratio."""
+    admin = pf.admin()
+    _, _, s = pf.user("pricetable")
+    key = new_key(pf, s)
+    for m in ("acme-keep-1", "acme-gone-1"):
+        assert admin.request("PUT", API + "/admin/prices/" + m, {"input_per_mtok": 1000000}).status_code == 200
+    table = {"ratio_ppm": 500000, "prices": [
+        {"model": "acme-keep-1", "input_per_mtok": 2000000, "output_per_mtok": 4000000},
+        {"model": "acme-vid-*", "video_text": "768P/6s=0.30, 1080P=0.10/s"}]}
+    r = admin.request("PUT", API + "/admin/prices", table)
+    assert r.status_code == 200, r.text
+    doc = r.json()
+    assert doc["removed"] == ["acme-gone-1"] and doc["ratio_ppm"] == 500000
+    assert [p["model"] for p in doc["prices"]] == ["acme-keep-1", "acme-vid-*"]
+    assert doc["prices"][1]["video_text"] == "768P/6s=0.30, 1080P=0.10/s"
+    listed = admin.get(API + "/admin/prices").json()
+    rows = {p["model"]: p for p in listed["prices"]}
+    assert "acme-gone-1" not in rows and rows["acme-keep-1"]["source"] == "database"
+    assert rows["MiniMax-M2.7"]["source"] == "built-in or config"  # the seed's rows are not the database's
+    assert listed["ratio_ppm"] == 500000
+    assert price_of(s, "acme-keep-1")["input_per_mtok_micros"] == 1000000  # 2.00 at 50 %
+    assert chat(pf.gw, key, body=dict(BODY, model="acme-gone-1")).status_code == 400  # this node has it at once
+    r = chat(pf.gw, key, body=dict(BODY, model="acme-keep-1"), headers={"x-sim-tokens": "10"})
+    assert r.status_code == 200, r.text
+    (row,) = pf.gw.wait_usage(r.headers["x-request-id"])
+    official = (row["input_tokens"] * 2000000 + row["output_tokens"] * 4000000 + 500000) // 1000000
+    assert abs(row["cost_micros"] - official * 0.5) <= 1
+    # a bad row anywhere: 400 naming it, and nothing changed
+    bad = {"ratio_ppm": 100000, "prices": [{"model": "acme-keep-1", "input_per_mtok": 1},
+                                            {"model": "acme-x", "input_per_mtok": -5}]}
+    code, kind, field = err(admin.request("PUT", API + "/admin/prices", bad))[:3]
+    assert (code, kind, field) == (400, "field_invalid", "prices[1].input_per_mtok")
+    twice = {"prices": [{"model": "acme-a", "input_per_mtok": 1}, {"model": "acme-a", "input_per_mtok": 2}]}
+    assert err(admin.request("PUT", API + "/admin/prices", twice))[2] == "prices[1].model"
+    assert err(admin.request("PUT", API + "/admin/prices", {"prices": [{"model": "acme-b"}]}))[:3] == \
+        (400, "field_missing", "prices[0]")
+    assert err(admin.request("PUT", API + "/admin/prices", {"prices": [{"model": "acme-c", "source": "x",
+                                                                        "input_per_mtok": 1}]}))[2] == "prices[0].source"
+    assert err(admin.request("PUT", API + "/admin/prices", {}))[:3] == (400, "field_missing", "prices")
+    assert err(admin.request("PUT", API + "/admin/prices", {"prices": [{}] * 1001}))[:3] == \
+        (400, "field_invalid", "prices")
+    assert err(s.request("PUT", API + "/admin/prices", {"ratio_ppm": 1}))[0] == 403
+    after = {p["model"]: p for p in admin.get(API + "/admin/prices").json()["prices"]}
+    assert after["acme-keep-1"]["input_per_mtok_micros"] == 2000000 and "acme-vid-*" in after
+    assert admin.get(API + "/admin/prices").json()["ratio_ppm"] == 500000
+    # the ratio alone leaves the rows; [] removes every row of the database
+    r = admin.request("PUT", API + "/admin/prices", {"ratio_ppm": 1000000})
+    assert r.status_code == 200 and "prices" not in r.json()
+    assert "acme-keep-1" in {p["model"] for p in admin.get(API + "/admin/prices").json()["prices"]}
+    r = admin.request("PUT", API + "/admin/prices", {"prices": []})
+    assert r.status_code == 200 and sorted(r.json()["removed"]) == ["acme-keep-1", "acme-vid-*"]
+    left = admin.get(API + "/admin/prices").json()["prices"]
+    assert all(p["source"] != "database" for p in left) and any(p["model"] == "MiniMax-M2.7" for p in left)
+    assert price_of(s)["input_per_mtok_micros"] == 300000
+    types = [e["type"] for e in pf.audit()]
+    assert types.count("price.table_set") == 2
+
+
+def test_export_and_import_with_maxgated(pf):
+    """`maxgated admin price export` writes the database's rows and ratio as PUT /admin/prices takes them;
+    `import` puts such a document back: a round trip, and a bad file refused with what to fix."""
+    gw = pf.gw
+    assert gw.admin("price", "set", "--model", "acme-exp-1", "--input", "0.25", "--output", "0.75",
+                    "--video-prices", "768P/6s=0.20", check=False).returncode == 0
+    assert gw.admin("price", "ratio", "--ratio", "0.40", check=False).returncode == 0
+    out = gw.admin("price", "export").stdout
+    doc = json.loads(out)
+    assert doc["ratio_ppm"] == 400000
+    assert {"model": "acme-exp-1", "input_per_mtok": 250000, "output_per_mtok": 750000,
+            "video_text": "768P/6s=0.20"} in doc["prices"]
+    # edit the document: one more row, another ratio; import makes the database exactly it
+    doc["prices"].append({"model": "acme-exp-2", "per_image": 30000})
+    doc["ratio_ppm"] = 1000000
+    r = gw.admin("price", "import", "--file", "-", input=json.dumps(doc), check=False)
+    assert r.returncode == 0, r.stderr
+    assert "rows of the database" in r.stderr and "operator ratio 1.00" in r.stderr
+    again = json.loads(gw.admin("price", "export").stdout)
+    assert again == doc
+    bad = gw.admin("price", "import", "--file", "-", input='{"prices": [{"model": "acme-exp-3", "per_image": "x"}]}',
+                   check=False)
+    assert bad.returncode == 1 and "prices[0].per_image" in bad.stderr
+    notjson = gw.admin("price", "import", "--file", "-", input="[1,", check=False)
+    assert notjson.returncode == 2 and "not a JSON object" in notjson.stderr
+    assert json.loads(gw.admin("price", "export").stdout) == doc  # the refused ones changed nothing
+    r = gw.admin("price", "import", "--file", "-", input='{"prices": []}', check=False)
+    assert r.returncode == 0 and json.loads(gw.admin("price", "export").stdout)["prices"] == []
