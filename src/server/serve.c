@@ -285,15 +285,15 @@ int mg_cmd_serve(const struct mg_config *cfg)
     srv.ready = 1; /* and a channel runs: /readyz asks the gateway, channels come and go while it runs */
     if (nchannels == 0)
         mg_log(MG_LOG_WARN, "no upstream channel configured: API calls will get 503 until one is added "
-                            "(Admin > Channels in the console, or [channel.NAME] in the config or `maxgated admin "
-                            "channel add` and a restart)");
+                            "(Admin > Channels in the console or `maxgated admin channel add`, both live, or "
+                            "[channel.NAME] in the config and a restart)");
     srv.gw = mg_gateway_new(&gc, channels, nchannels, keys, meter, pool, prices, secret, sizeof(secret));
     if (srv.gw == NULL) {
         sodium_memzero(secret, sizeof(secret));
         snprintf(err, sizeof(err), "cannot set up the gateway");
         goto fail;
     }
-    mg_server_channel_ops(cfg, srv.gw, srv.pf, secret); /* the console's channel page (h_channels.c) */
+    mg_server_channel_ops(cfg, spec, srv.gw, srv.pf, secret); /* the console's channel page (h_channels.c) */
     sodium_memzero(secret, sizeof(secret));
 
     if (cfg->tls_cert[0] && (srv.server_ssl = mg_net_tls_server(cfg->tls_cert, cfg->tls_key, err, sizeof(err))) == NULL)

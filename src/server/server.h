@@ -133,13 +133,14 @@ void mg_billing_stop(struct mg_billing_thread *t);
  * the console can switch it on; one whose key cannot be had is then left out with a warning), each with
  * its plaintext key (the caller's, wiped by the gateway).  MG_OK, or MG_ERR with a message in err.
  * channel_ops: gives the platform its channel callbacks (struct mg_platform_channel_ops) on gw, with a
- * copy of the secret kept until channel_ops_end (after the platform stopped). */
+ * copy of the secret kept until channel_ops_end (after the platform stopped), and starts the thread that
+ * keeps gw's database channels in step with the database of spec (each second; ops_end stops it). */
 struct mg_gateway;
 struct mg_channel_spec;
 int mg_server_load_channels(const struct mg_config *cfg, struct mg_store *s, const uint8_t secret[MG_SECRET_LEN],
                             struct mg_channel_spec **out, size_t *n, char *err, size_t errlen);
-void mg_server_channel_ops(const struct mg_config *cfg, struct mg_gateway *gw, struct mg_platform *pf,
-                           const uint8_t secret[MG_SECRET_LEN]);
+void mg_server_channel_ops(const struct mg_config *cfg, const char *spec, struct mg_gateway *gw,
+                           struct mg_platform *pf, const uint8_t secret[MG_SECRET_LEN]);
 void mg_server_channel_ops_end(void);
 
 #endif

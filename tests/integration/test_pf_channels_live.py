@@ -6,11 +6,13 @@ version; a removed channel takes no request; and the ceiling of channels
 refuses one more with an error that names it.  Each upstream is its own
 simulator, so where a request went is what that simulator saw."""
 import json
+import os
+import sqlite3
 
 import pytest
 import requests
 
-from harness import Sim, chat, wait_for
+from harness import WAIT_S, Sim, chat, wait_for
 from pfclient import API, Platform, err, fresh_ips, new_email, skip_unless_platform
 
 skip_unless_platform()
@@ -238,3 +240,73 @@ def test_ready_once_a_channel_is_added(sims):
         assert ask(p, key).status_code == 503
     finally:
         p.stop()
+
+
+def test_changes_made_elsewhere_run_within_a_second(pf, sims, api_key):
+    """A channel added by `maxgated admin channel add` (another process), switched and moved by another node
+    (its console writes the channels row; here written the same way), and removed by `maxgated admin channel
+    remove` runs, changes and stops here within the sync's second, with no restart."""
+    _, c, d = sims
+    s = pf.admin()
+    db = os.path.join(pf.gw.dir, "maxgate.db")
+
+    def another_node(sql, *args):
+        with sqlite3.connect(db, timeout=5) as conn:
+            conn.execute(sql, args)
+
+    assert s.patch(API + "/admin/channels/a", {"enabled": False}).status_code == 200
+    try:
+        assert ask(pf, api_key).status_code == 503
+        r = pf.gw.admin("channel", "add", "--name", "fromcli", "--region", "global", "--base-url", d.url,
+                        "--key-stdin", input=LIVE_KEY + "\n", check=False)
+        assert r.returncode == 0, r.stderr
+        wait_for(lambda: listed(s).get("fromcli", {}).get("state", {}).get("running"), WAIT_S,
+                 "the channel added by maxgated admin to run")
+        before = served(d)
+        assert ask(pf, api_key).status_code == 200 and served(d) == before + 1
+        # switched off elsewhere: no channel here; on again and moved to c: the next requests go to c
+        another_node("UPDATE channels SET enabled = 0 WHERE name = 'fromcli'")
+        wait_for(lambda: ask(pf, api_key).status_code == 503, WAIT_S, "the switch to reach this node")
+        assert listed(s)["fromcli"]["enabled"] is False
+        before_c, before_d = served(c), served(d)
+        another_node("UPDATE channels SET enabled = 1, base_url = ? WHERE name = 'fromcli'", c.url)
+        wait_for(lambda: ask(pf, api_key).status_code == 200, WAIT_S, "the moved channel to run")
+        assert served(c) > before_c and served(d) == before_d
+        # removed by maxgated admin: it takes no request
+        assert pf.gw.admin("channel", "remove", "--name", "fromcli", check=False).returncode == 0
+        wait_for(lambda: ask(pf, api_key).status_code == 503, WAIT_S, "the removal to reach this node")
+        assert "fromcli" not in listed(s)
+        assert LIVE_KEY not in open(pf.gw.stderr_path).read()
+    finally:
+        assert s.patch(API + "/admin/channels/a", {"enabled": True}).status_code == 200
+
+
+def test_the_sync_at_its_ceilings(pf, sims, api_key):
+    """130 channels written to the database elsewhere: the gateway runs as many as it may (64 with the
+    config one), each one it cannot run is logged once, past 128 known the sync says so once; removing
+    them all elsewhere takes them out, and the config channel serves on."""
+    _, c, _ = sims
+    s = pf.admin()
+    db = os.path.join(pf.gw.dir, "maxgate.db")
+    rows = [("bulk%03d" % i, c.url) for i in range(130)]
+    with sqlite3.connect(db, timeout=5) as conn:
+        conn.executemany("INSERT INTO channels(name, region, base_url, key_ref, weight, models, enabled) "
+                         "VALUES (?, 0, ?, 'env:UP_A', 1, 'acme-none', 1)", rows)
+
+    def running():
+        return len([n for n, ch in listed(s).items() if n.startswith("bulk") and ch["state"]["running"]])
+    try:
+        wait_for(lambda: running() == 63, 30, "63 database channels beside the config one to run")
+        wait_for(lambda: "more than 128 database channels" in open(pf.gw.stderr_path).read(), WAIT_S,
+                 "the sync to say it knows no more")
+    finally:
+        with sqlite3.connect(db, timeout=5) as conn:
+            conn.execute("DELETE FROM channels WHERE name LIKE 'bulk%'")
+    wait_for(lambda: running() == 0 and "bulk000: removed from the database" in open(pf.gw.stderr_path).read(),
+             30, "the removal to reach the gateway")
+    log = open(pf.gw.stderr_path).read()
+    assert log.count("more than 128 database channels") == 1
+    refused = [line.split("channel ")[1].split(" ")[0] for line in log.splitlines()
+               if "is not run:" in line and "channel bulk" in line]
+    assert len(refused) == 128 - 63 and len(set(refused)) == len(refused)  # each once, none past the 128 known
+    assert ask(pf, api_key).status_code == 200
