@@ -4,7 +4,8 @@
 # requests, each in a fresh process and database, and prints both totals and the difference per
 # request (startup and shutdown cancel out).  Repeatable on a noisy machine where CPU time is not:
 # compare two builds side by side (docs/benchmarks.md).  BINDIR defaults to build/release/bin.
-# CALLGRIND_OUT=prefix keeps both profiles (prefix.N, prefix.2N) for callgrind_annotate.
+# CALLGRIND_OUT=prefix keeps both profiles (prefix.N, prefix.2N) for callgrind_annotate; STREAM=1 asks
+# for streamed answers (as the bench's stream row: 8 tokens).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 BIN=${1:-build/release/bin}
@@ -42,13 +43,16 @@ INI
         > "$d/gw.out" 2> "$d/gw.err" & gw=$!
     pids+=($gw)
     for _ in $(seq 1200); do (exec 3<>/dev/tcp/127.0.0.1/$gw_port) 2>/dev/null && break; sleep 0.05; done
-    /usr/bin/python3 - "$gw_port" "$key" "$count" <<'PY'
+    /usr/bin/python3 - "$gw_port" "$key" "$count" "${STREAM:-0}" <<'PY'
 import http.client, json, sys
-port, key, n = int(sys.argv[1]), sys.argv[2], int(sys.argv[3])
-body = json.dumps({"model": "MiniMax-M2.7", "messages": [{"role": "user", "content": "hello"}]})
+port, key, n, stream = int(sys.argv[1]), sys.argv[2], int(sys.argv[3]), sys.argv[4] == "1"
+body = json.dumps({"model": "MiniMax-M2.7", "stream": stream, "messages": [{"role": "user", "content": "hello"}]})
 c = http.client.HTTPConnection("127.0.0.1", port, timeout=60)
 for _ in range(n):
-    c.request("POST", "/v1/chat/completions", body, {"Authorization": "Bearer " + key, "Content-Type": "application/json"})
+    h = {"Authorization": "Bearer " + key, "Content-Type": "application/json"}
+    if stream:
+        h["x-sim-tokens"] = "8"  # as bench/chat.lua
+    c.request("POST", "/v1/chat/completions", body, h)
     r = c.getresponse()
     r.read()
     if r.status != 200:
@@ -62,4 +66,4 @@ PY
 one=$(run "$N")
 two=$(run $((2 * N)))
 [ -z "${CALLGRIND_OUT:-}" ] || { cp "$T/cg.$N.out" "$CALLGRIND_OUT.$N"; cp "$T/cg.$((2 * N)).out" "$CALLGRIND_OUT.$((2 * N))"; }
-echo "maxgated ($BIN): $N requests $one Ir, $((2 * N)) requests $two Ir, $(((two - one) / N)) Ir per request"
+echo "maxgated ($BIN)$([ "${STREAM:-0}" = 1 ] && echo ", streamed"): $N requests $one Ir, $((2 * N)) requests $two Ir, $(((two - one) / N)) Ir per request"

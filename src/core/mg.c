@@ -79,6 +79,52 @@ size_t mg_strlcpy(char *dst, const char *src, size_t cap)
     return n;
 }
 
+/* How common a byte is in JSON text (API answers and stream frames: their keys are English words joined by
+ * '_'), from 1 (the quote) up; 0 = rarer than any listed. */
+static const uint8_t json_common[256] = {
+    ['"'] = 1,  [':'] = 2,  [','] = 3,  ['e'] = 4,  ['t'] = 5,  ['a'] = 6,  ['o'] = 7,  ['i'] = 8,
+    ['n'] = 9,  ['s'] = 10, ['r'] = 11, ['_'] = 12, ['l'] = 13, ['c'] = 14, ['d'] = 15, ['u'] = 16,
+    ['m'] = 17, ['h'] = 18, ['k'] = 19, ['{'] = 20, ['}'] = 21, ['0'] = 22, ['1'] = 23, ['2'] = 24,
+    ['p'] = 25, ['g'] = 26, ['f'] = 27, ['y'] = 28, ['b'] = 29, ['w'] = 30, ['v'] = 31, ['['] = 32,
+    [']'] = 33, ['.'] = 34, ['-'] = 35, [' '] = 36,
+};
+
+size_t mg_needle_rarest(const char *s, size_t len)
+{
+    size_t a = 0;
+    unsigned best = 0;
+    for (size_t i = 0; i < len; i++) {
+        unsigned r = json_common[(uint8_t)s[i]];
+        if (r == 0)
+            return i;
+        if (r > best) {
+            a = i;
+            best = r;
+        }
+    }
+    return a;
+}
+
+const char *mg_needle_find(const struct mg_needle *nd, const char *hay, size_t n)
+{
+    size_t a = nd->at, nlen = nd->len;
+    if (nlen == 0 || nlen > n)
+        return nlen == 0 ? hay : NULL;
+    const char *p = hay + a, *end = hay + n - (nlen - 1 - a);
+    while (p < end && (p = memchr(p, nd->s[a], (size_t)(end - p))) != NULL) {
+        if (memcmp(p - a, nd->s, nlen) == 0)
+            return p - a;
+        p++;
+    }
+    return NULL;
+}
+
+const char *mg_memfind(const char *hay, size_t n, const char *needle, size_t nlen)
+{
+    struct mg_needle nd = {needle, nlen, mg_needle_rarest(needle, nlen)};
+    return mg_needle_find(&nd, hay, n);
+}
+
 int mg_parse_i64(const char *s, size_t len, int64_t *out)
 {
     size_t i = 0;

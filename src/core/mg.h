@@ -48,6 +48,21 @@ int mg_str_eq_nocase(struct mg_str a, const char *lit);     /* ASCII case-insens
  * (as strlcpy), so `>= cap` means truncated. */
 size_t mg_strlcpy(char *dst, const char *src, size_t cap);
 
+/* Substring search tuned for JSON text, where most haystacks do not hold the needle: a vectorised memchr
+ * for the needle's rarest byte (by the frequencies of JSON), then a compare, where glibc's generic memmem
+ * steps through every byte.  A needle searched for on every stream frame is an mg_needle made once, its
+ * byte chosen ahead (tests check each is mg_needle_rarest's); mg_memfind chooses it per call. */
+struct mg_needle {
+    const char *s;
+    size_t len;
+    size_t at; /* the byte memchr looks for */
+};
+#define MG_NEEDLE(lit, at) {(lit), sizeof(lit) - 1, (at)}
+size_t mg_needle_rarest(const char *s, size_t len);
+/* The first occurrence in hay (n bytes), or NULL; an empty needle finds hay. */
+const char *mg_needle_find(const struct mg_needle *nd, const char *hay, size_t n);
+const char *mg_memfind(const char *hay, size_t n, const char *needle, size_t nlen);
+
 /* Strict decimal parse of the whole string: no sign unless allowed, no
  * spaces, no overflow.  MG_OK or MG_DECLINED. */
 int mg_parse_i64(const char *s, size_t len, int64_t *out);

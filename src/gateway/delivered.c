@@ -2,7 +2,7 @@
  * delivered.c: counting the generated text of chat stream frames (the ratio
  * and what counts: delivered.h).
  *
- * Each "delta" object of a frame is found with memmem and walked as JSON
+ * Each "delta" object of a frame is found with mg_memfind and walked as JSON
  * tokens, without building anything: a stack of containers and the key
  * that names the next value.  A string value whose key is one of the text
  * keys, anywhere inside the delta object, is counted.  Input from the
@@ -10,6 +10,7 @@
  * MAX_DEPTH, and otherwise counts what it recognises.
  */
 #include "gateway/delivered.h"
+#include "core/mg.h"
 
 #include <string.h>
 
@@ -153,11 +154,13 @@ static size_t skip_ws(const char *s, size_t i, size_t len)
 /* Only the delta objects are walked: an unescaped "delta" followed by ':'
  * can only be the key (in valid JSON a quote inside a string is escaped),
  * and most of a frame (ids, model, usage) is never looked at. */
+const struct mg_needle mg_needle_delta = MG_NEEDLE("\"delta\"", 1);
+
 void mg_est_frame(struct mg_est *est, const char *s, size_t len)
 {
     size_t i = 0;
     while (i < len) {
-        const char *p = memmem(s + i, len - i, "\"delta\"", 7);
+        const char *p = mg_needle_find(&mg_needle_delta, s + i, len - i);
         if (p == NULL)
             return;
         size_t at = (size_t)(p - s), bs = 0;

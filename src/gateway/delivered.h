@@ -24,6 +24,7 @@
 
 #include <stddef.h>
 #include <stdint.h>
+#include "core/mg.h"
 
 #define MG_EST_UNITS_PER_TOKEN 4
 #define MG_EST_WIDE_UNITS 2      /* a non-ASCII code point */
@@ -37,6 +38,7 @@ struct mg_est {
 /* Adds the generated text in one SSE frame's data (a JSON document, maybe
  * invalid or cut) to est.  Reads only data[0..len); never fails. */
 void mg_est_frame(struct mg_est *est, const char *data, size_t len);
+extern const struct mg_needle mg_needle_delta; /* what mg_est_frame looks for */
 
 /* Output tokens for what est counted: ceil((ascii + 2 * wide) / 4); 0 only
  * when nothing was counted. */

@@ -63,7 +63,7 @@ static int is_final_usage(const struct relay *rl, const char *event, size_t elen
         return 1;
     if (elen != 0)
         return elen == 13 && memcmp(event, "message_delta", 13) == 0;
-    return memmem(data, dlen, "\"message_delta\"", 15) != NULL;
+    return mg_needle_find(&mg_needle_message_delta, data, dlen) != NULL;
 }
 
 static void on_sse_event(void *arg, const char *event, size_t elen, const char *data, size_t dlen, int truncated)

@@ -221,15 +221,15 @@ struct row {
 /* The usage kinds.  Needles: the key whose presence the extractor requires,
  * with its quotes, so a frame without it is not scanned. */
 static const struct row rows[MG_USAGE_NKINDS] = {
-    [MG_USAGE_CHAT] = {{MG_USAGE_CHAT, "chat", {"\"prompt_tokens\""}, 0, TOKENS}, chat, {"usage"}},
-    [MG_USAGE_ANTHROPIC] = {{MG_USAGE_ANTHROPIC, "anthropic", {"\"input_tokens\"", "\"output_tokens\""}, 0, TOKENS},
+    [MG_USAGE_CHAT] = {{MG_USAGE_CHAT, "chat", {MG_NEEDLE("\"prompt_tokens\"", 1)}, 0, TOKENS}, chat, {"usage"}},
+    [MG_USAGE_ANTHROPIC] = {{MG_USAGE_ANTHROPIC, "anthropic", {MG_NEEDLE("\"input_tokens\"", 3), MG_NEEDLE("\"output_tokens\"", 4)}, 0, TOKENS},
                             anthropic, {"type", "message", "usage"}},
-    [MG_USAGE_SPEECH] = {{MG_USAGE_SPEECH, "speech", {"\"usage_characters\""}, 1, MG_BILL_CHARACTERS}, speech,
+    [MG_USAGE_SPEECH] = {{MG_USAGE_SPEECH, "speech", {MG_NEEDLE("\"usage_characters\"", 4)}, 1, MG_BILL_CHARACTERS}, speech,
                          {"extra_info", "usage_characters"}},
-    [MG_USAGE_IMAGE] = {{MG_USAGE_IMAGE, "image", {"\"success_count\""}, 1, MG_BILL_IMAGES}, image, {"metadata"}},
-    [MG_USAGE_MUSIC] = {{MG_USAGE_MUSIC, "music", {"\"audio\""}, 1, MG_BILL_TRACKS}, music, {"data"}},
-    [MG_USAGE_VOICE] = {{MG_USAGE_VOICE, "voice", {NULL}, 1, MG_BILL_VOICES}, voice, {NULL}},
-    [MG_USAGE_VIDEO] = {{MG_USAGE_VIDEO, "video", {"\"status\""}, 1, MG_BILL_VIDEOS}, video, {"status"}},
+    [MG_USAGE_IMAGE] = {{MG_USAGE_IMAGE, "image", {MG_NEEDLE("\"success_count\"", 2)}, 1, MG_BILL_IMAGES}, image, {"metadata"}},
+    [MG_USAGE_MUSIC] = {{MG_USAGE_MUSIC, "music", {MG_NEEDLE("\"audio\"", 2)}, 1, MG_BILL_TRACKS}, music, {"data"}},
+    [MG_USAGE_VOICE] = {{MG_USAGE_VOICE, "voice", {{NULL, 0, 0}}, 1, MG_BILL_VOICES}, voice, {NULL}},
+    [MG_USAGE_VIDEO] = {{MG_USAGE_VIDEO, "video", {MG_NEEDLE("\"status\"", 5)}, 1, MG_BILL_VIDEOS}, video, {"status"}},
 };
 
 static const struct row *row_of(enum mg_usage_kind kind)
@@ -260,41 +260,21 @@ int mg_usage_extract(enum mg_usage_kind kind, json_t *doc, struct mg_usage_event
     return r->extract(n, ev);
 }
 
-/* An exact substring search tuned for JSON frames: memchr (vectorised) on
- * the needle's least common byte, then a compare.  glibc's generic memmem
- * walks every byte of every frame; most frames do not hold the needle. */
-static const char *find(const char *hay, size_t n, const char *needle, size_t nlen)
-{
-    static const char common[] = "\"{}[]:, etaoinsrlcdu0123456789";
-    if (nlen == 0 || nlen > n)
-        return nlen == 0 ? hay : NULL;
-    size_t a = nlen - 1;
-    for (size_t i = 0; i < nlen; i++)
-        if (strchr(common, needle[i]) == NULL) {
-            a = i;
-            break;
-        }
-    const char *p = hay + a, *end = hay + n - (nlen - 1 - a);
-    while (p < end && (p = memchr(p, needle[a], (size_t)(end - p))) != NULL) {
-        if (memcmp(p - a, needle, nlen) == 0)
-            return p - a;
-        p++;
-    }
-    return NULL;
-}
+const struct mg_needle mg_needle_unicode_escape = MG_NEEDLE("\\u", 0);
+const struct mg_needle mg_needle_message_delta = MG_NEEDLE("\"message_delta\"", 6);
 
 int mg_usage_frame_may_matter(enum mg_usage_kind kind, const char *data, size_t len)
 {
     const struct row *r = row_of(kind);
     if (r == NULL)
         return 0;
-    if (r->info.needles[0] == NULL)
+    if (r->info.needles[0].s == NULL)
         return 1;
-    for (size_t i = 0; i < MG_ARRAY_SIZE(r->info.needles) && r->info.needles[i] != NULL; i++)
-        if (find(data, len, r->info.needles[i], strlen(r->info.needles[i])) != NULL)
+    for (size_t i = 0; i < MG_ARRAY_SIZE(r->info.needles) && r->info.needles[i].s != NULL; i++)
+        if (mg_needle_find(&r->info.needles[i], data, len) != NULL)
             return 1;
     /* a key may be spelled with \u escapes: then the needle is not there */
-    return find(data, len, "\\u", 2) != NULL;
+    return mg_needle_find(&mg_needle_unicode_escape, data, len) != NULL;
 }
 
 /* Scans doc once and runs the row's extractor; with the body rule when asked. */

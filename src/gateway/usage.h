@@ -21,6 +21,7 @@
 
 #include <jansson.h>
 #include "billing/prices.h"
+#include "core/mg.h"
 #include "core/usage_event.h"
 
 enum mg_usage_kind {
@@ -41,7 +42,7 @@ struct mg_usage_kind_info {
     const char *name;
     /* Frame pre-filter: a frame that holds none of these (and no \u escape,
      * which could spell one) cannot carry units.  {NULL}: every frame may. */
-    const char *needles[2];
+    struct mg_needle needles[2]; /* {.s = NULL}: no more */
     /* Whole-body rule: a non-streamed body is billed only if its
      * base_resp.status_code is 0 (absent counts as 0). */
     int body_needs_base_ok;
@@ -71,6 +72,8 @@ int mg_usage_from_frame(enum mg_usage_kind kind, const char *data, size_t len, s
 
 /* Cheap pre-filter for stream frames: 0 if `data` cannot hold usage for the
  * kind, so the frame need not be parsed. */
+extern const struct mg_needle mg_needle_unicode_escape; /* "\u": a key may be spelled with escapes */
+extern const struct mg_needle mg_needle_message_delta;  /* Anthropic's frame with the final usage */
 int mg_usage_frame_may_matter(enum mg_usage_kind kind, const char *data, size_t len);
 
 /* MiniMax's base_resp.status_code of a document (0 if absent). */
