@@ -209,6 +209,13 @@ int mg_cmd_serve(const struct mg_config *cfg)
     int sig;
     uint16_t port = 0;
 
+    /* Before any thread exists, so every thread inherits it: only sigwait below takes SIGTERM and SIGINT.
+     * A thread started with them unblocked could be handed one while the main thread is busy, and their
+     * default action ends the process at once, without the drain. */
+    sigemptyset(&sigs);
+    sigaddset(&sigs, SIGTERM);
+    sigaddset(&sigs, SIGINT);
+    pthread_sigmask(SIG_BLOCK, &sigs, NULL);
     srv.cfg = *cfg;
     if (strcmp(cfg->log_level, "debug") == 0)
         mg_log_set_level(MG_LOG_DEBUG);
@@ -333,10 +340,6 @@ int mg_cmd_serve(const struct mg_config *cfg)
         }
     }
 
-    sigemptyset(&sigs);
-    sigaddset(&sigs, SIGTERM);
-    sigaddset(&sigs, SIGINT);
-    pthread_sigmask(SIG_BLOCK, &sigs, NULL);
     signal(SIGPIPE, SIG_IGN);
     for (size_t i = 0; i < srv.nthreads; i++) {
         h2o_context_init(&srv.threads[i].ctx, h2o_evloop_create(), &srv.gconf);
