@@ -104,7 +104,7 @@
     X(SESSION_EXPIRED,        401, 0, 1004, "authentication_error", "authentication_error",                             \
       "Your session has ended (signed out, expired or ended from another device). Sign in again.")                     \
     X(CSRF,                   403, 0, 1004, "permission_error", "permission_error",                                     \
-      "Missing or wrong X-CSRF-Token header. Send the csrf_token from the login answer (or GET /platform/v1/me) with every change.") \
+      "Missing or wrong X-CSRF-Token header. Send the csrf_token from the login answer (or GET /platform/v1/me; after a step-up, its answer's X-CSRF-Token) with every change.") \
     X(FORBIDDEN,              403, 0, 1004, "permission_error", "permission_error",                                     \
       "You are not allowed to do this (it needs the admin role).")                                                   \
     X(REAUTH_REQUIRED,        403, 0, 1004, "permission_error", "permission_error",                                     \

@@ -191,11 +191,13 @@ void pf_h_reauth(struct pf_call *c)
         pf_fail(c, MG_E_FIELD_INVALID, "password", "The password is wrong.");
         return;
     }
-    if (c->store->ops->session_set_reauth(c->store, c->sess.id, c->now) != MG_OK) {
+    /* by cookie: a new token holds the fresh check (session.c); a Bearer session records it */
+    if ((c->by_cookie ? pf_session_rotate(c) : c->store->ops->session_set_reauth(c->store, c->sess.id, c->now)) !=
+        MG_OK) {
         pf_fail(c, MG_E_INTERNAL, NULL, NULL);
         return;
     }
-    pf_audit(c, "reauth.success", c->acct.id, NULL);
+    pf_audit(c, "reauth.success", c->acct.id, c->by_cookie ? "new session token" : NULL);
     pf_no_content(c);
 }
 

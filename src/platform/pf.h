@@ -115,6 +115,7 @@ struct pf_call {
     char field[64];
     char detail[512];
     char set_cookie[512];
+    char csrf_out[48]; /* a new X-CSRF-Token for the client: its session was rotated ("" = none) */
     int retry_after;
     /* a body that is not JSON (the invoice PDF): raw (malloc, owned) of raw_len bytes, sent as
      * content_type with content_disposition (may be ""); out stays NULL */
@@ -248,6 +249,9 @@ void pf_h_billing_alert_delete(struct pf_call *c);
 /* Starts a session for acct: a new token (stored hashed), the cookie, and
  * {"session":{token,expires_at,csrf_token}} into obj.  MG_OK or MG_ERR. */
 int pf_session_start(struct pf_call *c, const struct mg_account *acct, json_t *obj);
+/* A new token for c's session after a step-up by cookie (the cookie set, the new CSRF token in csrf_out);
+ * the old token ends a minute later and never had the step-up.  MG_OK or MG_ERR. */
+int pf_session_rotate(struct pf_call *c);
 /* The cookie that removes the session cookie. */
 void pf_session_clear_cookie(struct pf_call *c);
 /* Is se still usable at the call's time (not past its absolute end nor its idle window)? */

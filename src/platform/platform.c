@@ -54,13 +54,15 @@ static void add_header(h2o_req_t *req, const char *name, const char *value)
 
 /* set_cookie may be ""; retry_after <= 0 sends no Retry-After; ctype NULL = JSON. */
 static void send_answer_as(h2o_req_t *req, int status, const char *body, size_t len, const char *set_cookie,
-                           int retry_after, const char *ctype, const char *disposition)
+                           int retry_after, const char *ctype, const char *disposition, const char *csrf)
 {
     char ra[24];
     add_header(req, "cache-control", "no-store");
     add_header(req, "x-content-type-options", "nosniff");
     if (set_cookie[0])
         add_header(req, "set-cookie", set_cookie);
+    if (csrf != NULL && csrf[0]) /* the session was rotated: the token for the client's next writes */
+        add_header(req, "x-csrf-token", csrf);
     if (retry_after > 0) {
         snprintf(ra, sizeof(ra), "%d", retry_after);
         add_header(req, "retry-after", ra);
@@ -73,7 +75,7 @@ static void send_answer_as(h2o_req_t *req, int status, const char *body, size_t 
 static void send_answer(h2o_req_t *req, int status, const char *body, size_t len, const char *set_cookie,
                         int retry_after)
 {
-    send_answer_as(req, status, body, len, set_cookie, retry_after, NULL, NULL);
+    send_answer_as(req, status, body, len, set_cookie, retry_after, NULL, NULL, NULL);
 }
 
 /* An error answered on the loop thread (no route, too large, overloaded). */
@@ -181,7 +183,7 @@ static void job_done(struct mg_job *job)
     struct pf_call *c = &j->call;
     if (j->req != NULL) {
         send_answer_as(j->req, c->status, j->resp ? j->resp : "", j->resp_len, c->set_cookie, c->retry_after,
-                       c->content_type, c->content_disposition);
+                       c->content_type, c->content_disposition, c->err == MG_E_NONE ? c->csrf_out : NULL);
         mg_metrics_request("platform", c->status, 0, 0);
     }
     if (j->sen != NULL)

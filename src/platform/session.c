@@ -8,6 +8,14 @@
  * 24 h idle window and enforces the absolute lifetime.  A cookie-authenticated
  * change must carry X-CSRF-Token: an HMAC of the session's hash under a key
  * derived from the server secret, so it needs no storage of its own.
+ *
+ * A step-up by cookie (§8 item 26) issues a new token (pf_session_rotate):
+ * the fresh check belongs to the new session only, so a token someone else
+ * planted or read before it gains nothing.  The old one keeps its rights
+ * without the step-up for ROTATE_GRACE_MS, so the page's requests already on
+ * their way still land, and then ends.  A Bearer client got its token from
+ * its own login, so nobody could have planted it: its step-up is recorded on
+ * that session.
  */
 #include "auth/token.h"
 #include "core/log.h"
@@ -19,6 +27,7 @@
 #include <string.h>
 
 #define SESSION_PREFIX "mgs_"
+#define ROTATE_GRACE_MS 60000 /* the replaced session's rest: requests sent before the new cookie came */
 
 static int is_write(const struct pf_call *c)
 {
@@ -105,6 +114,43 @@ int pf_session_check(struct pf_call *c)
     return MG_OK;
 }
 
+/* A new session row like se (its times set by the caller) with a new token: c's session from now on, its
+ * cookie set.  token receives the token.  MG_OK or MG_ERR. */
+static int issue(struct pf_call *c, struct mg_session *se, char token[MG_TOKEN_TEXT_LEN + 8])
+{
+    const struct mg_platform_config *cfg = &c->pf->cfg;
+    mg_token_new_prefixed(SESSION_PREFIX, token, MG_TOKEN_TEXT_LEN + 8, se->token_hash);
+    mg_strlcpy(se->ip, c->ip, sizeof(se->ip));
+    mg_strlcpy(se->user_agent, c->user_agent, sizeof(se->user_agent));
+    if (c->store->ops->session_insert(c->store, se) != MG_OK) {
+        sodium_memzero(token, MG_TOKEN_TEXT_LEN + 8);
+        return MG_ERR;
+    }
+    c->sess = *se;
+    c->authed = 1;
+    snprintf(c->set_cookie, sizeof(c->set_cookie), "%s=%s; Path=/; Max-Age=%lld; HttpOnly; SameSite=Lax%s",
+             cookie_name(c), token, (long long)((se->expires_ms - c->now + 999) / 1000),
+             cfg->secure_cookies ? "; Secure" : "");
+    return MG_OK;
+}
+
+int pf_session_rotate(struct pf_call *c)
+{
+    char token[MG_TOKEN_TEXT_LEN + 8];
+    struct mg_session se = c->sess, old = c->sess;
+    se.id = 0;
+    se.last_seen_ms = se.reauth_ms = c->now;
+    if (issue(c, &se, token) != MG_OK)
+        return MG_ERR;
+    sodium_memzero(token, sizeof(token));
+    pf_session_csrf(c, c->csrf_out);
+    /* the old token keeps only what it had, and only for a moment */
+    if (c->store->ops->session_end_by(c->store, old.id, c->now + ROTATE_GRACE_MS) == MG_ERR)
+        mg_log(MG_LOG_WARN, "sessions: the replaced session %lld of account %lld ends at its own time",
+               (long long)old.id, (long long)old.account_id);
+    return MG_OK;
+}
+
 int pf_session_start(struct pf_call *c, const struct mg_account *acct, json_t *obj)
 {
     const struct mg_platform_config *cfg = &c->pf->cfg;
@@ -112,22 +158,13 @@ int pf_session_start(struct pf_call *c, const struct mg_account *acct, json_t *o
     struct mg_session se;
 
     memset(&se, 0, sizeof(se));
-    mg_token_new_prefixed(SESSION_PREFIX, token, sizeof(token), se.token_hash);
     se.account_id = acct->id;
     se.created_ms = se.last_seen_ms = se.reauth_ms = c->now; /* signing in is a fresh password check */
     se.expires_ms = c->now + cfg->session_max_ms;
-    mg_strlcpy(se.ip, c->ip, sizeof(se.ip));
-    mg_strlcpy(se.user_agent, c->user_agent, sizeof(se.user_agent));
-    if (c->store->ops->session_insert(c->store, &se) != MG_OK) {
-        sodium_memzero(token, sizeof(token));
+    if (issue(c, &se, token) != MG_OK)
         return MG_ERR;
-    }
-    c->sess = se;
     c->acct = *acct;
-    c->authed = 1;
     pf_session_csrf(c, csrf);
-    snprintf(c->set_cookie, sizeof(c->set_cookie), "%s=%s; Path=/; Max-Age=%lld; HttpOnly; SameSite=Lax%s",
-             cookie_name(c), token, (long long)(cfg->session_max_ms / 1000), cfg->secure_cookies ? "; Secure" : "");
     json_t *s = json_object();
     json_object_set_new(s, "token", json_string(token));
     pf_set_time(s, "expires_at", se.expires_ms);

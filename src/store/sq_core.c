@@ -133,6 +133,7 @@ static const struct mg_store_ops ops = {
     .session_by_hash = sq_session_by_hash,
     .session_touch = sq_session_touch,
     .session_set_reauth = sq_session_set_reauth,
+    .session_end_by = sq_session_end_by,
     .session_delete = sq_session_delete,
     .sessions_delete_account = sq_sessions_delete_account,
     .sessions_list = sq_sessions_list,

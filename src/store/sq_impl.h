@@ -229,6 +229,7 @@ int sq_session_insert(struct mg_store *s, struct mg_session *se);
 int sq_session_by_hash(struct mg_store *s, const uint8_t hash[32], struct mg_session *out);
 int sq_session_touch(struct mg_store *s, int64_t id, int64_t now_ms);
 int sq_session_set_reauth(struct mg_store *s, int64_t id, int64_t now_ms);
+int sq_session_end_by(struct mg_store *s, int64_t id, int64_t expires_ms);
 int sq_session_delete(struct mg_store *s, int64_t account_id, int64_t id);
 int sq_sessions_delete_account(struct mg_store *s, int64_t account_id, int64_t except_id, size_t *n);
 int sq_sessions_list(struct mg_store *s, int64_t account_id, int (*cb)(void *arg, const struct mg_session *se),

@@ -81,6 +81,12 @@ int sq_session_set_reauth(struct mg_store *s, int64_t id, int64_t now_ms)
     return sq_run2(s, "UPDATE sessions SET reauth_ms = ?2 WHERE id = ?1", id, now_ms, 1, "session reauth");
 }
 
+int sq_session_end_by(struct mg_store *s, int64_t id, int64_t expires_ms)
+{
+    return sq_run2(s, "UPDATE sessions SET expires_ms = min(expires_ms, ?2) WHERE id = ?1", id, expires_ms, 1,
+                   "session end by");
+}
+
 int sq_session_delete(struct mg_store *s, int64_t account_id, int64_t id)
 {
     return sq_run2(s, "DELETE FROM sessions WHERE account_id = ?1 AND id = ?2", account_id, id, 1, "session delete");

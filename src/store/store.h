@@ -303,6 +303,8 @@ struct mg_store_ops {
     int (*session_by_hash)(struct mg_store *s, const uint8_t hash[32], struct mg_session *out);
     int (*session_touch)(struct mg_store *s, int64_t id, int64_t now_ms);
     int (*session_set_reauth)(struct mg_store *s, int64_t id, int64_t now_ms);
+    /* session_end_by: the session's absolute end moves to expires_ms if that is sooner; MG_DECLINED if none. */
+    int (*session_end_by)(struct mg_store *s, int64_t id, int64_t expires_ms);
     int (*session_delete)(struct mg_store *s, int64_t account_id, int64_t id);
     int (*sessions_delete_account)(struct mg_store *s, int64_t account_id, int64_t except_id, size_t *n);
     int (*sessions_list)(struct mg_store *s, int64_t account_id, int (*cb)(void *arg, const struct mg_session *se),

@@ -17,7 +17,7 @@ export class ApiError extends Error {
   }
 }
 
-/** Remembers the CSRF token of login or GET /me (never stored anywhere else). */
+/** Remembers the CSRF token of login, GET /me or a step-up's answer (never stored anywhere else). */
 export function setCsrf(token) { csrfToken = token || ''; }
 
 /** fn() runs when a call finds the session gone (the app shows "Sign in again"). */
@@ -48,6 +48,9 @@ export async function request(method, path, body, opts = {}) {
   } catch {
     throw new ApiError('network', 'The server could not be reached. Check your connection and try again.', null, 0);
   }
+  // a step-up gives the session a new token (its cookie set by the answer) and with it a new CSRF token
+  const rotated = res.headers.get('x-csrf-token');
+  if (rotated) setCsrf(rotated);
   const doc = await parse(res);
   if (res.ok) return doc === undefined ? null : doc;
   const e = doc && doc.error ? doc.error : {};

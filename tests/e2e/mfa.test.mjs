@@ -111,8 +111,13 @@ async function stepUpWith(p, way, fill, shot) {
   await dlg.getByRole('button', { name: way, exact: true }).click();
   if (fill) await fill(dlg);
   if (shot) await p.shot(shot, { full: false });
+  const session = async () => ((await p.page.context().cookies()).find((c) => c.name === 'mg_session') || {}).value;
+  const before = await session();
   await dlg.getByRole('button', { name: 'Confirm', exact: true }).click();
   await dlg.waitFor({ state: 'detached' });
+  // §8 item 26: the step-up came with a new session token (and CSRF token: the action run again is a write)
+  const after = await session();
+  assert.ok(before && after && after !== before, 'a step-up gives the session a new cookie');
 }
 
 let n = 0;

@@ -356,8 +356,15 @@ class Session:
         if data is not None:
             h["content-type"] = "application/json"
         h.update(headers or {})
-        return self.http.request(method, self.pf.url + path, data=data, headers=h, params=params, timeout=60,
-                                 allow_redirects=False, verify=self.pf.verify)
+        r = self.http.request(method, self.pf.url + path, data=data, headers=h, params=params, timeout=60,
+                              allow_redirects=False, verify=self.pf.verify)
+        if r.headers.get("x-csrf-token"):  # a step-up by cookie: a new token (the cookie jar took it) and CSRF
+            self.csrf = r.headers["x-csrf-token"]
+            for name in (COOKIE, COOKIE_TLS):
+                if name in r.cookies:
+                    self.token = r.cookies[name]
+            self.pf.remember(self.token, self.csrf)
+        return r
 
     def get(self, path, **kw):
         return self.request("GET", path, **kw)

@@ -286,3 +286,39 @@ def test_idle_expired_sessions_are_not_listed(pf):
     assert not idle.ok()
     assert [x["current"] for x in listing] == [True], listing
     assert detail["sessions"] == 1
+
+
+def test_step_up_issues_a_new_token(pf):
+    """§8 item 26: a step-up by cookie gives the session a new token and CSRF token, and the fresh check
+    belongs to the new one only: the old token keeps its plain rights for a minute (the page's requests
+    already on their way) and then ends.  A Bearer session keeps its token and gets the step-up."""
+    email, password = account(pf)
+    s = pf.login(email, password)
+    old_token, old_csrf = s.token, s.csrf
+    pf.advance(HOUR_MS)  # the sign-in's own fresh check is over
+    assert err(s.post(API + "/keys", {"name": "k"}))[:2] == (403, "reauth_required")
+    r = s.post(API + "/me/reauth", {"password": password})
+    assert r.status_code == 204, r.text
+    assert r.headers["x-csrf-token"] not in ("", old_csrf)
+    cookie = r.headers["set-cookie"]
+    assert cookie.startswith(COOKIE + "=mgs_") and old_token not in cookie and "HttpOnly" in cookie
+    assert s.token != old_token and s.csrf == r.headers["x-csrf-token"]
+    assert s.post(API + "/keys", {"name": "k"}).status_code == 201  # the new token holds the step-up
+
+    def old(method, path, body=None, csrf=old_csrf):
+        return requests.request(method, pf.url + API + path, cookies={COOKIE: old_token}, json=body,
+                                headers={"x-csrf-token": csrf}, timeout=30)
+    assert old("GET", "/me").status_code == 200  # still signed in, for a moment
+    assert err(old("POST", "/keys", {"name": "k2"}))[:2] == (403, "reauth_required")  # but not stepped up
+    assert err(s.post(API + "/keys", {"name": "k3"}, headers={"x-csrf-token": old_csrf}))[:2] == (403, "csrf")
+    pf.advance(61 * 1000)
+    assert old("GET", "/me").status_code == 401
+    assert s.ok()
+    # Bearer: the same token, now stepped up
+    b = pf.login(email, password, bearer=True)
+    pf.advance(HOUR_MS)
+    assert err(b.post(API + "/keys", {"name": "b"}))[:2] == (403, "reauth_required")
+    r = b.post(API + "/me/reauth", {"password": password})
+    assert r.status_code == 204 and "x-csrf-token" not in r.headers and "set-cookie" not in r.headers
+    assert b.post(API + "/keys", {"name": "b"}).status_code == 201
+    assert "new session token" in str([e for e in pf.audit(type="reauth.success")])
