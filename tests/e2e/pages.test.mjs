@@ -146,6 +146,13 @@ for (const [label, viewport] of [['desktop', DESKTOP], ['phone', PHONE]]) {
       const links = await nav.getByRole('link').allTextContents();
       assert.deepEqual(links, ['Dashboard', 'API keys', 'Playground', 'Usage & billing', 'Invoices', 'Wallet', 'Prices', 'Security', 'Notifications', 'Accounts', 'Requests', 'Invoices', 'Prices', 'Revenue', 'Redeem codes', 'Audit log', 'Channels'],
         'the sidebar (usage & billing, invoices, wallet, redeem codes, channels, prices and revenue since issue 12)');
+      // this month at a glance (BL-5): the month to date, the projection and the cap, and the way on
+      const month = page.locator('[data-month]');
+      await month.locator('[data-figure="mtd"]').waitFor();
+      assert.match(await month.locator('[data-figure="mtd"]').innerText(), /^\$\d/);
+      assert.match(await month.locator('[data-figure="projected"]').innerText(), /^\$\d/);
+      assert.equal(await month.locator('[data-figure="cap"]').innerText(), 'No cap');
+      assert.equal(await month.getByRole('link', { name: 'Where it went, the cap and alerts' }).getAttribute('href'), '/console/billing');
       const overflow = await page.evaluate(() => document.documentElement.scrollWidth - window.innerWidth);
       assert.ok(overflow <= 0, `page is ${overflow}px wider than the viewport`);
       await p.shot(`dashboard-${label}`);

@@ -1,11 +1,26 @@
 import { t } from '../i18n.js';
-import { h, heading, date, money } from '../dom.js';
+import { h, heading, date, money, loading, problem } from '../dom.js';
 
 export default async function render(ctx) {
   const me = ctx.me;
   const row = (k, v) => [h('dt', {}, t(k)), h('dd', {}, v)];
+  // BL-5 at a glance: this month's spend, its projection and the cap; the charts are a click away
+  const slot = h('div', { 'data-summary': '' }, loading(3));
+  const month = h('section', { class: 'stack', 'aria-labelledby': 'month-h', 'data-month': '' },
+    h('h2', { id: 'month-h' }, t('dashboard.month')), slot,
+    h('p', {}, h('a', { href: ctx.root + 'billing' }, t('dashboard.see_billing'))));
+  const figures = (s) => { // the Usage & billing page's figures, without their explanations
+    const capped = s.cap_micros !== null && s.cap_micros !== undefined;
+    const fig = (k, name, micros, text) => h('div', { class: 'figure' }, h('dt', {}, t(k)),
+      h('dd', {}, h('span', { class: 'amount', 'data-figure': name, 'data-micros': micros }, text)));
+    return h('dl', { class: 'figures' },
+      fig('billing.month_to_date', 'mtd', s.month_to_date_micros, money(s.month_to_date_micros, s.currency)),
+      fig('billing.projected', 'projected', s.projected_micros, money(s.projected_micros, s.currency)),
+      fig('billing.cap', 'cap', s.cap_micros, capped ? money(s.cap_micros, s.currency) : t('billing.no_cap')));
+  };
   ctx.main.append(h('section', { class: 'page' }, heading(t('dashboard.title')),
     h('p', { class: 'intro' }, t('dashboard.intro', { email: me.email })),
+    month,
     h('div', { class: 'cards' },
       h('section', { class: 'card', 'aria-labelledby': 'acct-h' }, h('h2', { id: 'acct-h' }, t('dashboard.account')),
         h('dl', { class: 'facts' },
@@ -21,4 +36,5 @@ export default async function render(ctx) {
           row('dashboard.session_idle', date(me.session && me.session.idle_expires_at)),
           row('dashboard.session_max', date(me.session && me.session.expires_at))),
         h('p', {}, h('a', { href: ctx.root + 'security' }, t('dashboard.review_security')))))));
+  try { slot.replaceChildren(figures(await ctx.api.get('/billing/summary'))); } catch (err) { slot.replaceChildren(problem(err)); }
 }
