@@ -46,9 +46,13 @@ int sq_session_insert(struct mg_store *s, struct mg_session *se)
     rc = sq_pstep(s, st, 0, "session insert");
     if (rc == MG_OK) {
         se->id = sqlite3_last_insert_rowid(DB(s));
-        rc = sq_run2(s, "DELETE FROM sessions WHERE account_id = ?1 AND id NOT IN"
-                     " (SELECT id FROM sessions WHERE account_id = ?1 ORDER BY id DESC LIMIT ?2)",
-                  se->account_id, MG_SESSIONS_PER_ACCOUNT, 0, "session ceiling");
+        /* ended ones first (a step-up's replaced session ends a minute on), so the ceiling takes live ones last */
+        rc = sq_run2(s, "DELETE FROM sessions WHERE account_id = ?1 AND expires_ms <= ?2", se->account_id,
+                     se->last_seen_ms, 0, "sessions ended");
+        if (rc == MG_OK)
+            rc = sq_run2(s, "DELETE FROM sessions WHERE account_id = ?1 AND id NOT IN"
+                         " (SELECT id FROM sessions WHERE account_id = ?1 ORDER BY id DESC LIMIT ?2)",
+                         se->account_id, MG_SESSIONS_PER_ACCOUNT, 0, "session ceiling");
     }
     if (rc == MG_DECLINED) { /* the hash exists (or no such account): nothing written */
         sq_tx_end(s, MG_OK);

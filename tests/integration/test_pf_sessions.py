@@ -322,3 +322,18 @@ def test_step_up_issues_a_new_token(pf):
     assert r.status_code == 204 and "x-csrf-token" not in r.headers and "set-cookie" not in r.headers
     assert b.post(API + "/keys", {"name": "b"}).status_code == 201
     assert "new session token" in str([e for e in pf.audit(type="reauth.success")])
+
+
+def test_step_ups_never_push_out_another_device(pf):
+    """Each step-up leaves a replaced session that ends a minute later: a new session clears the ended ones
+    before the ceiling (100) counts, so many step-ups on one device never end the session of another."""
+    email, password = account(pf)
+    other = pf.login(email, password)
+    s = pf.login(email, password)
+    for _ in range(105):
+        r = s.post(API + "/me/reauth", {"password": password})
+        assert r.status_code == 204, r.text
+        pf.advance(61 * 1000)
+    assert other.ok() and s.ok()
+    listed = s.get(API + "/me/sessions").json()["sessions"]
+    assert len(listed) == 2, listed
