@@ -7,8 +7,10 @@
 #include <stdatomic.h>
 #include <stdlib.h>
 
+struct version;
+
 struct slot {
-    _Alignas(64) const struct mg_price_table *_Atomic hazard; /* announced while pinning */
+    _Alignas(64) const struct version *_Atomic hazard; /* announced while pinning, before it is read */
 };
 
 /* A table and its readers' counts, one cache line per slot. */
@@ -106,8 +108,10 @@ int mg_pricebook_pin(struct mg_pricebook *b, struct mg_price_pin *p)
     if (s < 0)
         return MG_ERR;
     for (;;) {
+        /* v is not read until it is announced and still current: a publisher that retires it after
+         * the re-check sees the announcement (both seq_cst) and keeps it */
         struct version *v = atomic_load(&b->current);
-        atomic_store(&b->slots[s].hazard, v->t); /* seq_cst: ordered before the re-check */
+        atomic_store(&b->slots[s].hazard, v);
         if (atomic_load(&b->current) != v)
             continue;
         atomic_fetch_add_explicit(&v->counts[s].n, 1, memory_order_relaxed);
@@ -133,7 +137,7 @@ static int in_use(struct mg_pricebook *b, struct version *v)
 {
     unsigned n = MG_MIN(atomic_load(&b->nslots), (unsigned)MG_PRICEBOOK_SLOTS);
     for (unsigned i = 0; i < n; i++)
-        if (atomic_load(&b->slots[i].hazard) == v->t || atomic_load_explicit(&v->counts[i].n, memory_order_acquire))
+        if (atomic_load(&b->slots[i].hazard) == v || atomic_load_explicit(&v->counts[i].n, memory_order_acquire))
             return 1;
     return 0;
 }

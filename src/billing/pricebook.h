@@ -5,8 +5,9 @@
  *
  * A request pins the current table when it is admitted and unpins it when
  * it is gone; what it is billed is priced by the table it was admitted
- * with.  Pinning is a hazard pointer (the reader announces the table in its
- * slot, then checks it is still the current one) followed by a count in
+ * with.  Pinning is a hazard pointer (the reader announces the current
+ * version in its slot, then checks it is still the current one, and only then
+ * reads it) followed by a count in
  * the reader's own slot of the table, so readers never write a cache line
  * another thread writes.  A replaced table is freed once no slot announces
  * it and every slot's count is zero (checked at each publish and by

@@ -59,7 +59,7 @@ static void retired_ceiling(void **state)
 }
 
 #define READERS 4
-#define ROUNDS 20000
+#define PUBLISHES 5000 /* each a window for a reader between loading the current version and announcing it */
 static _Atomic int stop;
 
 static void *reader(void *arg)
@@ -83,7 +83,7 @@ static void readers_race_a_publisher(void **state)
     atomic_store(&stop, 0);
     for (int i = 0; i < READERS; i++)
         assert_int_equal(pthread_create(&t[i], NULL, reader, b), 0);
-    for (int i = 0; i < ROUNDS / 100; i++)
+    for (int i = 0; i < PUBLISHES; i++)
         while (mg_pricebook_publish(b, mg_prices_default()) != MG_OK)
             ;
     atomic_store(&stop, 1);
