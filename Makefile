@@ -17,6 +17,10 @@ CFLAGS_COMMON := -std=gnu17 -g $(WARN) -Isrc -Itools -DH2O_USE_LIBUV=0 -D_GNU_SO
 ifeq ($(FLAVOR),asan)
   OPT     := -O1 -fno-omit-frame-pointer -fsanitize=address,undefined -fno-sanitize-recover=all
   LDSAN   := -fsanitize=address,undefined
+else ifeq ($(FLAVOR),tsan)
+  # by hand, for the lock-free parts: make FLAVOR=tsan build/tsan/tests/test_pricebook (docs/operations.md)
+  OPT     := -O1 -fno-omit-frame-pointer -fsanitize=thread
+  LDSAN   := -fsanitize=thread
 else
   OPT     := -O2
   LDSAN   :=
