@@ -211,8 +211,12 @@ static int import_doc(const struct mg_config *cfg, struct mg_store *s, int argc,
     body = strcmp(v[0], "-") == 0 ? json_loadf(stdin, JSON_REJECT_DUPLICATES, &jerr)
                                   : json_load_file(v[0], JSON_REJECT_DUPLICATES, &jerr);
     if (body == NULL || !json_is_object(body)) {
-        fprintf(stderr, "maxgated: %s is not a JSON object {\"prices\": [...], \"ratio_ppm\": ...}: %s (line %d)\n", v[0],
-                body ? "another JSON value" : jerr.text, body ? 0 : jerr.line);
+        if (body == NULL)
+            fprintf(stderr, "maxgated: %s is not JSON: %s (line %d); export writes what import takes\n", v[0],
+                    jerr.text, jerr.line);
+        else
+            fprintf(stderr, "maxgated: %s is not a JSON object {\"prices\": [...], \"ratio_ppm\": ...}; export writes "
+                            "what import takes\n", v[0]);
         json_decref(body);
         return 2;
     }

@@ -273,7 +273,9 @@ def test_export_and_import_with_maxgated(pf):
                    check=False)
     assert bad.returncode == 1 and "prices[0].per_image" in bad.stderr
     notjson = gw.admin("price", "import", "--file", "-", input="[1,", check=False)
-    assert notjson.returncode == 2 and "not a JSON object" in notjson.stderr
+    assert notjson.returncode == 2 and "is not JSON" in notjson.stderr
+    notobj = gw.admin("price", "import", "--file", "-", input="[1]", check=False)
+    assert notobj.returncode == 2 and "not a JSON object" in notobj.stderr
     assert json.loads(gw.admin("price", "export").stdout) == doc  # the refused ones changed nothing
     r = gw.admin("price", "import", "--file", "-", input='{"prices": []}', check=False)
     assert r.returncode == 0 and json.loads(gw.admin("price", "export").stdout)["prices"] == []
