@@ -159,6 +159,11 @@ static void *loop_main(void *arg)
 {
     struct loop_thread *t = arg;
     int closed = 0, cut = 0;
+    /* On this thread: what the context makes (its handlers' and h2o's own job queues, their pipe sockets)
+     * takes its buffers from the thread-local allocator of the thread that makes it; made on the main
+     * thread, every loop thread would take and give back read buffers through the main thread's list
+     * at once (ThreadSanitizer saw two loop threads read into one buffer). */
+    h2o_context_init(&t->ctx, h2o_evloop_create(), &srv.gconf);
     t->actx.ctx = &t->ctx;
     t->actx.hosts = srv.gconf.hosts;
     t->actx.ssl_ctx = srv.server_ssl;
@@ -341,10 +346,8 @@ int mg_cmd_serve(const struct mg_config *cfg)
     }
 
     signal(SIGPIPE, SIG_IGN);
-    for (size_t i = 0; i < srv.nthreads; i++) {
-        h2o_context_init(&srv.threads[i].ctx, h2o_evloop_create(), &srv.gconf);
+    for (size_t i = 0; i < srv.nthreads; i++)
         pthread_create(&srv.threads[i].tid, NULL, loop_main, &srv.threads[i]);
-    }
     char hostpart[256];
     mg_strlcpy(hostpart, listen, sizeof(hostpart));
     *strrchr(hostpart, ':') = '\0';
