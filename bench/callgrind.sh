@@ -14,31 +14,16 @@ T=$(mktemp -d)
 pids=()
 cleanup() { for p in "${pids[@]}"; do kill "$p" 2>/dev/null || true; done; wait 2>/dev/null || true; rm -rf "$T"; }
 trap cleanup EXIT INT TERM
-port() { /usr/bin/python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'; }
+. bench/lib.sh
 SIM_PORT=$(port)
 "$BIN/maxgate-sim" --listen 127.0.0.1:$SIM_PORT --no-record > "$T/sim.out" 2>&1 & pids+=($!)
-export BENCH_UPSTREAM=bench-upstream-key
 
 # run COUNT: prints the Ir of one maxgated serving COUNT requests from a fresh database.
 run() {
     local count=$1 d gw_port key gw
     d=$(mktemp -d -p "$T")
     gw_port=$(port)
-    cat > "$d/maxgate.ini" <<INI
-[server]
-listen = 127.0.0.1:$gw_port
-threads = 1
-access_log = off
-log_level = warn
-[channel.sim]
-region = global
-base_url = http://127.0.0.1:$SIM_PORT
-key_env = BENCH_UPSTREAM
-INI
-    "$BIN/maxgated" --config "$d/maxgate.ini" init >/dev/null 2>&1
-    "$BIN/maxgated" --config "$d/maxgate.ini" admin user create --email bench@example.com >/dev/null
-    "$BIN/maxgated" --config "$d/maxgate.ini" admin user set-cap --email bench@example.com --cap 1000000 >/dev/null
-    key=$("$BIN/maxgated" --config "$d/maxgate.ini" admin key create --email bench@example.com --name bench 2>/dev/null)
+    key=$(bench_gateway "$BIN" "$d" "$gw_port" "$SIM_PORT")
     valgrind --tool=callgrind --callgrind-out-file="$T/cg.$count.out" "$BIN/maxgated" --config "$d/maxgate.ini" serve \
         > "$d/gw.out" 2> "$d/gw.err" & gw=$!
     pids+=($gw)

@@ -31,28 +31,11 @@ T=$(mktemp -d)
 pids=()
 cleanup() { for p in "${pids[@]}"; do kill "$p" 2>/dev/null || true; done; wait 2>/dev/null || true; rm -rf "$T"; }
 trap cleanup EXIT INT TERM
-port() { /usr/bin/python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'; }
+. bench/lib.sh
 
 SIM_PORT=$(port); GW_PORT=$(port); NG_PORT=$(port)
 $BIN/maxgate-sim --listen 127.0.0.1:$SIM_PORT --no-record > "$T/sim.out" 2>&1 & SIM_PID=$!; pids+=($SIM_PID)
-
-cat > "$T/maxgate.ini" <<INI
-[server]
-listen = 127.0.0.1:$GW_PORT
-threads = 1
-access_log = off
-log_level = warn
-[channel.sim]
-region = global
-base_url = http://127.0.0.1:$SIM_PORT
-key_env = BENCH_UPSTREAM
-INI
-export BENCH_UPSTREAM=bench-upstream-key
-$BIN/maxgated --config "$T/maxgate.ini" init 2>/dev/null
-$BIN/maxgated --config "$T/maxgate.ini" admin user create --email bench@example.com >/dev/null
-# a capped account: every request takes and settles a reservation (BL-3), as a reseller's customers do
-$BIN/maxgated --config "$T/maxgate.ini" admin user set-cap --email bench@example.com --cap 1000000 >/dev/null
-KEY=$($BIN/maxgated --config "$T/maxgate.ini" admin key create --email bench@example.com --name bench 2>/dev/null)
+KEY=$(bench_gateway "$BIN" "$T" "$GW_PORT" "$SIM_PORT")
 # the same account's second key with every per-key limit set, high enough never to refuse
 KEY_LIM=$($BIN/maxgated --config "$T/maxgate.ini" admin key create --email bench@example.com --name limited 2>/dev/null)
 $BIN/maxgated --config "$T/maxgate.ini" admin key edit --id "${KEY_LIM:7:12}" --rpm 1000000000 --tpm 1000000000 \

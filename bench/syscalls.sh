@@ -8,25 +8,11 @@ BIN=$(realpath "${1:-build/release/bin}"); SIM=$ROOT/build/release/bin/maxgate-s
 T=$(mktemp -d); pids=()
 cleanup() { for p in "${pids[@]}"; do kill "$p" 2>/dev/null || true; done; wait 2>/dev/null || true; rm -rf "$T"; }
 trap cleanup EXIT
-port() { /usr/bin/python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'; }
+. bench/lib.sh
 SP=$(port); GP=$(port)
 $SIM --listen 127.0.0.1:$SP --no-record > "$T/sim.out" 2>&1 & pids+=($!)
+KEY=$(bench_gateway "$BIN" "$T" "$GP" "$SP")
 cd "$T"
-cat > maxgate.ini <<INI
-[server]
-listen = 127.0.0.1:$GP
-threads = 1
-access_log = off
-log_level = warn
-[channel.sim]
-region = global
-base_url = http://127.0.0.1:$SP
-key_env = BENCH_UPSTREAM
-INI
-export BENCH_UPSTREAM=bench-upstream-key
-$BIN/maxgated --config maxgate.ini init >/dev/null 2>&1
-$BIN/maxgated --config maxgate.ini admin user create --email b@example.com >/dev/null
-KEY=$($BIN/maxgated --config maxgate.ini admin key create --email b@example.com --name b 2>/dev/null)
 $BIN/maxgated --config maxgate.ini serve > gw.out 2> gw.err & GW=$!; pids+=($GW)
 for p in $SP $GP; do for _ in $(seq 100); do (exec 3<>/dev/tcp/127.0.0.1/$p) 2>/dev/null && break; sleep 0.05; done; done
 cd "$ROOT"
