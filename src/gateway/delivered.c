@@ -2,7 +2,7 @@
  * delivered.c: counting the generated text of chat stream frames (the ratio
  * and what counts: delivered.h).
  *
- * Each "delta" object of a frame is found with mg_memfind and walked as JSON
+ * Each "delta" object of a frame is found with mg_needle_find and walked as JSON
  * tokens, without building anything: a stack of containers and the key
  * that names the next value.  A string value whose key is one of the text
  * keys, anywhere inside the delta object, is counted.  Input from the
