@@ -119,12 +119,6 @@ const char *mg_needle_find(const struct mg_needle *nd, const char *hay, size_t n
     return NULL;
 }
 
-const char *mg_memfind(const char *hay, size_t n, const char *needle, size_t nlen)
-{
-    struct mg_needle nd = {needle, nlen, mg_needle_rarest(needle, nlen)};
-    return mg_needle_find(&nd, hay, n);
-}
-
 int mg_parse_i64(const char *s, size_t len, int64_t *out)
 {
     size_t i = 0;

@@ -51,7 +51,7 @@ size_t mg_strlcpy(char *dst, const char *src, size_t cap);
 /* Substring search tuned for JSON text, where most haystacks do not hold the needle: a vectorised memchr
  * for the needle's rarest byte (by the frequencies of JSON), then a compare, where glibc's generic memmem
  * steps through every byte.  A needle searched for on every stream frame is an mg_needle made once, its
- * byte chosen ahead (tests check each is mg_needle_rarest's); mg_memfind chooses it per call. */
+ * byte chosen ahead (tests check each is mg_needle_rarest's). */
 struct mg_needle {
     const char *s;
     size_t len;
@@ -61,7 +61,6 @@ struct mg_needle {
 size_t mg_needle_rarest(const char *s, size_t len);
 /* The first occurrence in hay (n bytes), or NULL; an empty needle finds hay. */
 const char *mg_needle_find(const struct mg_needle *nd, const char *hay, size_t n);
-const char *mg_memfind(const char *hay, size_t n, const char *needle, size_t nlen);
 
 /* Strict decimal parse of the whole string: no sign unless allowed, no
  * spaces, no overflow.  MG_OK or MG_DECLINED. */

@@ -14,16 +14,23 @@
 
 #include <getopt.h>
 #include <jansson.h>
+#include <stddef.h>
 #include <stdio.h>
 #include <string.h>
 
+/* The price columns: each one's flag, its field in the API and where it is in a row. */
 static const struct {
     const char *flag, *field;
+    size_t off;
 } money_flags[] = {
-    {"input", "input_per_mtok"}, {"output", "output_per_mtok"}, {"cached", "cached_per_mtok"},
-    {"chars", "per_10k_chars"},  {"image", "per_image"},        {"video", "per_video"},
-    {"track", "per_track"},      {"voice", "per_voice"},
+#define M(flag, f) {flag, #f, offsetof(struct mg_price, f)}
+    M("input", input_per_mtok), M("output", output_per_mtok), M("cached", cached_per_mtok),
+    M("chars", per_10k_chars),  M("image", per_image),        M("video", per_video),
+    M("track", per_track),      M("voice", per_voice),
+#undef M
 };
+
+static int64_t column(const struct mg_price *p, size_t i) { return *(const int64_t *)((const char *)p + money_flags[i].off); }
 
 static int list(const struct mg_config *cfg, struct mg_store *s)
 {
@@ -39,11 +46,9 @@ static int list(const struct mg_config *cfg, struct mg_store *s)
            "image", "video", "track", "voice");
     for (size_t i = 0; i < mg_prices_count(t); i++) {
         const struct mg_price *p = mg_prices_row(t, i);
-        const int64_t v[] = {p->input_per_mtok, p->output_per_mtok, p->cached_per_mtok, p->per_10k_chars,
-                             p->per_image,      p->per_video,       p->per_track,       p->per_voice};
-        char m[8][32];
-        for (int k = 0; k < 8; k++)
-            mg_money_format(v[k], m[k], sizeof(m[k]));
+        char m[MG_ARRAY_SIZE(money_flags)][32];
+        for (size_t k = 0; k < MG_ARRAY_SIZE(money_flags); k++)
+            mg_money_format(column(p, k), m[k], sizeof(m[k]));
         printf("%-28s %10s %10s %10s %10s %8s %8s %8s %8s\n", p->model, m[0], m[1], m[2], m[3], m[4], m[5], m[6],
                m[7]);
         if (p->nvideo > 0) { /* by resolution and length: the row's video column is what none of these match */
@@ -159,12 +164,10 @@ static int ratio(const struct mg_config *cfg, struct mg_store *s, int argc, char
 static int export_row(void *arg, const struct mg_price *p)
 {
     json_t *o = json_object();
-    const int64_t v[] = {p->input_per_mtok, p->output_per_mtok, p->cached_per_mtok, p->per_10k_chars,
-                         p->per_image,      p->per_video,       p->per_track,       p->per_voice};
     json_object_set_new(o, "model", json_string(p->model));
     for (size_t i = 0; i < MG_ARRAY_SIZE(money_flags); i++)
-        if (v[i] != 0)
-            json_object_set_new(o, money_flags[i].field, json_integer(v[i]));
+        if (column(p, i) != 0)
+            json_object_set_new(o, money_flags[i].field, json_integer(column(p, i)));
     if (p->max_output_tokens != 0)
         json_object_set_new(o, "max_output_tokens", json_integer(p->max_output_tokens));
     if (p->nvideo > 0) {
