@@ -54,6 +54,7 @@ static struct {
     struct mg_server_platform platform;
     struct loop_thread *threads;
     size_t nthreads;
+    pthread_barrier_t contexts_made; /* every loop thread's context exists before any accepts */
     SSL_CTX *server_ssl;
     struct mg_net_conns conns; /* client connections over all loop threads */
     _Atomic int stopping;
@@ -164,6 +165,8 @@ static void *loop_main(void *arg)
      * thread, every loop thread would take and give back read buffers through the main thread's list
      * at once (ThreadSanitizer saw two loop threads read into one buffer). */
     h2o_context_init(&t->ctx, h2o_evloop_create(), &srv.gconf);
+    /* and each makes its pipes before any thread's connections can take the last descriptors */
+    pthread_barrier_wait(&srv.contexts_made);
     t->actx.ctx = &t->ctx;
     t->actx.hosts = srv.gconf.hosts;
     t->actx.ssl_ctx = srv.server_ssl;
@@ -346,6 +349,7 @@ int mg_cmd_serve(const struct mg_config *cfg)
     }
 
     signal(SIGPIPE, SIG_IGN);
+    pthread_barrier_init(&srv.contexts_made, NULL, (unsigned)srv.nthreads);
     for (size_t i = 0; i < srv.nthreads; i++)
         pthread_create(&srv.threads[i].tid, NULL, loop_main, &srv.threads[i]);
     char hostpart[256];
@@ -364,6 +368,7 @@ int mg_cmd_serve(const struct mg_config *cfg)
     atomic_store(&srv.stopping, 1);
     for (size_t i = 0; i < srv.nthreads; i++)
         pthread_join(srv.threads[i].tid, NULL);
+    pthread_barrier_destroy(&srv.contexts_made);
     size_t left = mg_gateway_inflight(srv.gw);
     mg_meter_close(meter); /* commits every queued usage event (and checks their alerts) */
     mg_alerts_free(alerts);
